@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * at_config.c - module options: defaults, the config file, then pam.d
+ * arguments over it (pam-u2f cfg_init, pam_faillock args_parse).  Every
+ * unknown key or malformed value is an error: a typo in a security
+ * module's configuration must not silently weaken it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "at.h"
+
+void
+at_config_init(struct at_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mode = AT_MODE_ANY;
+	cfg->leeway = AT_DEFAULT_LEEWAY;
+}
+
+void
+at_config_free(struct at_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	free(cfg->config_file);
+	free(cfg->secret_file);
+	free(cfg->issuer);
+	free(cfg->audience);
+	free(cfg->user_map);
+	free(cfg->prompt);
+	at_config_init(cfg);
+}
+
+const char *
+at_mode_name(enum at_mode mode)
+{
+	switch (mode) {
+	case AT_MODE_JWT:
+		return "jwt";
+	case AT_MODE_HMAC:
+		return "hmac";
+	case AT_MODE_ANY:
+		break;
+	}
+	return "any";
+}
+
+/* Parse a decimal number in [min, max]: digits only, no sign, no space. */
+static bool
+parse_ulong(const char *s, unsigned long min, unsigned long max,
+	    unsigned long *out)
+{
+	unsigned long v;
+	char *end = NULL;
+
+	if (s == NULL || s[0] < '0' || s[0] > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* A flag: bare in pam.d ("debug"), or "true"/"false" as a value. */
+static bool
+parse_flag(const char *value, bool *out)
+{
+	if (value == NULL || strcmp(value, "true") == 0) {
+		*out = true;
+		return true;
+	}
+	if (strcmp(value, "false") == 0) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+/* Replace *field with a copy of value. */
+static enum at_err
+set_string(char **field, const char *value)
+{
+	char *copy = strdup(value);
+
+	if (copy == NULL)
+		return AT_ERR_NOMEM;
+	free(*field);
+	*field = copy;
+	return AT_OK;
+}
+
+enum at_err
+at_config_set(struct at_config *cfg, const char *key, const char *value,
+	      const struct at_log *log)
+{
+	unsigned long n;
+	bool *flag = NULL;
+	char **path = NULL, **text = NULL;
+
+	if (strcmp(key, "debug") == 0)
+		flag = &cfg->debug;
+	else if (strcmp(key, "allow_no_exp") == 0)
+		flag = &cfg->allow_no_exp;
+	else if (strcmp(key, "use_first_pass") == 0)
+		flag = &cfg->use_first_pass;
+	else if (strcmp(key, "try_first_pass") == 0)
+		flag = &cfg->try_first_pass;
+	else if (strcmp(key, "secret_file") == 0)
+		path = &cfg->secret_file;
+	else if (strcmp(key, "user_map") == 0)
+		path = &cfg->user_map;
+	else if (strcmp(key, "config") == 0)
+		path = &cfg->config_file;
+	else if (strcmp(key, "issuer") == 0)
+		text = &cfg->issuer;
+	else if (strcmp(key, "audience") == 0)
+		text = &cfg->audience;
+	else if (strcmp(key, "prompt") == 0)
+		text = &cfg->prompt;
+
+	if (flag != NULL) {
+		if (!parse_flag(value, flag))
+			goto bad_value;
+		return AT_OK;
+	}
+	if (path != NULL) {
+		if (value == NULL || value[0] != '/' ||
+		    strlen(value) > AT_MAX_LINE)
+			goto bad_value;
+		return set_string(path, value);
+	}
+	if (text != NULL) {
+		if (value == NULL || value[0] == '\0' ||
+		    strlen(value) > AT_MAX_CLAIM ||
+		    !at_str_printable(value, strlen(value)))
+			goto bad_value;
+		return set_string(text, value);
+	}
+	if (strcmp(key, "mode") == 0) {
+		if (value == NULL)
+			goto bad_value;
+		if (strcmp(value, "any") == 0)
+			cfg->mode = AT_MODE_ANY;
+		else if (strcmp(value, "jwt") == 0)
+			cfg->mode = AT_MODE_JWT;
+		else if (strcmp(value, "hmac") == 0)
+			cfg->mode = AT_MODE_HMAC;
+		else
+			goto bad_value;
+		return AT_OK;
+	}
+	if (strcmp(key, "leeway") == 0) {
+		if (!parse_ulong(value, 0, AT_MAX_LEEWAY, &n))
+			goto bad_value;
+		cfg->leeway = (unsigned int)n;
+		return AT_OK;
+	}
+	if (strcmp(key, "max_ttl") == 0) {
+		if (!parse_ulong(value, 1, AT_MAX_TTL_LIMIT, &n))
+			goto bad_value;
+		cfg->max_ttl = n;
+		return AT_OK;
+	}
+	at_log(log, LOG_ERR, "unknown option \"%.64s\"", key);
+	return AT_ERR_CONFIG;
+bad_value:
+	/* The value is configuration, not a secret: safe to show, bounded. */
+	at_log(log, LOG_ERR, "option %s: malformed value \"%.64s\"", key,
+	       value != NULL ? value : "(none)");
+	return AT_ERR_CONFIG;
+}
+
+/*
+ * One "key = value" line of the config file.  Blank and '#' lines are
+ * skipped.  Every key takes a value here, flags as true/false.
+ */
+static enum at_err
+config_file_line(struct at_config *cfg, const char *line, size_t len,
+		 const char *path, unsigned int lineno,
+		 const struct at_log *log)
+{
+	enum at_err r = AT_ERR_CONFIG;
+	const char *eq, *k = line, *v;
+	size_t klen, vlen;
+	char *key = NULL, *value = NULL;
+
+	at_trim(&k, &len);
+	if (len == 0 || k[0] == '#')
+		return AT_OK;
+	eq = memchr(k, '=', len);
+	if (eq == NULL) {
+		at_log(log, LOG_ERR, "%s:%u: expected key = value", path,
+		       lineno);
+		goto out;
+	}
+	klen = (size_t)(eq - k);
+	v = eq + 1;
+	vlen = len - klen - 1;
+	at_trim(&k, &klen);
+	at_trim(&v, &vlen);
+	if (klen == 0 || vlen == 0) {
+		at_log(log, LOG_ERR, "%s:%u: empty key or value", path,
+		       lineno);
+		goto out;
+	}
+	if ((key = strndup(k, klen)) == NULL ||
+	    (value = strndup(v, vlen)) == NULL) {
+		r = AT_ERR_NOMEM;
+		goto out;
+	}
+	if (strcmp(key, "config") == 0) {
+		at_log(log, LOG_ERR, "%s:%u: config cannot be set in a file",
+		       path, lineno);
+		goto out;
+	}
+	if ((r = at_config_set(cfg, key, value, log)) != AT_OK)
+		at_log(log, LOG_ERR, "%s:%u: rejected", path, lineno);
+out:
+	free(key);
+	free(value);
+	return r;
+}
+
+static enum at_err
+config_file_load(struct at_config *cfg, const char *path, bool explicit,
+		 uid_t owner_uid, const struct at_log *log)
+{
+	enum at_err r = AT_ERR_CONFIG;
+	const char *line;
+	size_t len = 0, pos = 0, linelen;
+	unsigned int lineno = 0;
+	char *buf = NULL;
+	int more;
+
+	r = at_file_read(path, AT_FILE_CONFIG, owner_uid, !explicit, log, &buf,
+			 &len);
+	if (r != AT_OK)
+		goto out;
+	if (buf == NULL) {
+		at_log(log, LOG_DEBUG, "no config file %s", path);
+		r = AT_OK;
+		goto out;
+	}
+	r = AT_ERR_CONFIG;
+	while ((more = at_file_next_line(buf, len, &pos, &line, &linelen)) !=
+	       0) {
+		lineno++;
+		if (more < 0) {
+			at_log(log, LOG_ERR, "%s:%u: line too long or has NUL",
+			       path, lineno);
+			goto out;
+		}
+		if (config_file_line(cfg, line, linelen, path, lineno, log) !=
+		    AT_OK)
+			goto out;
+	}
+	r = AT_OK;
+out:
+	if (buf != NULL)
+		at_freezero(buf, len + 1);
+	return r;
+}
+
+/* Split "key=value" (value NULL for a bare word) and apply it. */
+static enum at_err
+config_arg(struct at_config *cfg, const char *arg, const struct at_log *log)
+{
+	enum at_err r;
+	const char *eq = strchr(arg, '=');
+	char *key;
+
+	if (eq == NULL)
+		return at_config_set(cfg, arg, NULL, log);
+	if ((key = strndup(arg, (size_t)(eq - arg))) == NULL)
+		return AT_ERR_NOMEM;
+	r = at_config_set(cfg, key, eq + 1, log);
+	free(key);
+	return r;
+}
+
+static bool
+str_skip_prefix(const char *s, const char *prefix, const char **rest)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(s, prefix, n) != 0)
+		return false;
+	*rest = s + n;
+	return true;
+}
+
+enum at_err
+at_config_load(struct at_config *cfg, int argc, const char **argv,
+	       const char *default_config, uid_t owner_uid,
+	       const struct at_log *log)
+{
+	enum at_err r = AT_ERR_CONFIG;
+	const char *path = NULL, *rest;
+	bool explicit = false;
+	int i;
+
+	/* 1. config= first: the file's values sit under the arguments. */
+	for (i = 0; i < argc; i++) {
+		if (!str_skip_prefix(argv[i], "config=", &rest))
+			continue;
+		if ((r = at_config_set(cfg, "config", rest, log)) != AT_OK)
+			goto out;
+		explicit = true;
+	}
+	path = explicit ? cfg->config_file : default_config;
+	/* 2. the file. */
+	r = config_file_load(cfg, path, explicit, owner_uid, log);
+	if (r != AT_OK) {
+		/* An unsafe or missing explicit file is a configuration error. */
+		if (r != AT_ERR_NOMEM)
+			r = AT_ERR_CONFIG;
+		goto out;
+	}
+	/* 3. the arguments override it. */
+	for (i = 0; i < argc; i++) {
+		if (str_skip_prefix(argv[i], "config=", &rest))
+			continue;
+		if ((r = config_arg(cfg, argv[i], log)) != AT_OK)
+			goto out;
+	}
+	r = AT_ERR_CONFIG;
+	if (cfg->secret_file == NULL) {
+		at_log(log, LOG_ERR, "no secret_file given");
+		goto out;
+	}
+	if (cfg->use_first_pass && cfg->try_first_pass) {
+		at_log(log, LOG_ERR,
+		       "use_first_pass and try_first_pass are exclusive");
+		goto out;
+	}
+	if (cfg->prompt == NULL &&
+	    (r = set_string(&cfg->prompt, AT_DEFAULT_PROMPT)) != AT_OK)
+		goto out;
+	r = AT_OK;
+out:
+	return r;
+}

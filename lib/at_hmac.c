@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * at_hmac.c - HMAC-SHA256 (RFC 2104, RFC 4231) through OpenSSL 3 EVP_MAC.
+ *
+ * A struct at_hmac_key is keyed once: EVP_MAC_init() with the key hashes
+ * the padded key into the inner and outer digest states.  Later
+ * EVP_MAC_init() calls with a NULL key restart from those states, so each
+ * verification costs two SHA-256 finalisations and no key schedule.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "at.h"
+
+struct at_hmac_key {
+	EVP_MAC_CTX *ctx; /* owned: keyed state, freed in at_hmac_key_free */
+};
+
+enum at_err
+at_hmac_key_new(struct at_hmac_key **out, const void *key, size_t keylen)
+{
+	enum at_err r = AT_ERR_INTERNAL;
+	struct at_hmac_key *k = NULL;
+	EVP_MAC *mac = NULL;
+	OSSL_PARAM params[2];
+	/* HMAC rejects a NULL key even when empty: point at a dummy byte. */
+	static const unsigned char empty_key[1];
+
+	*out = NULL;
+	if (key == NULL && keylen != 0)
+		goto out;
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		r = AT_ERR_NOMEM;
+		goto out;
+	}
+	if ((mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL)) == NULL ||
+	    (k->ctx = EVP_MAC_CTX_new(mac)) == NULL) {
+		r = AT_ERR_CRYPTO;
+		goto out;
+	}
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+						     (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_init(k->ctx, keylen > 0 ? key : empty_key, keylen,
+			 params) != 1) {
+		r = AT_ERR_CRYPTO;
+		goto out;
+	}
+	*out = k;
+	k = NULL; /* transferred */
+	r = AT_OK;
+out:
+	at_hmac_key_free(k);
+	EVP_MAC_free(mac);
+	return r;
+}
+
+void
+at_hmac_key_free(struct at_hmac_key *k)
+{
+	if (k == NULL)
+		return;
+	/* EVP_MAC_CTX_free cleanses the HMAC key state (hmac_free). */
+	EVP_MAC_CTX_free(k->ctx);
+	free(k);
+}
+
+enum at_err
+at_hmac_key_mac(struct at_hmac_key *k, const void *msg, size_t msglen,
+		unsigned char mac[AT_MAC_LEN])
+{
+	enum at_err r = AT_ERR_CRYPTO;
+	size_t outlen = 0;
+
+	memset(mac, 0, AT_MAC_LEN);
+	if (msg == NULL && msglen != 0)
+		goto out;
+	/* NULL key: restart from the keyed state derived at creation. */
+	if (EVP_MAC_init(k->ctx, NULL, 0, NULL) != 1)
+		goto out;
+	if (msglen > 0 && EVP_MAC_update(k->ctx, msg, msglen) != 1)
+		goto out;
+	if (EVP_MAC_final(k->ctx, mac, &outlen, AT_MAC_LEN) != 1 ||
+	    outlen != AT_MAC_LEN)
+		goto out;
+	r = AT_OK;
+out:
+	if (r != AT_OK)
+		at_wipe(mac, AT_MAC_LEN);
+	return r;
+}
+
+enum at_err
+at_hmac_key_verify(struct at_hmac_key *k, const void *msg, size_t msglen,
+		   const unsigned char *tag, size_t taglen)
+{
+	enum at_err r = AT_ERR_INTERNAL;
+	unsigned char mac[AT_MAC_LEN];
+
+	/* A truncated tag is never acceptable (RFC 4231 case 5, Wycheproof). */
+	if (tag == NULL || taglen != AT_MAC_LEN) {
+		r = AT_ERR_SIG_LENGTH;
+		goto out;
+	}
+	if ((r = at_hmac_key_mac(k, msg, msglen, mac)) != AT_OK)
+		goto out;
+	r = AT_ERR_SIGNATURE;
+	if (CRYPTO_memcmp(mac, tag, AT_MAC_LEN) != 0)
+		goto out;
+	r = AT_OK;
+out:
+	at_wipe(mac, sizeof(mac));
+	return r;
+}
+
+enum at_err
+at_hmac_sha256(const void *key, size_t keylen, const void *msg,
+	       size_t msglen, unsigned char mac[AT_MAC_LEN])
+{
+	enum at_err r;
+	struct at_hmac_key *k = NULL;
+
+	if ((r = at_hmac_key_new(&k, key, keylen)) != AT_OK)
+		goto out;
+	r = at_hmac_key_mac(k, msg, msglen, mac);
+out:
+	at_hmac_key_free(k);
+	return r;
+}

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * at_util.c - reason tags, logging, wiping, base64url and hex.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <openssl/crypto.h>
+
+#include "at.h"
+
+static const struct {
+	enum at_err err;
+	const char *reason;
+	const char *text;
+} at_err_table[] = {
+	{ AT_OK, "ok", "accepted" },
+	{ AT_ERR_INTERNAL, "internal", "internal error" },
+	{ AT_ERR_NOMEM, "out_of_memory", "out of memory" },
+	{ AT_ERR_CRYPTO, "crypto_error", "cryptographic library error" },
+	{ AT_ERR_CONFIG, "bad_config", "configuration error" },
+	{ AT_ERR_FILE, "file_unusable", "config or user map file unusable" },
+	{ AT_ERR_SECRET, "secret_unusable", "secret file unusable" },
+	{ AT_ERR_SECRET_SHORT, "secret_too_short",
+	  "secret shorter than 32 bytes" },
+	{ AT_ERR_EMPTY, "empty", "empty credential" },
+	{ AT_ERR_TOO_LONG, "too_long", "credential longer than 4096 bytes" },
+	{ AT_ERR_FORMAT, "malformed",
+	  "credential is neither a 64-digit hex HMAC nor a compact JWT" },
+	{ AT_ERR_METHOD, "method_not_allowed",
+	  "credential kind not allowed by mode" },
+	{ AT_ERR_BASE64, "bad_base64", "JWT segment is not strict base64url" },
+	{ AT_ERR_SIG_LENGTH, "bad_signature_length",
+	  "signature is not 32 bytes" },
+	{ AT_ERR_SIGNATURE, "bad_signature",
+	  "signature does not match any secret" },
+	{ AT_ERR_JSON, "bad_json", "JWT header or payload is not valid JSON" },
+	{ AT_ERR_DUPLICATE_KEY, "duplicate_key",
+	  "JWT header or payload repeats a key" },
+	{ AT_ERR_NOT_OBJECT, "not_object",
+	  "JWT header or payload is not a JSON object" },
+	{ AT_ERR_ALG, "alg_not_allowed", "alg is not exactly HS256" },
+	{ AT_ERR_TYP, "bad_typ", "typ is not JWT" },
+	{ AT_ERR_HEADER, "forbidden_header",
+	  "header carries a parameter this verifier refuses" },
+	{ AT_ERR_SUB, "bad_sub", "sub missing, empty, too long or unprintable" },
+	{ AT_ERR_TIME_CLAIM, "bad_time_claim",
+	  "exp, nbf or iat is not a number in [0, 2^53)" },
+	{ AT_ERR_EXPIRED, "expired", "token has expired" },
+	{ AT_ERR_NO_EXP, "missing_exp", "token has no exp claim" },
+	{ AT_ERR_NOT_YET, "not_yet_valid", "token is not valid yet (nbf)" },
+	{ AT_ERR_IAT_FUTURE, "issued_in_future", "iat is in the future" },
+	{ AT_ERR_ISSUER, "bad_issuer", "iss does not match issuer" },
+	{ AT_ERR_AUDIENCE, "bad_audience", "aud does not contain audience" },
+	{ AT_ERR_TTL, "ttl_too_long", "exp - iat exceeds max_ttl" },
+	{ AT_ERR_NO_IAT, "missing_iat", "max_ttl set but iat or exp missing" },
+	{ AT_ERR_CLAIM, "bad_claim", "email or name is not a usable string" },
+	{ AT_ERR_USER_MISMATCH, "user_mismatch",
+	  "credential is for another user" },
+	{ AT_ERR_NOT_MAPPED, "user_not_mapped",
+	  "external id is not in the user map" },
+};
+
+const char *
+at_err_reason(enum at_err e)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(at_err_table) / sizeof(at_err_table[0]); i++)
+		if (at_err_table[i].err == e)
+			return at_err_table[i].reason;
+	return "internal";
+}
+
+const char *
+at_strerror(enum at_err e)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(at_err_table) / sizeof(at_err_table[0]); i++)
+		if (at_err_table[i].err == e)
+			return at_err_table[i].text;
+	return "internal error";
+}
+
+void
+at_log(const struct at_log *log, int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log == NULL || log->fn == NULL)
+		return;
+	if (prio == LOG_DEBUG && !log->debug)
+		return;
+	va_start(ap, fmt);
+	log->fn(log->ctx, prio, fmt, ap);
+	va_end(ap);
+}
+
+void
+at_wipe(void *p, size_t n)
+{
+	if (p != NULL && n > 0)
+		OPENSSL_cleanse(p, n);
+}
+
+void
+at_freezero(void *p, size_t n)
+{
+	if (p == NULL)
+		return;
+	at_wipe(p, n);
+	free(p);
+}
+
+void
+at_strfreezero(char *s)
+{
+	if (s == NULL)
+		return;
+	at_freezero(s, strlen(s));
+}
+
+/* Base64url alphabet value of c, or -1 (RFC 4648 section 5, table 2). */
+static int
+b64url_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+size_t
+at_b64url_decoded_len(size_t len)
+{
+	return len / 4 * 3 + (len % 4 == 0 ? 0 : len % 4 - 1);
+}
+
+enum at_err
+at_b64url_check(const char *in, size_t len)
+{
+	size_t i;
+	int last;
+
+	if (in == NULL || len % 4 == 1)
+		return AT_ERR_BASE64;
+	for (i = 0; i < len; i++)
+		if (b64url_value((unsigned char)in[i]) < 0)
+			return AT_ERR_BASE64;
+	if (len % 4 == 0)
+		return AT_OK;
+	/*
+	 * Canonical form: a final group of 2 characters carries 8 bits (4 low
+	 * bits unused), of 3 characters 16 bits (2 unused).  Non-zero unused
+	 * bits give a second spelling of the same bytes; refuse it so each
+	 * token has exactly one encoding (RFC 4648 section 3.5).
+	 */
+	last = b64url_value((unsigned char)in[len - 1]);
+	if (len % 4 == 2 && (last & 0x0f) != 0)
+		return AT_ERR_BASE64;
+	if (len % 4 == 3 && (last & 0x03) != 0)
+		return AT_ERR_BASE64;
+	return AT_OK;
+}
+
+enum at_err
+at_b64url_decode(const char *in, size_t len, unsigned char *out,
+		 size_t outcap, size_t *outlen)
+{
+	uint32_t acc = 0;
+	size_t i, n = 0;
+	int bits = 0;
+
+	*outlen = 0;
+	if (at_b64url_check(in, len) != AT_OK)
+		return AT_ERR_BASE64;
+	if (at_b64url_decoded_len(len) > outcap)
+		return AT_ERR_BASE64;
+	for (i = 0; i < len; i++) {
+		acc = (acc << 6) | (uint32_t)b64url_value((unsigned char)in[i]);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	*outlen = n;
+	return AT_OK;
+}
+
+void
+at_b64url_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	uint32_t acc = 0;
+	size_t i, n = 0;
+	int bits = 0;
+
+	for (i = 0; i < len; i++) {
+		acc = (acc << 8) | in[i];
+		bits += 8;
+		while (bits >= 6) {
+			bits -= 6;
+			out[n++] = alphabet[(acc >> bits) & 0x3f];
+		}
+	}
+	if (bits > 0)
+		out[n++] = alphabet[(acc << (6 - bits)) & 0x3f];
+	out[n] = '\0';
+}
+
+static int
+hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+enum at_err
+at_hex_decode(const char *in, size_t inlen, unsigned char *out, size_t outlen)
+{
+	size_t i;
+	int hi, lo;
+
+	if (in == NULL || out == NULL || inlen != 2 * outlen)
+		return AT_ERR_FORMAT;
+	for (i = 0; i < outlen; i++) {
+		hi = hex_value((unsigned char)in[2 * i]);
+		lo = hex_value((unsigned char)in[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return AT_ERR_FORMAT;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return AT_OK;
+}
+
+void
+at_hex_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0x0f];
+	}
+	out[2 * len] = '\0';
+}
+
+bool
+at_str_printable(const char *s, size_t len)
+{
+	size_t i;
+	unsigned char c;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			return false;
+		/* UTF-8 for U+0080..U+009F is C2 80..C2 9F. */
+		if (c == 0xc2 && i + 1 < len &&
+		    (unsigned char)s[i + 1] >= 0x80 &&
+		    (unsigned char)s[i + 1] <= 0x9f)
+			return false;
+	}
+	return true;
+}
+
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	       c == '\f';
+}
+
+void
+at_trim(const char **s, size_t *len)
+{
+	while (*len > 0 && is_space((*s)[0])) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len > 0 && is_space((*s)[*len - 1]))
+		(*len)--;
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * at_verify.c - the whole pipeline for one credential presented for one
+ * local user: bound it, classify it, verify its MAC, check its claims and
+ * map its external id to the local user.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "at.h"
+#include "at_internal.h"
+
+const char *
+at_method_name(enum at_method m)
+{
+	switch (m) {
+	case AT_METHOD_JWT:
+		return "jwt";
+	case AT_METHOD_HMAC:
+		return "hmac";
+	case AT_METHOD_NONE:
+		break;
+	}
+	return "none";
+}
+
+static bool
+all_hex(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f') ||
+		      (s[i] >= 'A' && s[i] <= 'F')))
+			return false;
+	return true;
+}
+
+/*
+ * HMAC credential: HMAC-SHA256(secret, external_id) for an external id
+ * that belongs to user.  Only ids the map sends to user are tried (or the
+ * user name itself when there is no map), so a valid HMAC for somebody
+ * else never matches.
+ */
+static enum at_err
+verify_hmac(struct at_verifier *v, const char *hex, const char *user,
+	    struct at_claims *claims)
+{
+	enum at_err r = AT_ERR_INTERNAL;
+	unsigned char tag[AT_MAC_LEN];
+	const char *id = NULL;
+	size_t i;
+	int index = -1;
+	bool candidate = false;
+
+	if ((r = at_hex_decode(hex, AT_HMAC_HEX_LEN, tag, sizeof(tag))) !=
+	    AT_OK)
+		goto out;
+	r = AT_ERR_SIGNATURE;
+	if (!v->has_map) {
+		candidate = true;
+		if ((r = at_verifier_check_mac(v, user, strlen(user), tag,
+					       sizeof(tag), &index)) == AT_OK)
+			id = user;
+	} else {
+		for (i = 0; i < v->nmap && id == NULL; i++) {
+			if (strcmp(v->map[i].local_user, user) != 0)
+				continue;
+			candidate = true;
+			r = at_verifier_check_mac(v, v->map[i].external_id,
+						  strlen(v->map[i].external_id),
+						  tag, sizeof(tag), &index);
+			if (r == AT_OK)
+				id = v->map[i].external_id;
+			else if (r != AT_ERR_SIGNATURE)
+				goto out;
+		}
+	}
+	if (!candidate) {
+		r = AT_ERR_NOT_MAPPED;
+		goto out;
+	}
+	if (id == NULL) {
+		if (r == AT_OK)
+			r = AT_ERR_INTERNAL;
+		goto out;
+	}
+	r = AT_ERR_NOMEM;
+	claims->secret_index = index;
+	if ((claims->sub = strdup(id)) == NULL ||
+	    (claims->local_user = strdup(user)) == NULL)
+		goto out;
+	r = AT_OK;
+out:
+	at_wipe(tag, sizeof(tag));
+	return r;
+}
+
+/* JWT credential: verified token whose sub maps to user. */
+static enum at_err
+verify_jwt(struct at_verifier *v, const char *tok, size_t len,
+	   const char *user, struct at_claims *claims)
+{
+	enum at_err r;
+	const char *local = NULL;
+	size_t i;
+
+	if ((r = at_jwt_verify(v, tok, len, claims)) != AT_OK)
+		goto out;
+	if (v->has_map) {
+		for (i = 0; i < v->nmap; i++)
+			if (strcmp(v->map[i].external_id, claims->sub) == 0)
+				local = v->map[i].local_user;
+		r = AT_ERR_NOT_MAPPED;
+		if (local == NULL)
+			goto out;
+	} else {
+		local = claims->sub;
+	}
+	if ((claims->local_user = strdup(local)) == NULL) {
+		r = AT_ERR_NOMEM;
+		goto out;
+	}
+	r = AT_ERR_USER_MISMATCH;
+	if (strcmp(local, user) != 0)
+		goto out;
+	r = AT_OK;
+out:
+	return r;
+}
+
+enum at_err
+at_verify_credential(struct at_verifier *v, const char *cred, size_t len,
+		     const char *user, struct at_claims *claims)
+{
+	enum at_err r = AT_ERR_INTERNAL;
+	enum at_mode mode = v->cfg->mode;
+
+	at_claims_free(claims);
+	at_trim(&cred, &len);
+	if (len == 0) {
+		r = AT_ERR_EMPTY;
+		goto out;
+	}
+	if (len > AT_MAX_CREDENTIAL) {
+		r = AT_ERR_TOO_LONG;
+		goto out;
+	}
+	if (len == AT_HMAC_HEX_LEN && all_hex(cred, len))
+		claims->method = AT_METHOD_HMAC;
+	else if (memchr(cred, '.', len) != NULL)
+		claims->method = AT_METHOD_JWT;
+	else {
+		r = AT_ERR_FORMAT;
+		goto out;
+	}
+	if ((claims->method == AT_METHOD_HMAC && mode == AT_MODE_JWT) ||
+	    (claims->method == AT_METHOD_JWT && mode == AT_MODE_HMAC)) {
+		r = AT_ERR_METHOD;
+		goto out;
+	}
+	if (claims->method == AT_METHOD_HMAC)
+		r = verify_hmac(v, cred, user, claims);
+	else
+		r = verify_jwt(v, cred, len, user, claims);
+out:
+	return r;
+}

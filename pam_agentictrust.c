@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * pam_agentictrust.c - PAM glue over lib/: parse options, get the user and
+ * the credential, make one library call, map its result to a PAM code and
+ * say why in syslog.  All verification logic lives in lib/.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#define PAM_SM_AUTH
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <security/pam_modutil.h>
+
+#include "lib/at.h"
+
+static void
+log_to_pam(void *ctx, int prio, const char *fmt, va_list ap)
+{
+	pam_vsyslog((pam_handle_t *)ctx, prio, fmt, ap);
+}
+
+/* The one place that turns library results into PAM codes. */
+static int
+at_err_to_pam(enum at_err r)
+{
+	switch (r) {
+	case AT_OK:
+		return PAM_SUCCESS;
+	case AT_ERR_NOMEM:
+		return PAM_BUF_ERR;
+	case AT_ERR_CONFIG:
+	case AT_ERR_FILE:
+		return PAM_SERVICE_ERR;
+	case AT_ERR_SECRET:
+	case AT_ERR_SECRET_SHORT:
+		return PAM_AUTHINFO_UNAVAIL;
+	case AT_ERR_INTERNAL:
+	case AT_ERR_CRYPTO:
+		return PAM_SYSTEM_ERR;
+	case AT_ERR_NOT_MAPPED:
+		return PAM_USER_UNKNOWN;
+	default:
+		/* Every other code is a credential that does not prove the
+		 * user.  Anything unlisted also lands here: never success. */
+		return PAM_AUTH_ERR;
+	}
+}
+
+/* A value that came from outside, safe to put in a log line. */
+static const char *
+loggable(const char *s)
+{
+	if (s == NULL)
+		return "-";
+	if (strlen(s) > AT_MAX_SUB || !at_str_printable(s, strlen(s)))
+		return "(unprintable)";
+	return s;
+}
+
+static void
+log_result(pam_handle_t *pamh, int prio, const char *verdict,
+	   const char *user, const char *reason, const struct at_claims *c)
+{
+	const void *service = NULL;
+
+	if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS)
+		service = NULL;
+	/* Never the credential, signature or secret: only who and why. */
+	pam_syslog(pamh, prio,
+		   "%s user=%s service=%s method=%s reason=%s sub=%s kid=%s "
+		   "secret=%d",
+		   verdict, loggable(user), loggable(service),
+		   at_method_name(c->method), reason, loggable(c->sub),
+		   loggable(c->kid), c->secret_index);
+}
+
+/*
+ * Get the credential: PAM_AUTHTOK from an earlier module, or the
+ * conversation.  *cred is owned by the caller: at_strfreezero().
+ */
+static int
+read_credential(pam_handle_t *pamh, const struct at_config *cfg,
+		bool from_stack, char **cred)
+{
+	const void *item = NULL;
+	char *resp = NULL;
+	int ret;
+
+	*cred = NULL;
+	if (from_stack) {
+		ret = pam_get_item(pamh, PAM_AUTHTOK, &item);
+		if (ret != PAM_SUCCESS || item == NULL)
+			return PAM_AUTHTOK_RECOVERY_ERR;
+		if ((*cred = strdup(item)) == NULL)
+			return PAM_BUF_ERR;
+		return PAM_SUCCESS;
+	}
+	ret = pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &resp, "%s", cfg->prompt);
+	if (ret == PAM_CONV_AGAIN)
+		return PAM_INCOMPLETE;
+	if (ret != PAM_SUCCESS) {
+		at_strfreezero(resp);
+		return ret;
+	}
+	/* An application that answers with no response sent nothing. */
+	if (resp == NULL && (resp = strdup("")) == NULL)
+		return PAM_BUF_ERR;
+	*cred = resp;
+	return PAM_SUCCESS;
+}
+
+/* Export what was proven to the session (pam_getenvlist). */
+static int
+export_claims(pam_handle_t *pamh, const struct at_claims *c)
+{
+	const struct {
+		const char *name;
+		const char *value;
+	} vars[] = {
+		{ "AGENTICTRUST_SUB", c->sub },
+		{ "AGENTICTRUST_METHOD", at_method_name(c->method) },
+		{ "AGENTICTRUST_EMAIL", c->email },
+		{ "AGENTICTRUST_NAME", c->name },
+	};
+	char *entry;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		/* Control characters could forge lines in a shell or log. */
+		if (vars[i].value == NULL ||
+		    !at_str_printable(vars[i].value, strlen(vars[i].value)))
+			continue;
+		if (asprintf(&entry, "%s=%s", vars[i].name, vars[i].value) < 0)
+			return PAM_BUF_ERR;
+		ret = pam_putenv(pamh, entry);
+		free(entry);
+		if (ret != PAM_SUCCESS)
+			return ret;
+	}
+	return PAM_SUCCESS;
+}
+
+/*
+ * Errors that say "this credential does not prove the user": worth a
+ * second credential under try_first_pass.  System errors are not.
+ */
+static bool
+is_credential_error(enum at_err r)
+{
+	return at_err_to_pam(r) == PAM_AUTH_ERR;
+}
+
+PAM_EXTERN int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct at_log log = { log_to_pam, pamh, false };
+	struct at_config cfg;
+	struct at_claims claims;
+	struct at_verifier *v = NULL;
+	enum at_err r = AT_ERR_INTERNAL;
+	const char *user = NULL;
+	char *cred = NULL;
+	int ret = PAM_SERVICE_ERR, pass;
+	bool known;
+
+	(void)flags;
+	at_config_init(&cfg);
+	at_claims_init(&claims);
+
+	if ((r = at_config_load(&cfg, argc, argv, AT_DEFAULT_CONFIG, geteuid(),
+				&log)) != AT_OK) {
+		log_result(pamh, LOG_ERR, "refused", NULL, at_err_reason(r),
+			   &claims);
+		ret = at_err_to_pam(r);
+		goto out;
+	}
+	log.debug = cfg.debug;
+
+	ret = pam_get_user(pamh, &user, NULL);
+	if (ret == PAM_CONV_AGAIN)
+		ret = PAM_INCOMPLETE;
+	if (ret != PAM_SUCCESS || user == NULL || user[0] == '\0') {
+		if (ret == PAM_SUCCESS)
+			ret = PAM_USER_UNKNOWN;
+		pam_syslog(pamh, LOG_ERR, "cannot get user name: %s",
+			   pam_strerror(pamh, ret));
+		goto out;
+	}
+
+	if ((r = at_verifier_new(&v, &cfg, &log)) != AT_OK ||
+	    (r = at_verifier_load_secrets(v, cfg.secret_file, geteuid())) !=
+		    AT_OK ||
+	    (cfg.user_map != NULL &&
+	     (r = at_verifier_load_user_map(v, cfg.user_map, geteuid())) !=
+		     AT_OK)) {
+		log_result(pamh, LOG_ERR, "refused", user, at_err_reason(r),
+			   &claims);
+		ret = at_err_to_pam(r);
+		goto out;
+	}
+
+	/* Asked before the prompt, acted on after: an unknown user is still
+	 * prompted, so the conversation does not tell who exists. */
+	known = pam_modutil_getpwnam(pamh, user) != NULL;
+
+	/*
+	 * Pass 0 takes PAM_AUTHTOK under use_first_pass/try_first_pass; pass
+	 * 1 prompts, unless use_first_pass forbids it.
+	 */
+	for (pass = cfg.use_first_pass || cfg.try_first_pass ? 0 : 1;
+	     pass < 2; pass++) {
+		at_strfreezero(cred);
+		ret = read_credential(pamh, &cfg, pass == 0, &cred);
+		if (ret == PAM_AUTHTOK_RECOVERY_ERR && cfg.try_first_pass)
+			continue;
+		if (ret != PAM_SUCCESS) {
+			pam_syslog(pamh, LOG_ERR,
+				   "refused user=%s reason=%s: %s",
+				   loggable(user),
+				   pass == 0 ? "no_authtok" : "conversation",
+				   pam_strerror(pamh, ret));
+			if (ret == PAM_AUTHTOK_RECOVERY_ERR)
+				ret = PAM_AUTH_ERR;
+			goto out;
+		}
+		if (!known) {
+			log_result(pamh, LOG_NOTICE, "rejected", user,
+				   "user_unknown", &claims);
+			ret = PAM_USER_UNKNOWN;
+			goto out;
+		}
+		r = at_verify_credential(v, cred, strlen(cred), user, &claims);
+		if (r == AT_OK || !is_credential_error(r) || cfg.use_first_pass)
+			break;
+		if (pass == 0)
+			log_result(pamh, LOG_NOTICE, "first_pass_rejected",
+				   user, at_err_reason(r), &claims);
+	}
+	if (r != AT_OK) {
+		log_result(pamh, LOG_NOTICE, "rejected", user,
+			   at_err_reason(r), &claims);
+		ret = at_err_to_pam(r);
+		goto out;
+	}
+	if ((ret = export_claims(pamh, &claims)) != PAM_SUCCESS) {
+		log_result(pamh, LOG_ERR, "refused", user, "pam_env", &claims);
+		if (ret == PAM_SUCCESS)
+			ret = PAM_SYSTEM_ERR;
+		goto out;
+	}
+	log_result(pamh, LOG_INFO, "accepted", user, "ok", &claims);
+	ret = PAM_SUCCESS;
+out:
+	at_strfreezero(cred);
+	at_claims_free(&claims);
+	at_verifier_free(v);
+	at_config_free(&cfg);
+	return ret;
+}
+
+PAM_EXTERN int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_SUCCESS;
+}
