@@ -192,12 +192,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 
-	if ((r = at_verifier_new(&v, &cfg, &log)) != AT_OK ||
-	    (r = at_verifier_load_secrets(v, cfg.secret_file, geteuid())) !=
-		    AT_OK ||
-	    (cfg.user_map != NULL &&
-	     (r = at_verifier_load_user_map(v, cfg.user_map, geteuid())) !=
-		     AT_OK)) {
+	if ((r = at_verifier_from_config(&v, &cfg, geteuid(), &log)) != AT_OK) {
 		log_result(pamh, LOG_ERR, "refused", user, at_err_reason(r),
 			   &claims);
 		ret = at_err_to_pam(r);

@@ -333,6 +333,28 @@ enum at_err at_verifier_add_secret(struct at_verifier *v, const void *key,
 enum at_err at_verifier_load_secrets(struct at_verifier *v, const char *path,
 				     uid_t owner_uid) AT_WUR AT_NONNULL(1, 2);
 
+/*
+ * Copy out the n-th secret (0-based, blank and '#' lines not counted) of
+ * a secret file, for tools that mint credentials.  *key is owned:
+ * at_freezero(*key, *keylen).  Errors as at_verifier_load_secrets().
+ */
+enum at_err at_secret_file_get(const char *path, uid_t owner_uid,
+			       const struct at_log *log, unsigned int n,
+			       unsigned char **key, size_t *keylen) AT_WUR
+	AT_NONNULL(1, 5, 6);
+
+/*
+ * The verifier the module uses: at_verifier_new(), then the secrets of
+ * cfg->secret_file and, when set, the map of cfg->user_map, both with
+ * owner_uid as the trusted non-root owner.  *out owned:
+ * at_verifier_free().  Errors: those of the calls above; AT_ERR_CONFIG
+ * without a secret_file.
+ */
+enum at_err at_verifier_from_config(struct at_verifier **out,
+				    const struct at_config *cfg,
+				    uid_t owner_uid, const struct at_log *log)
+	AT_WUR AT_NONNULL(1, 2);
+
 /* Number of secrets loaded. */
 size_t at_verifier_secret_count(const struct at_verifier *v) AT_NONNULL(1);
 

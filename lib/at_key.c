@@ -86,6 +86,29 @@ at_verifier_add_secret(struct at_verifier *v, const void *key, size_t keylen)
 	return AT_OK;
 }
 
+/*
+ * Next secret line of a secret file buffer: blank and '#' lines skipped.
+ * Returns 1 with *line / *linelen set, 0 at the end, AT_ERR_FORMAT for an
+ * over-long line or one with a NUL.  *lineno counts lines read.
+ */
+static int
+next_secret_line(const char *buf, size_t len, size_t *pos,
+		 unsigned int *lineno, const char **line, size_t *linelen)
+{
+	int more;
+
+	while ((more = at_file_next_line(buf, len, pos, line, linelen)) != 0) {
+		(*lineno)++;
+		if (more < 0)
+			return more;
+		/* The line's bytes are the key, as-is: spaces are key bytes. */
+		if (*linelen == 0 || (*line)[0] == '#')
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
 enum at_err
 at_verifier_load_secrets(struct at_verifier *v, const char *path,
 			 uid_t owner_uid)
@@ -101,10 +124,8 @@ at_verifier_load_secrets(struct at_verifier *v, const char *path,
 			 &len);
 	if (r != AT_OK)
 		goto out;
-	r = AT_ERR_SECRET;
-	while ((more = at_file_next_line(buf, len, &pos, &line, &linelen)) !=
-	       0) {
-		lineno++;
+	while ((more = next_secret_line(buf, len, &pos, &lineno, &line,
+					&linelen)) != 0) {
 		if (more < 0) {
 			at_log(v->log, LOG_ERR,
 			       "secret file %s:%u: line too long or has NUL",
@@ -112,9 +133,6 @@ at_verifier_load_secrets(struct at_verifier *v, const char *path,
 			r = AT_ERR_SECRET;
 			goto out;
 		}
-		/* The line's bytes are the key, as-is: no trimming of spaces. */
-		if (linelen == 0 || line[0] == '#')
-			continue;
 		r = at_verifier_add_secret(v, line, linelen);
 		if (r != AT_OK) {
 			at_log(v->log, LOG_ERR, "secret file %s:%u: %s", path,
@@ -133,6 +151,81 @@ at_verifier_load_secrets(struct at_verifier *v, const char *path,
 out:
 	if (buf != NULL)
 		at_freezero(buf, len + 1);
+	return r;
+}
+
+enum at_err
+at_secret_file_get(const char *path, uid_t owner_uid,
+		   const struct at_log *log, unsigned int n,
+		   unsigned char **key, size_t *keylen)
+{
+	enum at_err r;
+	const char *line;
+	size_t len = 0, pos = 0, linelen;
+	unsigned int lineno = 0, found = 0;
+	char *buf = NULL;
+	int more;
+
+	*key = NULL;
+	*keylen = 0;
+	r = at_file_read(path, AT_FILE_SECRET, owner_uid, false, log, &buf,
+			 &len);
+	if (r != AT_OK)
+		goto out;
+	r = AT_ERR_SECRET;
+	while ((more = next_secret_line(buf, len, &pos, &lineno, &line,
+					&linelen)) != 0) {
+		if (more < 0)
+			goto out;
+		if (found++ < n)
+			continue;
+		if (linelen < AT_MIN_SECRET) {
+			r = AT_ERR_SECRET_SHORT;
+			goto out;
+		}
+		if (linelen > AT_MAX_SECRET)
+			goto out;
+		if ((*key = malloc(linelen)) == NULL) {
+			r = AT_ERR_NOMEM;
+			goto out;
+		}
+		memcpy(*key, line, linelen);
+		*keylen = linelen;
+		r = AT_OK;
+		goto out;
+	}
+	at_log(log, LOG_ERR, "secret file %s: no secret number %u", path, n);
+out:
+	if (buf != NULL)
+		at_freezero(buf, len + 1);
+	return r;
+}
+
+enum at_err
+at_verifier_from_config(struct at_verifier **out, const struct at_config *cfg,
+			uid_t owner_uid, const struct at_log *log)
+{
+	enum at_err r;
+	struct at_verifier *v = NULL;
+
+	*out = NULL;
+	if ((r = at_verifier_new(&v, cfg, log)) != AT_OK)
+		goto out;
+	r = AT_ERR_CONFIG;
+	if (cfg->secret_file == NULL)
+		goto out;
+	if ((r = at_verifier_load_secrets(v, cfg->secret_file, owner_uid)) !=
+	    AT_OK)
+		goto out;
+	if (cfg->user_map != NULL &&
+	    (r = at_verifier_load_user_map(v, cfg->user_map, owner_uid)) !=
+		    AT_OK)
+		goto out;
+	*out = v;
+	v = NULL; /* transferred */
+	r = AT_OK;
+out:
+	at_verifier_free(v);
 	return r;
 }
 
