@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The main job, end to end, on a fresh Debian 12 machine:
+#   install dependencies, build, generate a secret, mint a JWT and an HMAC
+#   with the CLI, and verify each through libpam with pam_agentictrust.so,
+#   plus forgeries that must be refused.
+#
+# The PAM stack lives in a private service directory read through cwrap's
+# pam_wrapper (LD_PRELOAD), so the system's /etc/pam.d is never touched.
+# The PAM client is pamtester, a real libpam application.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+
+bash scripts/install-deps.sh
+if [ -f build/build.ninja ]; then
+	meson setup --reconfigure build >/dev/null
+else
+	meson setup build >/dev/null
+fi
+ninja -C build >/dev/null
+cli=$top/build/tools/agentictrust
+module=$top/build/pam_agentictrust.so
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+umask 077
+user=$(id -un)
+
+# A fresh secret, like the dashboard's "Generate Secret" (shown once).
+openssl rand -hex 32 >"$work/secret"
+openssl rand -hex 32 >"$work/other-secret"
+
+mkdir "$work/pam.d"
+cat >"$work/pam.d/agentictrust-demo" <<PAM
+# One line, as a sysadmin would write it in /etc/pam.d/<service>.
+auth     required  $module secret_file=$work/secret mode=any
+account  required  pam_permit.so
+PAM
+# libpam wants an "other" fallback; deny everything there.
+echo "auth required pam_deny.so" >"$work/pam.d/other"
+
+# Authenticate $user through libpam with the credential on stdin; print
+# the verdict and the module's own syslog line (pam_wrapper routes
+# pam_syslog to its debug log, which we read from stderr).
+pam_check() {
+	local label=$1 cred=$2 want=$3 out rc verdict
+	set +e
+	out=$(printf '%s\n' "$cred" |
+		env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+			PAM_WRAPPER_SERVICE_DIR="$work/pam.d" \
+			PAM_WRAPPER_DEBUGLEVEL=2 \
+			pamtester agentictrust-demo "$user" authenticate 2>&1)
+	rc=$?
+	set -e
+	verdict=REJECTED
+	[ $rc -eq 0 ] && verdict=ACCEPTED
+	printf '%-42s %s\n' "$label" "$verdict"
+	printf '%s\n' "$out" | sed -n 's/.*SYSLOG([0-9]*): \(.*agentictrust.*\|accepted.*\|rejected.*\|refused.*\)/    pam_agentictrust: \1/p'
+	if [ "$verdict" != "$want" ]; then
+		echo "    UNEXPECTED: wanted $want" >&2
+		failures=$((failures + 1))
+	fi
+}
+
+failures=0
+jwt=$("$cli" token --secret-file "$work/secret" --sub "$user" \
+	--email "$user@example.com" --name "Demo Operator" --ttl 3600)
+hmac=$("$cli" hmac --secret-file "$work/secret" "$user")
+forged_jwt=$("$cli" token --secret-file "$work/other-secret" --sub "$user")
+# Tamper: keep header and signature, swap in a payload for another sub.
+tampered=$(printf '%s' "$jwt" | awk -F. -v p="$(printf '{"sub":"root","exp":9999999999}' |
+	basenc --base64url | tr -d '=')" '{print $1"."p"."$3}')
+
+echo "== pam_agentictrust demo: user=$user, service dir $work/pam.d"
+echo "== the secret is $(head -n1 "$work/secret" | tr -d "\n" | wc -c) bytes (never printed)"
+pam_check "JWT minted by agentictrust token" "$jwt" ACCEPTED
+pam_check "HMAC minted by agentictrust hmac" "$hmac" ACCEPTED
+pam_check "JWT signed with another secret (forged)" "$forged_jwt" REJECTED
+pam_check "JWT with a tampered payload" "$tampered" REJECTED
+echo
+echo "== what the operator CLI says about the JWT (same code path):"
+printf '%s\n' "$jwt" | "$cli" verify --user "$user" secret_file="$work/secret"
+echo
+if [ $failures -ne 0 ]; then
+	echo "demo: $failures unexpected result(s)"
+	exit 1
+fi
+echo "demo: all results as expected"

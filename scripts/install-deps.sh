@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Install every Debian 12 package the build, the demo and the tests need.
+# Idempotent: packages already installed are not touched, and apt-get runs
+# only when something is missing.  Needs root (or sudo) for apt-get.
+set -euo pipefail
+
+packages=(
+	build-essential pkg-config meson ninja-build
+	libpam0g-dev libssl-dev libjwt-dev libjansson-dev
+	libcmocka-dev libpam-wrapper libpamtest0-dev
+	pamtester python3 python3-jwt valgrind openssl ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+# Node.js + npm run the jsonwebtoken interop test.  Use the machine's node
+# when there is one; otherwise Debian's.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	missing+=(nodejs npm)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null 2>&1 || {
+		echo "install-deps: need root to install: ${missing[*]}" >&2
+		exit 1
+	}
+	as_root=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -q
+"${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Install dependencies, build, and run every test suite:
+#   1. build/       -Dwerror=true: unit, pam, interop suites + dlopen check
+#   2. build-asan/  -Db_sanitize=address,undefined: the same suites
+#   3. build/       the unit and pam suites again under valgrind
+# Ends with one line "summary: N passed, M failed, K skipped".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+
+setup() {
+	local dir=$1
+	shift
+	if [ -f "$dir/build.ninja" ]; then
+		meson setup --reconfigure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@" >/dev/null
+	fi
+	ninja -C "$dir"
+}
+
+status=0
+setup build -Dwerror=true -Dtests=enabled
+meson test -C build --print-errorlogs -v || status=1
+cp build/meson-logs/testlog.json build/meson-logs/testlog-plain.json
+
+setup build-asan -Dwerror=true -Dtests=enabled \
+	-Db_sanitize=address,undefined -Db_lundef=false
+meson test -C build-asan --print-errorlogs -v || status=1
+
+meson test -C build --setup valgrind --suite unit --suite pam \
+	--print-errorlogs -v || status=1
+
+python3 - build/meson-logs/testlog-plain.json \
+	build-asan/meson-logs/testlog.json \
+	build/meson-logs/testlog-valgrind.json <<'PY'
+import json, sys
+counts = {"passed": 0, "failed": 0, "skipped": 0}
+for path in sys.argv[1:]:
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        counts["failed"] += 1
+        print(f"missing test log {path}")
+        continue
+    for line in lines:
+        t = json.loads(line)
+        res = t["result"]
+        if res in ("OK", "EXPECTEDFAIL"):
+            counts["passed"] += 1
+        elif res == "SKIP":
+            counts["skipped"] += 1
+        else:
+            counts["failed"] += 1
+            print(f"FAILED: {path}: {t['name']} ({res})")
+print(f"summary: {counts['passed']} passed, {counts['failed']} failed, "
+      f"{counts['skipped']} skipped")
+PY
+exit $status
