@@ -165,12 +165,16 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	enum at_err r = AT_ERR_INTERNAL;
 	const char *user = NULL;
 	char *cred = NULL;
-	int ret = PAM_SERVICE_ERR, pass;
+	int ret = PAM_SERVICE_ERR, pass, i;
 	bool known;
 
 	(void)flags;
 	at_config_init(&cfg);
 	at_claims_init(&claims);
+	/* A bare "debug" argument also covers the config parsing itself. */
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "debug") == 0)
+			log.debug = true;
 
 	if ((r = at_config_load(&cfg, argc, argv, AT_DEFAULT_CONFIG, geteuid(),
 				&log)) != AT_OK) {
@@ -187,7 +191,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (ret != PAM_SUCCESS || user == NULL || user[0] == '\0') {
 		if (ret == PAM_SUCCESS)
 			ret = PAM_USER_UNKNOWN;
-		pam_syslog(pamh, LOG_ERR, "cannot get user name: %s",
+		pam_syslog(pamh, LOG_ERR, "refused user=- reason=no_user: %s",
 			   pam_strerror(pamh, ret));
 		goto out;
 	}
@@ -214,11 +218,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		if (ret == PAM_AUTHTOK_RECOVERY_ERR && cfg.try_first_pass)
 			continue;
 		if (ret != PAM_SUCCESS) {
-			pam_syslog(pamh, LOG_ERR,
-				   "refused user=%s reason=%s: %s",
-				   loggable(user),
+			log_result(pamh, LOG_ERR, "refused", user,
 				   pass == 0 ? "no_authtok" : "conversation",
-				   pam_strerror(pamh, ret));
+				   &claims);
 			if (ret == PAM_AUTHTOK_RECOVERY_ERR)
 				ret = PAM_AUTH_ERR;
 			goto out;
@@ -244,8 +246,6 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	if ((ret = export_claims(pamh, &claims)) != PAM_SUCCESS) {
 		log_result(pamh, LOG_ERR, "refused", user, "pam_env", &claims);
-		if (ret == PAM_SUCCESS)
-			ret = PAM_SYSTEM_ERR;
 		goto out;
 	}
 	log_result(pamh, LOG_INFO, "accepted", user, "ok", &claims);

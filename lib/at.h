@@ -243,8 +243,9 @@ enum at_err at_config_set(struct at_config *cfg, const char *key,
  * then read that file (or default_config, AT_DEFAULT_CONFIG in the
  * installed module, when it exists), then apply
  * the arguments over it.  Fails with AT_ERR_CONFIG on any unknown or
- * malformed option, a missing explicit config file or no secret_file;
- * AT_ERR_FILE when the config file is unsafe or unreadable.
+ * malformed option, a missing explicit config file, a config file that is
+ * unsafe or unreadable (logged by at_file_read) or no secret_file;
+ * AT_ERR_NOMEM.
  */
 enum at_err at_config_load(struct at_config *cfg, int argc, const char **argv,
 			   const char *default_config, uid_t owner_uid,
@@ -261,7 +262,8 @@ struct at_hmac_key;
 /*
  * Derive keyed HMAC-SHA256 state from key (any length, copied; the copy
  * is wiped when freed).  *out is owned: at_hmac_key_free().
- * Errors: AT_ERR_NOMEM, AT_ERR_CRYPTO.
+ * Errors: AT_ERR_NOMEM, AT_ERR_CRYPTO, AT_ERR_INTERNAL (NULL key with a
+ * non-zero length).
  */
 enum at_err at_hmac_key_new(struct at_hmac_key **out, const void *key,
 			    size_t keylen) AT_WUR AT_NONNULL(1);

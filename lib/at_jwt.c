@@ -245,7 +245,10 @@ get_string(json_t *obj, const char *name, enum at_err bad, char **out)
 	*out = NULL;
 	if (j == NULL)
 		return AT_OK;
-	if (!json_is_string(j) || json_string_length(j) > AT_MAX_CLAIM)
+	/* jansson refuses \u0000 by default; the strlen check keeps a C
+	 * string copy from silently cutting a value should that change. */
+	if (!json_is_string(j) || json_string_length(j) > AT_MAX_CLAIM ||
+	    strlen(json_string_value(j)) != json_string_length(j))
 		return bad;
 	if ((*out = strdup(json_string_value(j))) == NULL)
 		return AT_ERR_NOMEM;

@@ -115,7 +115,7 @@ at_verifier_load_secrets(struct at_verifier *v, const char *path,
 {
 	enum at_err r;
 	const char *line;
-	size_t len = 0, pos = 0, linelen;
+	size_t len = 0, pos = 0, linelen, before = v->nkeys;
 	unsigned int lineno = 0;
 	char *buf = NULL;
 	int more;
@@ -140,7 +140,7 @@ at_verifier_load_secrets(struct at_verifier *v, const char *path,
 			goto out;
 		}
 	}
-	if (v->nkeys == 0) {
+	if (v->nkeys == before) {
 		at_log(v->log, LOG_ERR, "secret file %s: no secret in it", path);
 		r = AT_ERR_SECRET;
 		goto out;

@@ -1,0 +1,167 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# pamtester-smoke.sh MODULE CLI PAM_PRELOAD [ASAN_PRELOAD]
+#
+# Drive the built module with pamtester(1), the token fed on stdin:
+#   - under pam_wrapper (LD_PRELOAD=PAM_PRELOAD, a private service dir);
+#   - when run as root, also through the real libpam with a temporary
+#     /etc/pam.d/agentictrust-smoke-$$ that the exit trap removes.
+# Tokens are minted with the CLI (CLI token / CLI hmac); when the CLI is
+# not built, with python3-jwt.  ASAN_PRELOAD (may be empty) is libasan
+# for a sanitizer build, which must come first in LD_PRELOAD.
+# Ends with "N passed, M failed"; exits non-zero if anything failed.
+
+set -u
+
+if [ $# -lt 3 ]; then
+	echo "usage: $0 MODULE CLI PAM_PRELOAD [ASAN_PRELOAD]" >&2
+	exit 2
+fi
+module=$1
+cli=$2
+pam_preload=$3
+asan_preload=${4:-}
+case $module in
+/*) ;;
+*)
+	echo "$0: MODULE must be an absolute path (pam.d needs one)" >&2
+	exit 2
+	;;
+esac
+if [ ! -f "$module" ]; then
+	echo "$0: no module at $module" >&2
+	exit 2
+fi
+
+passed=0
+failed=0
+tmp=
+etc_service=
+
+cleanup() {
+	if [ -n "$etc_service" ]; then
+		rm -f "$etc_service"
+	fi
+	if [ -n "$tmp" ]; then
+		rm -rf "$tmp"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' HUP INT TERM
+
+umask 077
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/at-smoke-XXXXXX") || exit 1
+secret=$tmp/secret
+other=$tmp/other-secret
+printf '%s\n' 'smoke-test-secret-0123456789-abcdefghijkl' >"$secret"
+printf '%s\n' 'another-secret-not-in-the-file-0123456789' >"$other"
+chmod 600 "$secret" "$other"
+user=$(id -un)
+
+# mint_token SECRET_FILE SUB / mint_hmac SECRET_FILE ID
+if [ -x "$cli" ]; then
+	minter="CLI $cli"
+	mint_token() { "$cli" token --secret-file "$1" --sub "$2" --ttl 300; }
+	mint_hmac() { "$cli" hmac --secret-file "$1" "$2"; }
+else
+	minter="python3-jwt (no CLI at $cli)"
+	py=/usr/bin/python3
+	mint_token() {
+		"$py" -c 'import sys, time, jwt
+key = open(sys.argv[1], "rb").read().split(b"\n")[0]
+now = int(time.time())
+print(jwt.encode({"sub": sys.argv[2], "iat": now, "exp": now + 300},
+                 key, algorithm="HS256"))' "$1" "$2"
+	}
+	mint_hmac() {
+		"$py" -c 'import sys, hmac, hashlib
+key = open(sys.argv[1], "rb").read().split(b"\n")[0]
+print(hmac.new(key, sys.argv[2].encode(), hashlib.sha256).hexdigest())' \
+			"$1" "$2"
+	}
+fi
+echo "# minting with $minter"
+
+good=$(mint_token "$secret" "$user") || { echo "cannot mint a token" >&2; exit 1; }
+hmac=$(mint_hmac "$secret" "$user") || { echo "cannot mint an HMAC" >&2; exit 1; }
+forged=$(mint_token "$other" "$user") || exit 1
+[ -n "$good" ] && [ -n "$hmac" ] && [ -n "$forged" ] || {
+	echo "minting printed nothing" >&2
+	exit 1
+}
+
+# check NAME WANT CREDENTIAL COMMAND...: WANT is "ok" (exit 0) or "fail"
+# (any other exit status); the credential goes to COMMAND's stdin.
+check() {
+	name=$1
+	want=$2
+	cred=$3
+	shift 3
+	out=$(printf '%s\n' "$cred" | "$@" 2>&1)
+	rc=$?
+	if { [ "$want" = ok ] && [ $rc -eq 0 ]; } ||
+	   { [ "$want" = fail ] && [ $rc -ne 0 ]; }; then
+		passed=$((passed + 1))
+		echo "ok - $name (exit $rc)"
+	else
+		failed=$((failed + 1))
+		echo "not ok - $name (exit $rc, wanted $want)"
+		printf '%s\n' "$out" | sed 's/^/#   /'
+	fi
+	if [ ${#cred} -ge 16 ]; then
+		case $out in
+		*"$cred"*)
+			failed=$((failed + 1))
+			echo "not ok - $name: the credential was printed"
+			;;
+		esac
+	fi
+}
+
+service_line="auth	required	$module secret_file=$secret"
+
+# 1. pam_wrapper: its own service dir, copied when pamtester starts.
+mkdir "$tmp/services"
+printf '%s\n' "$service_line" >"$tmp/services/agentictrust-smoke"
+printf 'auth\trequired\tpam_deny.so\n' >"$tmp/services/other"
+wrapped() {
+	env LD_PRELOAD="$pam_preload" PAM_WRAPPER=1 \
+		PAM_WRAPPER_SERVICE_DIR="$tmp/services" \
+		pamtester agentictrust-smoke "$user" authenticate
+}
+check "pam_wrapper: good JWT" ok "$good" wrapped
+check "pam_wrapper: good HMAC" ok "$hmac" wrapped
+check "pam_wrapper: JWT signed with another secret" fail "$forged" wrapped
+check "pam_wrapper: garbage" fail "not-a-token" wrapped
+check "pam_wrapper: empty line" fail "" wrapped
+
+# 2. The real libpam, only as root (it reads /etc/pam.d).
+if [ "$(id -u)" -eq 0 ] && [ -d /etc/pam.d ]; then
+	etc_service=/etc/pam.d/agentictrust-smoke-$$
+	printf '%s\n' "$service_line" >"$etc_service"
+	chmod 644 "$etc_service"
+	real() {
+		if [ -n "$asan_preload" ]; then
+			env LD_PRELOAD="$asan_preload" \
+				pamtester "agentictrust-smoke-$$" "$user" \
+				authenticate
+		else
+			pamtester "agentictrust-smoke-$$" "$user" authenticate
+		fi
+	}
+	check "libpam: good JWT" ok "$good" real
+	check "libpam: good HMAC" ok "$hmac" real
+	check "libpam: JWT signed with another secret" fail "$forged" real
+	rm -f "$etc_service"
+	etc_service=
+	[ -e "/etc/pam.d/agentictrust-smoke-$$" ] && {
+		failed=$((failed + 1))
+		echo "not ok - temporary service file left behind"
+	}
+else
+	echo "# skip real libpam: not root"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

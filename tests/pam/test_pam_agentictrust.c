@@ -1,0 +1,1418 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_pam_agentictrust.c - the module through libpam, under pam_wrapper
+ * (STYLE 22): run_pamtest() tables against the services in services/,
+ * which load pam_module_test (its default config path points into the
+ * build tree).  Every option is shown to have its effect through PAM.
+ *
+ * The PAM user is the user running the test (it must exist on the
+ * system); secrets, maps and config files are written into AT_TEST_DIR,
+ * created by each test's setup and removed by its teardown.
+ *
+ * syslog capture: pam_wrapper (PAM_WRAPPER_USE_SYSLOG=1) hands pam_syslog
+ * to libpam's pam_vsyslog, which calls __syslog_chk().  This executable
+ * defines that and its siblings (exported with export_dynamic), so with
+ * pam_wrapper's RTLD_DEEPBIND disabled they interpose on libc's and every
+ * line the module logs lands in captured[] instead of the system log.
+ */
+
+/* This file defines syslog() itself: no fortify inline wrappers. */
+#undef _FORTIFY_SOURCE
+
+#include <errno.h>
+#include <pwd.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include <cmocka.h>
+#include <libpamtest.h>
+#include <security/pam_appl.h>
+
+#include "at.h"
+#include "test_common.h"
+
+#ifndef AT_TEST_DIR
+#error "AT_TEST_DIR must be defined by the build"
+#endif
+#ifndef AT_TEST_DEFAULT_CONFIG
+#error "AT_TEST_DEFAULT_CONFIG must be defined by the build"
+#endif
+
+#define NO_SUCH_USER "at-no-such-user"
+#define JWT_HEADER   "{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
+
+/* ------------------------------------------------------------------ */
+/* syslog capture */
+
+#define CAPTURE_MAX 256
+#define CAPTURE_LEN 2048
+
+static struct {
+	int prio; /* LOG_ERR ... LOG_DEBUG, facility masked off */
+	char text[CAPTURE_LEN];
+} captured[CAPTURE_MAX];
+static size_t ncaptured;
+static bool capture_overflow;
+
+void __syslog_chk(int prio, int flag, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void __vsyslog_chk(int prio, int flag, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void capture(int prio, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void
+capture(int prio, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (ncaptured == CAPTURE_MAX) {
+		capture_overflow = true;
+		return;
+	}
+	n = vsnprintf(captured[ncaptured].text, CAPTURE_LEN, fmt, ap);
+	if (n < 0 || n >= CAPTURE_LEN)
+		capture_overflow = true;
+	captured[ncaptured].prio = LOG_PRI(prio);
+	ncaptured++;
+}
+
+void
+openlog(const char *ident, int option, int facility)
+{
+	(void)ident;
+	(void)option;
+	(void)facility;
+}
+
+void
+closelog(void)
+{
+}
+
+void
+vsyslog(int prio, const char *fmt, va_list ap)
+{
+	capture(prio, fmt, ap);
+}
+
+void
+syslog(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	capture(prio, fmt, ap);
+	va_end(ap);
+}
+
+void
+__vsyslog_chk(int prio, int flag, const char *fmt, va_list ap)
+{
+	(void)flag;
+	capture(prio, fmt, ap);
+}
+
+void
+__syslog_chk(int prio, int flag, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)flag;
+	va_start(ap, fmt);
+	capture(prio, fmt, ap);
+	va_end(ap);
+}
+
+static void
+capture_reset(void)
+{
+	ncaptured = 0;
+	capture_overflow = false;
+}
+
+static void
+capture_dump(void)
+{
+	size_t i;
+
+	for (i = 0; i < ncaptured; i++)
+		print_message("  syslog[%zu] <%d> %s\n", i, captured[i].prio,
+			      captured[i].text);
+}
+
+/* The value of "reason=" in line, up to a space, colon or the end. */
+static bool
+line_has_reason(const char *line, const char *tag)
+{
+	const char *p = strstr(line, " reason=");
+	size_t n = strlen(tag);
+
+	if (p == NULL)
+		return false;
+	p += strlen(" reason=");
+	return strncmp(p, tag, n) == 0 &&
+	       (p[n] == '\0' || p[n] == ' ' || p[n] == ':');
+}
+
+/* The last captured line carries reason=tag. */
+static void
+assert_last_reason(const char *tag)
+{
+	assert_false(capture_overflow);
+	if (ncaptured == 0 ||
+	    !line_has_reason(captured[ncaptured - 1].text, tag)) {
+		print_error("want the last syslog line to have reason=%s\n",
+			    tag);
+		capture_dump();
+		fail();
+	}
+}
+
+/* Some captured line contains needle. */
+static bool
+logged(const char *needle)
+{
+	size_t i;
+
+	for (i = 0; i < ncaptured; i++)
+		if (strstr(captured[i].text, needle) != NULL)
+			return true;
+	return false;
+}
+
+static void
+assert_logged(const char *needle)
+{
+	if (!logged(needle)) {
+		print_error("want a syslog line with \"%s\"\n", needle);
+		capture_dump();
+		fail();
+	}
+}
+
+/*
+ * Neither the credential, nor the signature of a JWT, nor the secret is
+ * in any captured line.
+ */
+static void
+assert_not_logged(const char *cred)
+{
+	const char *sig = strrchr(cred, '.');
+
+	assert_false(capture_overflow);
+	if (logged(cred) ||
+	    (sig != NULL && strlen(sig + 1) >= 16 && logged(sig + 1)) ||
+	    logged(TEST_SECRET)) {
+		print_error("a credential or secret reached syslog\n");
+		capture_dump();
+		fail();
+	}
+}
+
+static size_t
+count_prio(int prio)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ncaptured; i++)
+		if (captured[i].prio == prio)
+			n++;
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* fixtures */
+
+static char user[256]; /* the running user: exists on the system */
+
+struct fixture {
+	char *secret;	 /* AT_TEST_DIR/secret */
+	char *path_map;	 /* AT_TEST_DIR/user_map */
+	char *path_conf; /* AT_TEST_DIR/agentictrust.conf */
+	time_t now;
+	/* Credentials minted by the test, freed by teardown even when an
+	 * assertion ends the test early (no leak reports under ASan). */
+	char *owned[16];
+	size_t nowned;
+	char **env; /* a PAMTEST_GETENVLIST result, freed by teardown */
+};
+
+/* Remove dir, its files and its empty subdirectories. */
+static void
+remove_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char *p;
+
+	if (d != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (strcmp(e->d_name, ".") == 0 ||
+			    strcmp(e->d_name, "..") == 0)
+				continue;
+			p = test_path(dir, e->d_name);
+			if (unlink(p) != 0)
+				(void)rmdir(p);
+			free(p);
+		}
+		closedir(d);
+	}
+	(void)rmdir(dir);
+}
+
+static int
+group_setup(void **state)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	(void)state;
+	if (getenv("PAM_WRAPPER_RUNTIME_DIR") == NULL) {
+		print_error("not running under pam_wrapper: set LD_PRELOAD="
+			    "libpam_wrapper.so PAM_WRAPPER=1 "
+			    "PAM_WRAPPER_SERVICE_DIR (meson test does)\n");
+		return -1;
+	}
+	/* Without it pam_wrapper keeps pam_syslog lines to itself. */
+	if (getenv("PAM_WRAPPER_USE_SYSLOG") == NULL ||
+	    strcmp(getenv("PAM_WRAPPER_USE_SYSLOG"), "1") != 0) {
+		print_error("set PAM_WRAPPER_USE_SYSLOG=1 (meson test does)\n");
+		return -1;
+	}
+	if (pw == NULL || strlen(pw->pw_name) >= sizeof(user))
+		return -1;
+	strcpy(user, pw->pw_name);
+	/* pam_set_items copies these into PAM items: start clean. */
+	unsetenv("PAM_AUTHTOK");
+	unsetenv("PAM_USER");
+	unsetenv("PAM_SERVICE");
+	unsetenv("PAM_OLDAUTHTOK");
+	unlink(AT_TEST_DEFAULT_CONFIG);
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	remove_tree(AT_TEST_DIR);
+	if (mkdir(AT_TEST_DIR, 0700) != 0) {
+		print_error("mkdir %s: %s\n", AT_TEST_DIR, strerror(errno));
+		free(f);
+		return -1;
+	}
+	f->secret = test_path(AT_TEST_DIR, "secret");
+	f->path_map = test_path(AT_TEST_DIR, "user_map");
+	f->path_conf = test_path(AT_TEST_DIR, "agentictrust.conf");
+	f->now = time(NULL);
+	capture_reset();
+	*state = f;
+	return test_write_file(f->secret, TEST_SECRET "\n", 0600);
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	unlink(AT_TEST_DEFAULT_CONFIG);
+	unsetenv("PAM_AUTHTOK");
+	remove_tree(AT_TEST_DIR);
+	if (f != NULL) {
+		while (f->nowned > 0)
+			free(f->owned[--f->nowned]);
+		pamtest_free_env(f->env);
+		free(f->secret);
+		free(f->path_map);
+		free(f->path_conf);
+		free(f);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* credentials */
+
+/* Hand p to the fixture: teardown frees it. */
+static char *
+own(struct fixture *f, char *p)
+{
+	assert_non_null(p);
+	assert_true(f->nowned < sizeof(f->owned) / sizeof(f->owned[0]));
+	f->owned[f->nowned++] = p;
+	return p;
+}
+
+/* HS256 JWT over a printf-built payload, signed with key. */
+static char *mint_with(struct fixture *f, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static char *
+mint_with(struct fixture *f, const char *key, const char *fmt, ...)
+{
+	char payload[2048];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(payload, sizeof(payload), fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < sizeof(payload));
+	return own(f, test_jws_sign(JWT_HEADER, payload, key, strlen(key)));
+}
+
+/* {"sub":sub,"iat":iat,"exp":exp} (no exp when exp < 0), signed with key. */
+static char *
+token(struct fixture *f, const char *sub, long iat, long exp, const char *key)
+{
+	return own(f, test_token(sub, iat, exp, key));
+}
+
+/* A good token for sub, valid for five minutes. */
+static char *
+good_token(struct fixture *f, const char *sub)
+{
+	return token(f, sub, (long)f->now, (long)f->now + 300, TEST_SECRET);
+}
+
+/* The HMAC credential for external id `id`. */
+static char *
+good_hmac(struct fixture *f, const char *id)
+{
+	return own(f, test_hmac_hex(TEST_SECRET, strlen(TEST_SECRET), id));
+}
+
+/* ------------------------------------------------------------------ */
+/* running PAM */
+
+/* perr must be PAMTEST_ERR_OK; otherwise say which case got what. */
+#define assert_pamtest(perr, tests)                                            \
+	do {                                                                   \
+		enum pamtest_err perr_ = (perr);                               \
+		const struct pam_testcase *fc_ = pamtest_failed_case(tests);   \
+		if (perr_ != PAMTEST_ERR_OK) {                                 \
+			print_error("pamtest: %s\n", pamtest_strerror(perr_)); \
+			if (fc_ != NULL)                                       \
+				print_error(                                   \
+					"  op %d returned %d (%s), "           \
+					"expected %d (%s)\n",                  \
+					(int)fc_->pam_operation, fc_->op_rv,   \
+					pam_strerror(NULL, fc_->op_rv),        \
+					fc_->expected_rv,                      \
+					pam_strerror(NULL, fc_->expected_rv)); \
+			capture_dump();                                        \
+		}                                                              \
+		assert_int_equal(perr_, PAMTEST_ERR_OK);                       \
+	} while (0)
+
+/*
+ * A conversation that records what it is asked: answers[i] is the reply
+ * to the i-th prompt (NULL: no response text), rv when not PAM_SUCCESS is
+ * returned instead of any reply.
+ */
+#define SCRIPT_ANSWERS 4
+struct conv_script {
+	const char *answers[SCRIPT_ANSWERS];
+	int rv;
+	int prompts;	  /* prompts seen */
+	int style;	  /* style of the last one */
+	char prompt[256]; /* text of the last one */
+};
+
+static int
+script_conv(int num_msg, const struct pam_message **msg,
+	    struct pam_response **resp, void *appdata)
+{
+	struct conv_script *cs = appdata;
+	struct pam_response *reply;
+	const char *a;
+	int i, j;
+
+	if (num_msg <= 0 || num_msg > PAM_MAX_NUM_MSG)
+		return PAM_CONV_ERR;
+	if ((reply = calloc((size_t)num_msg, sizeof(*reply))) == NULL)
+		return PAM_BUF_ERR;
+	for (i = 0; i < num_msg; i++) {
+		cs->style = msg[i]->msg_style;
+		snprintf(cs->prompt, sizeof(cs->prompt), "%s", msg[i]->msg);
+		if (msg[i]->msg_style != PAM_PROMPT_ECHO_OFF &&
+		    msg[i]->msg_style != PAM_PROMPT_ECHO_ON)
+			continue;
+		a = cs->prompts < SCRIPT_ANSWERS ? cs->answers[cs->prompts]
+						 : NULL;
+		cs->prompts++;
+		if (cs->rv != PAM_SUCCESS || a == NULL)
+			continue;
+		if ((reply[i].resp = strdup(a)) == NULL) {
+			for (j = 0; j < i; j++)
+				free(reply[j].resp);
+			free(reply);
+			return PAM_BUF_ERR;
+		}
+	}
+	if (cs->rv != PAM_SUCCESS) {
+		free(reply);
+		return cs->rv;
+	}
+	*resp = reply;
+	return PAM_SUCCESS;
+}
+
+/* Authenticate as pam_user through service with cred, expect want. */
+static void
+auth_one(const char *service, const char *pam_user, const char *cred, int want)
+{
+	const char *in[] = {cred, NULL};
+	struct pamtest_conv_data conv = {.in_echo_off = in};
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, want),
+	};
+
+	assert_pamtest(run_pamtest(service, pam_user, &conv, tests, NULL),
+		       tests);
+}
+
+static const char *
+env_get(char **env, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; env != NULL && *env != NULL; env++)
+		if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* accepted credentials */
+
+static void
+test_jwt_accepted_env_exported(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = mint_with(f, TEST_SECRET,
+			      "{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld,"
+			      "\"email\":\"agent@example.com\","
+			      "\"name\":\"Build Agent 7\"}",
+			      user, (long)f->now, (long)f->now + 300);
+	const char *in[] = {tok, NULL};
+	struct pamtest_conv_data conv = {.in_echo_off = in};
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_GETENVLIST, PAM_SUCCESS),
+	};
+	char **env;
+
+	assert_pamtest(run_pamtest("at_default", user, &conv, tests, NULL),
+		       tests);
+	env = f->env = tests[1].case_out.envlist;
+	assert_non_null(env);
+	assert_non_null(env_get(env, "AGENTICTRUST_SUB"));
+	assert_string_equal(env_get(env, "AGENTICTRUST_SUB"), user);
+	assert_string_equal(env_get(env, "AGENTICTRUST_METHOD"), "jwt");
+	assert_non_null(env_get(env, "AGENTICTRUST_EMAIL"));
+	assert_string_equal(env_get(env, "AGENTICTRUST_EMAIL"),
+			    "agent@example.com");
+	assert_non_null(env_get(env, "AGENTICTRUST_NAME"));
+	assert_string_equal(env_get(env, "AGENTICTRUST_NAME"), "Build Agent 7");
+
+	assert_last_reason("ok");
+	assert_logged("accepted user=");
+	assert_logged("method=jwt");
+	assert_not_logged(tok);
+}
+
+static void
+test_jwt_control_char_name_not_exported(void **state)
+{
+	struct fixture *f = *state;
+	/* JSON "\n": a real newline in the claim once decoded. */
+	char *tok = mint_with(f, TEST_SECRET,
+			      "{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld,"
+			      "\"email\":\"agent@example.com\","
+			      "\"name\":\"Evil\\nAGENTICTRUST_SUB=root\"}",
+			      user, (long)f->now, (long)f->now + 300);
+	const char *in[] = {tok, NULL};
+	struct pamtest_conv_data conv = {.in_echo_off = in};
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_GETENVLIST, PAM_SUCCESS),
+	};
+	char **env;
+
+	assert_pamtest(run_pamtest("at_default", user, &conv, tests, NULL),
+		       tests);
+	env = f->env = tests[1].case_out.envlist;
+	assert_non_null(env);
+	assert_null(env_get(env, "AGENTICTRUST_NAME"));
+	assert_non_null(env_get(env, "AGENTICTRUST_SUB"));
+	assert_string_equal(env_get(env, "AGENTICTRUST_SUB"), user);
+	assert_non_null(env_get(env, "AGENTICTRUST_EMAIL"));
+}
+
+static void
+test_hmac_accepted(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	const char *in[] = {hex, NULL};
+	struct pamtest_conv_data conv = {.in_echo_off = in};
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_GETENVLIST, PAM_SUCCESS),
+	};
+	char **env;
+
+	assert_pamtest(run_pamtest("at_default", user, &conv, tests, NULL),
+		       tests);
+	env = f->env = tests[1].case_out.envlist;
+	assert_non_null(env);
+	assert_non_null(env_get(env, "AGENTICTRUST_METHOD"));
+	assert_string_equal(env_get(env, "AGENTICTRUST_METHOD"), "hmac");
+	assert_non_null(env_get(env, "AGENTICTRUST_SUB"));
+	assert_string_equal(env_get(env, "AGENTICTRUST_SUB"), user);
+	assert_null(env_get(env, "AGENTICTRUST_EMAIL"));
+	assert_last_reason("ok");
+	assert_logged("method=hmac");
+	assert_not_logged(hex);
+}
+
+/* ------------------------------------------------------------------ */
+/* rejected credentials */
+
+static void
+test_expired(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = token(f, user, (long)f->now - 7200, (long)f->now - 3600,
+			  TEST_SECRET);
+	const char *in[] = {tok, NULL};
+	struct pamtest_conv_data conv = {.in_echo_off = in};
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR),
+	};
+
+	assert_pamtest(run_pamtest("at_default", user, &conv, tests, NULL),
+		       tests);
+	assert_last_reason("expired");
+	assert_logged("rejected user=");
+	assert_not_logged(tok);
+}
+
+static void
+test_bad_signature(void **state)
+{
+	struct fixture *f = *state;
+	char *tok =
+		token(f, user, (long)f->now, (long)f->now + 300, TEST_SECRET2);
+	const char *in[] = {tok, NULL};
+	struct pamtest_conv_data conv = {.in_echo_off = in};
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR),
+	};
+	char payload[1024];
+	unsigned char mac[AT_MAC_LEN];
+	char *flipped;
+	const char *dot;
+
+	assert_pamtest(run_pamtest("at_default", user, &conv, tests, NULL),
+		       tests);
+	assert_last_reason("bad_signature");
+	assert_not_logged(tok);
+
+	/* The right MAC with only its last bit flipped: all 32 bytes count. */
+	snprintf(payload, sizeof(payload),
+		 "{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld}", user, (long)f->now,
+		 (long)f->now + 300);
+	tok = token(f, user, (long)f->now, (long)f->now + 300, TEST_SECRET);
+	dot = strrchr(tok, '.');
+	assert_non_null(dot);
+	assert_int_equal(at_hmac_sha256(TEST_SECRET, strlen(TEST_SECRET), tok,
+					(size_t)(dot - tok), mac),
+			 AT_OK);
+	mac[AT_MAC_LEN - 1] ^= 1;
+	flipped = own(f,
+		      test_jws_with_sig(JWT_HEADER, payload, mac, sizeof(mac)));
+	assert_int_equal(strncmp(flipped, tok, (size_t)(dot - tok)), 0);
+	auth_one("at_default", user, flipped, PAM_AUTH_ERR);
+	assert_last_reason("bad_signature");
+	assert_not_logged(flipped);
+}
+
+static void
+test_alg_none(void **state)
+{
+	struct fixture *f = *state;
+	char payload[1024];
+	char *unsigned_tok, *signed_tok;
+
+	snprintf(payload, sizeof(payload),
+		 "{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld}", user, (long)f->now,
+		 (long)f->now + 300);
+	/* RFC 7519 6.1 unsecured JWT: empty signature. */
+	unsigned_tok = own(f, test_jws_with_sig("{\"alg\":\"none\"}", payload,
+						(const unsigned char *)"", 0));
+	/* Even MAC'd with the real secret, "none" is not HS256. */
+	signed_tok = own(f, test_jws_sign("{\"alg\":\"none\",\"typ\":\"JWT\"}",
+					  payload, TEST_SECRET,
+					  strlen(TEST_SECRET)));
+
+	auth_one("at_default", user, unsigned_tok, PAM_AUTH_ERR);
+	assert_last_reason("bad_signature_length");
+	assert_not_logged(unsigned_tok);
+
+	auth_one("at_default", user, signed_tok, PAM_AUTH_ERR);
+	assert_last_reason("alg_not_allowed");
+	assert_not_logged(signed_tok);
+}
+
+static void
+test_wrong_user(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, "someone-else");
+	char *hex = good_hmac(f, "someone-else");
+
+	/* A valid token, for another user. */
+	auth_one("at_default", user, tok, PAM_AUTH_ERR);
+	assert_last_reason("user_mismatch");
+	assert_not_logged(tok);
+	/* A valid HMAC id, of another user. */
+	auth_one("at_default", user, hex, PAM_AUTH_ERR);
+	assert_last_reason("bad_signature");
+	assert_not_logged(hex);
+}
+
+static void
+test_unknown_user(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, NO_SUCH_USER);
+	struct conv_script cs = {.answers = {tok}, .rv = PAM_SUCCESS};
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_USER_UNKNOWN),
+	};
+
+	assert_pamtest(_pamtest_conv("at_default", NO_SUCH_USER, script_conv,
+				     &cs, tests, 1, NULL),
+		       tests);
+	/* Prompted all the same: the conversation does not tell. */
+	assert_int_equal(cs.prompts, 1);
+	assert_last_reason("user_unknown");
+	assert_not_logged(tok);
+}
+
+/* ------------------------------------------------------------------ */
+/* mode= */
+
+static void
+test_mode_jwt(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	char *hex = good_hmac(f, user);
+	const char *in[] = {hex, tok, NULL};
+	struct pamtest_conv_data conv = {.in_echo_off = in};
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR),
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+	};
+
+	assert_pamtest(run_pamtest("at_jwt", user, &conv, tests, NULL), tests);
+	assert_logged("reason=method_not_allowed");
+	assert_last_reason("ok");
+}
+
+static void
+test_mode_hmac(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	char *hex = good_hmac(f, user);
+	const char *in[] = {tok, hex, NULL};
+	struct pamtest_conv_data conv = {.in_echo_off = in};
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR),
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+	};
+
+	assert_pamtest(run_pamtest("at_hmac", user, &conv, tests, NULL), tests);
+	assert_logged("reason=method_not_allowed");
+	assert_last_reason("ok");
+}
+
+/* ------------------------------------------------------------------ */
+/* claim policy: leeway, issuer, audience, max_ttl, allow_no_exp */
+
+static void
+test_leeway(void **state)
+{
+	struct fixture *f = *state;
+	/* Expired 30 s ago: inside the default 60 s, outside leeway=0. */
+	char *t30 = token(f, user, (long)f->now - 600, (long)f->now - 30,
+			  TEST_SECRET);
+	/* Expired 90 s ago: outside the default, inside leeway=120. */
+	char *t90 = token(f, user, (long)f->now - 600, (long)f->now - 90,
+			  TEST_SECRET);
+
+	auth_one("at_default", user, t30, PAM_SUCCESS);
+	auth_one("at_leeway0", user, t30, PAM_AUTH_ERR);
+	assert_last_reason("expired");
+	auth_one("at_default", user, t90, PAM_AUTH_ERR);
+	assert_last_reason("expired");
+	auth_one("at_leeway120", user, t90, PAM_SUCCESS);
+	auth_one("at_leeway300", user, t90, PAM_SUCCESS);
+}
+
+#define ISS_FMT "{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld,\"iss\":\"%s\"}"
+#define AUD_FMT "{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld,\"aud\":%s}"
+
+static void
+test_issuer(void **state)
+{
+	struct fixture *f = *state;
+	char *right = mint_with(f, TEST_SECRET, ISS_FMT, user, (long)f->now,
+				(long)f->now + 300, "https://issuer.example");
+	char *wrong = mint_with(f, TEST_SECRET, ISS_FMT, user, (long)f->now,
+				(long)f->now + 300, "https://evil.example");
+	char *none = good_token(f, user);
+
+	auth_one("at_issuer", user, right, PAM_SUCCESS);
+	auth_one("at_issuer", user, wrong, PAM_AUTH_ERR);
+	assert_last_reason("bad_issuer");
+	auth_one("at_issuer", user, none, PAM_AUTH_ERR);
+	assert_last_reason("bad_issuer");
+	/* Without issuer=, iss is not checked. */
+	auth_one("at_default", user, wrong, PAM_SUCCESS);
+}
+
+static void
+test_audience(void **state)
+{
+	struct fixture *f = *state;
+	char *one = mint_with(f, TEST_SECRET, AUD_FMT, user, (long)f->now,
+			      (long)f->now + 300, "\"pam-test\"");
+	char *list = mint_with(f, TEST_SECRET, AUD_FMT, user, (long)f->now,
+			       (long)f->now + 300, "[\"other\",\"pam-test\"]");
+	char *wrong = mint_with(f, TEST_SECRET, AUD_FMT, user, (long)f->now,
+				(long)f->now + 300, "\"other\"");
+	char *none = good_token(f, user);
+
+	auth_one("at_audience", user, one, PAM_SUCCESS);
+	auth_one("at_audience", user, list, PAM_SUCCESS);
+	auth_one("at_audience", user, wrong, PAM_AUTH_ERR);
+	assert_last_reason("bad_audience");
+	auth_one("at_audience", user, none, PAM_AUTH_ERR);
+	assert_last_reason("bad_audience");
+	auth_one("at_default", user, wrong, PAM_SUCCESS);
+}
+
+static void
+test_max_ttl(void **state)
+{
+	struct fixture *f = *state;
+	char *short_tok =
+		token(f, user, (long)f->now, (long)f->now + 600, TEST_SECRET);
+	char *long_tok =
+		token(f, user, (long)f->now, (long)f->now + 3600, TEST_SECRET);
+	char *no_iat = mint_with(f, TEST_SECRET, "{\"sub\":\"%s\",\"exp\":%ld}",
+				 user, (long)f->now + 300);
+
+	auth_one("at_max_ttl", user, short_tok, PAM_SUCCESS);
+	auth_one("at_max_ttl", user, long_tok, PAM_AUTH_ERR);
+	assert_last_reason("ttl_too_long");
+	auth_one("at_max_ttl", user, no_iat, PAM_AUTH_ERR);
+	assert_last_reason("missing_iat");
+	auth_one("at_default", user, long_tok, PAM_SUCCESS);
+	auth_one("at_default", user, no_iat, PAM_SUCCESS);
+}
+
+static void
+test_allow_no_exp(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = token(f, user, (long)f->now, -1, TEST_SECRET);
+
+	auth_one("at_default", user, tok, PAM_AUTH_ERR);
+	assert_last_reason("missing_exp");
+	auth_one("at_allow_no_exp", user, tok, PAM_SUCCESS);
+	assert_last_reason("ok");
+}
+
+/* ------------------------------------------------------------------ */
+/* user_map= */
+
+static void
+test_user_map_mapped(void **state)
+{
+	struct fixture *f = *state;
+	char map[1024];
+	char *tok = good_token(f, "agent-42");
+	char *hex = good_hmac(f, "agent-42");
+	const char *in[] = {tok, hex, NULL};
+	struct pamtest_conv_data conv = {.in_echo_off = in};
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_GETENVLIST, PAM_SUCCESS),
+	};
+	char **env;
+
+	snprintf(map, sizeof(map), "# external local\nagent-42 %s\n", user);
+	assert_int_equal(test_write_file(f->path_map, map, 0644), 0);
+	assert_pamtest(run_pamtest("at_user_map", user, &conv, tests, NULL),
+		       tests);
+	env = f->env = tests[2].case_out.envlist;
+	assert_non_null(env_get(env, "AGENTICTRUST_SUB"));
+	/* The external id is exported, not the local name. */
+	assert_string_equal(env_get(env, "AGENTICTRUST_SUB"), "agent-42");
+	assert_string_equal(env_get(env, "AGENTICTRUST_METHOD"), "hmac");
+
+	/* Without the map, agent-42 is just somebody else. */
+	auth_one("at_default", user, tok, PAM_AUTH_ERR);
+	assert_last_reason("user_mismatch");
+}
+
+static void
+test_user_map_unmapped(void **state)
+{
+	struct fixture *f = *state;
+	char map[1024];
+	char *tok = good_token(f, "agent-99");
+	char *self = good_token(f, user);
+
+	snprintf(map, sizeof(map), "agent-42 %s\n", user);
+	assert_int_equal(test_write_file(f->path_map, map, 0644), 0);
+	auth_one("at_user_map", user, tok, PAM_USER_UNKNOWN);
+	assert_last_reason("user_not_mapped");
+	/* With a map, the local name itself is no longer an external id. */
+	auth_one("at_user_map", user, self, PAM_USER_UNKNOWN);
+	assert_last_reason("user_not_mapped");
+}
+
+/* ------------------------------------------------------------------ */
+/* the conversation: prompt=, use_first_pass, try_first_pass */
+
+static void
+test_prompt_custom(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	struct conv_script cs = {.answers = {tok}, .rv = PAM_SUCCESS};
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+	};
+
+	assert_pamtest(_pamtest_conv("at_prompt", user, script_conv, &cs, tests,
+				     1, NULL),
+		       tests);
+	assert_int_equal(cs.prompts, 1);
+	assert_int_equal(cs.style, PAM_PROMPT_ECHO_OFF);
+	assert_string_equal(cs.prompt, "Agent token: ");
+}
+
+static void
+test_prompt_default(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	struct conv_script cs = {.answers = {tok}, .rv = PAM_SUCCESS};
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+	};
+
+	assert_pamtest(_pamtest_conv("at_default", user, script_conv, &cs,
+				     tests, 1, NULL),
+		       tests);
+	assert_int_equal(cs.prompts, 1);
+	assert_int_equal(cs.style, PAM_PROMPT_ECHO_OFF);
+	assert_string_equal(cs.prompt, "Agentic Trust token: ");
+}
+
+/* Authenticate through service with PAM_AUTHTOK stacked (NULL: none)
+ * and the conversation answering answer; return the prompt count. */
+static int
+auth_stacked(const char *service, const char *authtok, const char *answer,
+	     int want)
+{
+	struct conv_script cs = {.answers = {answer}, .rv = PAM_SUCCESS};
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, want),
+	};
+
+	if (authtok != NULL)
+		assert_int_equal(setenv("PAM_AUTHTOK", authtok, 1), 0);
+	else
+		unsetenv("PAM_AUTHTOK");
+	assert_pamtest(
+		_pamtest_conv(service, user, script_conv, &cs, tests, 1, NULL),
+		tests);
+	unsetenv("PAM_AUTHTOK");
+	return cs.prompts;
+}
+
+static void
+test_use_first_pass(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	char *bad =
+		token(f, user, (long)f->now, (long)f->now + 300, TEST_SECRET2);
+
+	/* No stacked token: fail, and never ask. */
+	assert_int_equal(
+		auth_stacked("at_use_first_pass", NULL, tok, PAM_AUTH_ERR), 0);
+	assert_last_reason("no_authtok");
+	/* A bad stacked token: fail, and never ask. */
+	assert_int_equal(
+		auth_stacked("at_use_first_pass", bad, tok, PAM_AUTH_ERR), 0);
+	assert_last_reason("bad_signature");
+	/* A good stacked token: accepted without a prompt. */
+	assert_int_equal(
+		auth_stacked("at_use_first_pass", tok, NULL, PAM_SUCCESS), 0);
+	assert_last_reason("ok");
+	assert_not_logged(tok);
+	assert_not_logged(bad);
+}
+
+static void
+test_try_first_pass(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	char *bad =
+		token(f, user, (long)f->now, (long)f->now + 300, TEST_SECRET2);
+
+	/* A bad stacked token: falls back to the prompt. */
+	assert_int_equal(
+		auth_stacked("at_try_first_pass", bad, tok, PAM_SUCCESS), 1);
+	assert_logged("first_pass_rejected");
+	assert_last_reason("ok");
+	/* ... whose answer is checked as well. */
+	assert_int_equal(
+		auth_stacked("at_try_first_pass", bad, bad, PAM_AUTH_ERR), 1);
+	assert_last_reason("bad_signature");
+	/* No stacked token: the prompt. */
+	assert_int_equal(
+		auth_stacked("at_try_first_pass", NULL, tok, PAM_SUCCESS), 1);
+	/* A good stacked token: no prompt. */
+	assert_int_equal(
+		auth_stacked("at_try_first_pass", tok, NULL, PAM_SUCCESS), 0);
+	/* Without either option the stacked token is ignored. */
+	assert_int_equal(setenv("PAM_AUTHTOK", tok, 1), 0);
+	{
+		struct conv_script cs = {.answers = {bad}, .rv = PAM_SUCCESS};
+		struct pam_testcase tests[] = {
+			pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR),
+		};
+
+		assert_pamtest(_pamtest_conv("at_default", user, script_conv,
+					     &cs, tests, 1, NULL),
+			       tests);
+		assert_int_equal(cs.prompts, 1);
+	}
+	unsetenv("PAM_AUTHTOK");
+	assert_not_logged(tok);
+	assert_not_logged(bad);
+}
+
+static void
+test_conversation_error(void **state)
+{
+	struct conv_script cs = {.rv = PAM_CONV_ERR};
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_CONV_ERR),
+	};
+
+	(void)state;
+	assert_pamtest(_pamtest_conv("at_default", user, script_conv, &cs,
+				     tests, 1, NULL),
+		       tests);
+	assert_int_equal(cs.prompts, 1);
+	assert_int_not_equal(tests[0].op_rv, PAM_SUCCESS);
+	assert_last_reason("conversation");
+}
+
+static void
+test_conversation_again(void **state)
+{
+	struct conv_script cs = {.rv = PAM_CONV_AGAIN};
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_INCOMPLETE),
+	};
+
+	(void)state;
+	assert_pamtest(_pamtest_conv("at_default", user, script_conv, &cs,
+				     tests, 1, NULL),
+		       tests);
+}
+
+static void
+test_conversation_no_response(void **state)
+{
+	/* The application answers PAM_SUCCESS without any text. */
+	struct conv_script cs = {.answers = {NULL}, .rv = PAM_SUCCESS};
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR),
+	};
+
+	(void)state;
+	assert_pamtest(_pamtest_conv("at_default", user, script_conv, &cs,
+				     tests, 1, NULL),
+		       tests);
+	assert_last_reason("empty");
+}
+
+/* ------------------------------------------------------------------ */
+/* debug */
+
+static void
+test_debug(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+
+	auth_one("at_default", user, tok, PAM_SUCCESS);
+	assert_int_equal(count_prio(LOG_DEBUG), 0);
+	capture_reset();
+	auth_one("at_debug", user, tok, PAM_SUCCESS);
+	if (count_prio(LOG_DEBUG) == 0) {
+		capture_dump();
+		fail_msg("debug logged no LOG_DEBUG line");
+	}
+	assert_logged("secret(s)");
+	assert_last_reason("ok");
+	assert_not_logged(tok);
+}
+
+/* ------------------------------------------------------------------ */
+/* config= and the default config file */
+
+static void
+test_config_file_read(void **state)
+{
+	struct fixture *f = *state;
+	char conf[1024];
+	char *tok = good_token(f, user);
+	char *hex = good_hmac(f, user);
+
+	snprintf(conf, sizeof(conf), "# test\nsecret_file = %s\nmode = hmac\n",
+		 f->secret);
+	assert_int_equal(test_write_file(f->path_conf, conf, 0644), 0);
+	/* The file's mode=hmac refuses a JWT ... */
+	auth_one("at_config", user, tok, PAM_AUTH_ERR);
+	assert_last_reason("method_not_allowed");
+	/* ... and its secret_file verifies an HMAC. */
+	auth_one("at_config", user, hex, PAM_SUCCESS);
+}
+
+static void
+test_config_argv_overrides_file(void **state)
+{
+	struct fixture *f = *state;
+	char conf[1024];
+	char *tok = good_token(f, user);
+	char *hex = good_hmac(f, user);
+
+	snprintf(conf, sizeof(conf), "secret_file = %s\nmode = hmac\n",
+		 f->secret);
+	assert_int_equal(test_write_file(f->path_conf, conf, 0644), 0);
+	/* argv mode=jwt wins over the file's mode = hmac. */
+	auth_one("at_config_override", user, tok, PAM_SUCCESS);
+	auth_one("at_config_override", user, hex, PAM_AUTH_ERR);
+	assert_last_reason("method_not_allowed");
+}
+
+static void
+test_config_explicit_missing(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+
+	auth_one("at_config_missing", user, tok, PAM_SERVICE_ERR);
+	assert_last_reason("bad_config");
+}
+
+static void
+test_config_explicit_unsafe(void **state)
+{
+	struct fixture *f = *state;
+	char conf[1024];
+	char *tok = good_token(f, user);
+
+	snprintf(conf, sizeof(conf), "secret_file = %s\n", f->secret);
+	assert_int_equal(test_write_file(f->path_conf, conf, 0666), 0);
+	auth_one("at_config", user, tok, PAM_SERVICE_ERR);
+	assert_last_reason("bad_config");
+	assert_int_equal(chmod(f->path_conf, 0644), 0);
+	auth_one("at_config", user, tok, PAM_SUCCESS);
+}
+
+static void
+test_default_config(void **state)
+{
+	struct fixture *f = *state;
+	char conf[1024];
+	char *tok = good_token(f, user);
+	char *hex = good_hmac(f, user);
+
+	/* No default file and no arguments: no secret_file. */
+	unlink(AT_TEST_DEFAULT_CONFIG);
+	auth_one("at_no_args", user, tok, PAM_SERVICE_ERR);
+	assert_last_reason("bad_config");
+	assert_logged("no secret_file given");
+
+	/* With it, everything comes from the file. */
+	snprintf(conf, sizeof(conf), "secret_file = %s\nmode = jwt\n",
+		 f->secret);
+	assert_int_equal(test_write_file(AT_TEST_DEFAULT_CONFIG, conf, 0644),
+			 0);
+	auth_one("at_no_args", user, tok, PAM_SUCCESS);
+	auth_one("at_no_args", user, hex, PAM_AUTH_ERR);
+	assert_last_reason("method_not_allowed");
+	/* Arguments still win over the default file. */
+	auth_one("at_hmac", user, hex, PAM_SUCCESS);
+
+	/* An unsafe default file is a configuration error. */
+	assert_int_equal(chmod(AT_TEST_DEFAULT_CONFIG, 0666), 0);
+	auth_one("at_no_args", user, tok, PAM_SERVICE_ERR);
+	assert_last_reason("bad_config");
+	assert_int_equal(unlink(AT_TEST_DEFAULT_CONFIG), 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* secret_file= */
+
+/* The secret file is unusable: PAM_AUTHINFO_UNAVAIL, before any prompt. */
+static void
+expect_secret_refused(const char *reason)
+{
+	struct conv_script cs = {.rv = PAM_SUCCESS};
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_AUTHINFO_UNAVAIL),
+	};
+
+	assert_pamtest(_pamtest_conv("at_default", user, script_conv, &cs,
+				     tests, 1, NULL),
+		       tests);
+	assert_int_equal(cs.prompts, 0);
+	assert_last_reason(reason);
+	assert_not_logged("0123456789-abcdefghijklmnop");
+}
+
+static void
+rewrite_secret(const struct fixture *f, mode_t mode)
+{
+	assert_int_equal(test_write_file(f->secret, TEST_SECRET "\n", mode), 0);
+}
+
+static void
+test_secret_mode_0644(void **state)
+{
+	rewrite_secret(*state, 0644);
+	expect_secret_refused("secret_unusable");
+	assert_logged("gives others access");
+}
+
+static void
+test_secret_mode_0660(void **state)
+{
+	rewrite_secret(*state, 0660);
+	expect_secret_refused("secret_unusable");
+	assert_logged("group or world writable");
+}
+
+static void
+test_secret_mode_0602(void **state)
+{
+	rewrite_secret(*state, 0602);
+	expect_secret_refused("secret_unusable");
+}
+
+static void
+test_secret_symlink(void **state)
+{
+	struct fixture *f = *state;
+	char *real = test_path(AT_TEST_DIR, "real-secret");
+
+	assert_int_equal(test_write_file(real, TEST_SECRET "\n", 0600), 0);
+	assert_int_equal(unlink(f->secret), 0);
+	assert_int_equal(symlink(real, f->secret), 0);
+	expect_secret_refused("secret_unusable");
+	assert_logged("symbolic link");
+	free(real);
+}
+
+static void
+test_secret_directory(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(unlink(f->secret), 0);
+	assert_int_equal(mkdir(f->secret, 0700), 0);
+	expect_secret_refused("secret_unusable");
+	assert_logged("not a regular file");
+}
+
+static void
+test_secret_missing(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(unlink(f->secret), 0);
+	expect_secret_refused("secret_unusable");
+}
+
+static void
+test_secret_too_short(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(test_write_file(f->secret, "short\n", 0600), 0);
+	expect_secret_refused("secret_too_short");
+}
+
+/* The refusals above are about the mode: group read is allowed. */
+static void
+test_secret_modes_allowed(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+
+	rewrite_secret(f, 0640);
+	auth_one("at_default", user, tok, PAM_SUCCESS);
+	rewrite_secret(f, 0400);
+	auth_one("at_default", user, tok, PAM_SUCCESS);
+}
+
+/* ------------------------------------------------------------------ */
+/* malformed arguments */
+
+static void
+expect_service_err(const char *service, const char *logged_text)
+{
+	struct conv_script cs = {.rv = PAM_SUCCESS};
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SERVICE_ERR),
+	};
+
+	assert_pamtest(
+		_pamtest_conv(service, user, script_conv, &cs, tests, 1, NULL),
+		tests);
+	assert_int_equal(cs.prompts, 0);
+	assert_last_reason("bad_config");
+	assert_logged(logged_text);
+}
+
+static void
+test_unknown_argument(void **state)
+{
+	(void)state;
+	expect_service_err("at_unknown_arg",
+			   "unknown option \"no_such_option\"");
+}
+
+static void
+test_leeway_not_a_number(void **state)
+{
+	(void)state;
+	expect_service_err("at_leeway_abc", "option leeway: malformed value");
+}
+
+static void
+test_leeway_out_of_range(void **state)
+{
+	(void)state;
+	expect_service_err("at_leeway301", "option leeway: malformed value");
+}
+
+/* ------------------------------------------------------------------ */
+/* pam_setcred */
+
+static void
+test_setcred(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	const char *in[] = {tok, NULL};
+	struct pamtest_conv_data conv = {.in_echo_off = in};
+	struct pam_testcase alone[] = {
+		pam_test(PAMTEST_SETCRED, PAM_SUCCESS),
+	};
+	struct pam_testcase after[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_SETCRED, PAM_SUCCESS),
+	};
+
+	assert_pamtest(run_pamtest("at_default", user, NULL, alone, NULL),
+		       alone);
+	assert_pamtest(run_pamtest("at_default", user, &conv, after, NULL),
+		       after);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_jwt_accepted_env_exported),
+		T(test_jwt_control_char_name_not_exported),
+		T(test_hmac_accepted),
+		T(test_expired),
+		T(test_bad_signature),
+		T(test_alg_none),
+		T(test_wrong_user),
+		T(test_unknown_user),
+		T(test_mode_jwt),
+		T(test_mode_hmac),
+		T(test_leeway),
+		T(test_issuer),
+		T(test_audience),
+		T(test_max_ttl),
+		T(test_allow_no_exp),
+		T(test_user_map_mapped),
+		T(test_user_map_unmapped),
+		T(test_prompt_custom),
+		T(test_prompt_default),
+		T(test_use_first_pass),
+		T(test_try_first_pass),
+		T(test_conversation_error),
+		T(test_conversation_again),
+		T(test_conversation_no_response),
+		T(test_debug),
+		T(test_config_file_read),
+		T(test_config_argv_overrides_file),
+		T(test_config_explicit_missing),
+		T(test_config_explicit_unsafe),
+		T(test_default_config),
+		T(test_secret_mode_0644),
+		T(test_secret_mode_0660),
+		T(test_secret_mode_0602),
+		T(test_secret_symlink),
+		T(test_secret_directory),
+		T(test_secret_missing),
+		T(test_secret_too_short),
+		T(test_secret_modes_allowed),
+		T(test_unknown_argument),
+		T(test_leeway_not_a_number),
+		T(test_leeway_out_of_range),
+		T(test_setcred),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}

@@ -1,0 +1,907 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_at_key.c - lib/at_key.c: the verifier object, its secrets (added
+ * directly or from a secret file), key rotation in at_verifier_check_mac,
+ * the user map and the injected clock.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "at.h"
+#include "at_internal.h"
+#include "test_common.h"
+
+#define assert_at(actual, expected)                                            \
+	do {                                                                   \
+		enum at_err a_ = (actual), e_ = (expected);                    \
+		if (a_ != e_)                                                  \
+			fail_msg("got %d (%s), want %d (%s)", (int)a_,         \
+				 at_err_reason(a_), (int)e_,                   \
+				 at_err_reason(e_));                           \
+	} while (0)
+
+#define NOW 1700000000
+
+/* 40 bytes with spaces inside, leading and trailing. */
+#define SPACED_SECRET " spaced secret 0123456789 abcdefghijkl "
+
+struct fixture {
+	struct at_config cfg;
+	struct at_verifier *v;
+	struct at_log log;
+	char logbuf[8192];
+	char *dir;
+	time_t now;
+};
+
+static void
+capture_log(void *ctx, int prio, const char *fmt, va_list ap)
+{
+	struct fixture *f = ctx;
+	size_t used = strlen(f->logbuf);
+
+	(void)prio;
+	if (used + 1 < sizeof(f->logbuf)) {
+		vsnprintf(f->logbuf + used, sizeof(f->logbuf) - used - 1, fmt,
+			  ap);
+		strcat(f->logbuf, "\n");
+	}
+}
+
+static time_t
+fixed_clock(void *ctx)
+{
+	return *(const time_t *)ctx;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	at_config_init(&f->cfg);
+	f->log.fn = capture_log;
+	f->log.ctx = f;
+	f->log.debug = true;
+	if (at_verifier_new(&f->v, &f->cfg, &f->log) != AT_OK)
+		return -1;
+	f->now = NOW;
+	at_verifier_set_clock(f->v, fixed_clock, &f->now);
+	f->dir = test_mkdtemp();
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	at_verifier_free(f->v);
+	at_config_free(&f->cfg);
+	test_rmdir(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Which secret authenticates msg under key?  -1 when none. */
+static int
+index_for(struct fixture *f, const void *key, size_t keylen, const char *msg)
+{
+	unsigned char mac[AT_MAC_LEN];
+	int index = 99;
+	enum at_err r;
+
+	assert_at(at_hmac_sha256(key, keylen, msg, strlen(msg), mac), AT_OK);
+	r = at_verifier_check_mac(f->v, msg, strlen(msg), mac, sizeof(mac),
+				  &index);
+	if (r == AT_OK) {
+		assert_true(index >= 0);
+		return index;
+	}
+	assert_at(r, AT_ERR_SIGNATURE);
+	assert_int_equal(index, -1);
+	return -1;
+}
+
+static char *
+write_file(struct fixture *f, const char *name, const char *content,
+	   mode_t mode)
+{
+	char *path = test_path(f->dir, name);
+
+	assert_int_equal(test_write_file(path, content, mode), 0);
+	return path;
+}
+
+static enum at_err
+load_secrets(struct fixture *f, const char *content, mode_t mode)
+{
+	char *path = write_file(f, "secret", content, mode);
+	enum at_err r = at_verifier_load_secrets(f->v, path, getuid());
+
+	free(path);
+	return r;
+}
+
+static enum at_err
+load_map(struct fixture *f, const char *content, mode_t mode)
+{
+	char *path = write_file(f, "map", content, mode);
+	enum at_err r = at_verifier_load_user_map(f->v, path, getuid());
+
+	free(path);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* the object and the clock */
+
+static void
+test_new_verifier_is_empty(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(at_verifier_secret_count(f->v), 0);
+	assert_false(f->v->has_map);
+	assert_int_equal(f->v->nmap, 0);
+	assert_ptr_equal(f->v->cfg, &f->cfg);
+	/* No secret: nothing verifies. */
+	assert_int_equal(index_for(f, TEST_SECRET, strlen(TEST_SECRET), "x"),
+			 -1);
+	at_verifier_free(NULL);
+}
+
+static void
+test_clock_injected(void **state)
+{
+	struct fixture *f = *state;
+	time_t other = 42;
+
+	assert_int_equal(at_verifier_now(f->v), NOW);
+	f->now = NOW + 5;
+	assert_int_equal(at_verifier_now(f->v), NOW + 5);
+	at_verifier_set_clock(f->v, fixed_clock, &other);
+	assert_int_equal(at_verifier_now(f->v), 42);
+	/* NULL restores the system clock (not called here). */
+	at_verifier_set_clock(f->v, NULL, NULL);
+	assert_non_null(f->v->clock);
+	assert_true(f->v->clock != fixed_clock);
+	assert_null(f->v->clock_ctx);
+}
+
+/* ------------------------------------------------------------------ */
+/* at_verifier_add_secret */
+
+static void
+test_secret_31_bytes_too_short(void **state)
+{
+	struct fixture *f = *state;
+	char key[AT_MIN_SECRET];
+
+	memset(key, 'k', sizeof(key));
+	assert_at(at_verifier_add_secret(f->v, key, AT_MIN_SECRET - 1),
+		  AT_ERR_SECRET_SHORT);
+	assert_at(at_verifier_add_secret(f->v, "", 0), AT_ERR_SECRET_SHORT);
+	assert_int_equal(at_verifier_secret_count(f->v), 0);
+	assert_string_equal(at_err_reason(AT_ERR_SECRET_SHORT),
+			    "secret_too_short");
+}
+
+static void
+test_secret_32_bytes_ok(void **state)
+{
+	struct fixture *f = *state;
+	char key[AT_MIN_SECRET];
+
+	memset(key, 'k', sizeof(key));
+	assert_at(at_verifier_add_secret(f->v, key, sizeof(key)), AT_OK);
+	assert_int_equal(at_verifier_secret_count(f->v), 1);
+	assert_int_equal(index_for(f, key, sizeof(key), "alice"), 0);
+}
+
+static void
+test_secret_too_long(void **state)
+{
+	struct fixture *f = *state;
+	char *key = malloc(AT_MAX_SECRET + 1);
+
+	assert_non_null(key);
+	memset(key, 'k', AT_MAX_SECRET + 1);
+	assert_at(at_verifier_add_secret(f->v, key, AT_MAX_SECRET + 1),
+		  AT_ERR_SECRET);
+	assert_at(at_verifier_add_secret(f->v, key, AT_MAX_SECRET), AT_OK);
+	assert_int_equal(at_verifier_secret_count(f->v), 1);
+	free(key);
+}
+
+static void
+test_secret_too_many(void **state)
+{
+	struct fixture *f = *state;
+	char key[40];
+	int i;
+
+	for (i = 0; i < AT_MAX_SECRETS; i++) {
+		snprintf(key, sizeof(key),
+			 "secret-number-%02d-0123456789abcdef", i);
+		assert_at(at_verifier_add_secret(f->v, key, strlen(key)),
+			  AT_OK);
+	}
+	assert_at(
+		at_verifier_add_secret(f->v, TEST_SECRET, strlen(TEST_SECRET)),
+		AT_ERR_SECRET);
+	assert_int_equal(at_verifier_secret_count(f->v), AT_MAX_SECRETS);
+}
+
+static void
+test_secret_bytes_copied(void **state)
+{
+	struct fixture *f = *state;
+	char key[] = TEST_SECRET;
+
+	assert_at(at_verifier_add_secret(f->v, key, strlen(key)), AT_OK);
+	/* The caller wipes its own copy; the verifier is unaffected. */
+	at_wipe(key, strlen(key));
+	assert_int_equal(index_for(f, TEST_SECRET, strlen(TEST_SECRET), "u"),
+			 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* at_verifier_check_mac: rotation */
+
+static void
+test_rotation_index(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(
+		at_verifier_add_secret(f->v, TEST_SECRET, strlen(TEST_SECRET)),
+		AT_OK);
+	assert_at(at_verifier_add_secret(f->v, TEST_SECRET2,
+					 strlen(TEST_SECRET2)),
+		  AT_OK);
+	assert_int_equal(index_for(f, TEST_SECRET, strlen(TEST_SECRET), "m"),
+			 0);
+	assert_int_equal(index_for(f, TEST_SECRET2, strlen(TEST_SECRET2), "m"),
+			 1);
+	assert_int_equal(
+		index_for(f, "not-a-loaded-secret-0123456789abc", 33, "m"), -1);
+}
+
+static void
+test_rotation_same_secret_twice_first_wins(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(at_verifier_add_secret(f->v, TEST_SECRET2,
+					 strlen(TEST_SECRET2)),
+		  AT_OK);
+	assert_at(
+		at_verifier_add_secret(f->v, TEST_SECRET, strlen(TEST_SECRET)),
+		AT_OK);
+	assert_at(
+		at_verifier_add_secret(f->v, TEST_SECRET, strlen(TEST_SECRET)),
+		AT_OK);
+	assert_int_equal(index_for(f, TEST_SECRET, strlen(TEST_SECRET), "m"),
+			 1);
+}
+
+static void
+test_check_mac_tag_length(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char mac[AT_MAC_LEN + 1];
+	int index = 7;
+
+	assert_at(
+		at_verifier_add_secret(f->v, TEST_SECRET, strlen(TEST_SECRET)),
+		AT_OK);
+	assert_at(at_hmac_sha256(TEST_SECRET, strlen(TEST_SECRET), "m", 1, mac),
+		  AT_OK);
+	assert_at(at_verifier_check_mac(f->v, "m", 1, mac, 16, &index),
+		  AT_ERR_SIG_LENGTH);
+	assert_int_equal(index, -1);
+	assert_at(at_verifier_check_mac(f->v, "m", 1, mac, AT_MAC_LEN + 1,
+					&index),
+		  AT_ERR_SIG_LENGTH);
+	assert_at(at_verifier_check_mac(f->v, "m", 1, mac, AT_MAC_LEN, &index),
+		  AT_OK);
+	assert_int_equal(index, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* at_verifier_load_secrets */
+
+static void
+test_secret_file_rules(void **state)
+{
+	struct fixture *f = *state;
+	/* Comments and blank lines skipped; a trailing \r stripped; the
+	 * rest of each line is the key, spaces included. */
+	static const char content[] = "# rotation: newest last\n"
+				      "\n"
+				      "crlf-secret-0123456789abcdefghijklmn\r\n"
+				      "\r\n" SPACED_SECRET "\n"
+				      "#" TEST_SECRET "\n" TEST_SECRET2;
+
+	assert_at(load_secrets(f, content, 0600), AT_OK);
+	assert_int_equal(at_verifier_secret_count(f->v), 3);
+	assert_int_equal(index_for(f, "crlf-secret-0123456789abcdefghijklmn",
+				   36, "alice"),
+			 0);
+	assert_int_equal(index_for(f, "crlf-secret-0123456789abcdefghijklmn\r",
+				   37, "alice"),
+			 -1);
+	assert_int_equal(
+		index_for(f, SPACED_SECRET, strlen(SPACED_SECRET), "alice"), 1);
+	/* Neither trimmed nor with the inner spaces removed. */
+	assert_int_equal(index_for(f, "spaced secret 0123456789 abcdefghijkl",
+				   37, "alice"),
+			 -1);
+	assert_int_equal(
+		index_for(f, "spacedsecret0123456789abcdefghijkl", 34, "alice"),
+		-1);
+	/* The commented-out secret is not loaded; the unterminated last
+	 * line is. */
+	assert_int_equal(
+		index_for(f, TEST_SECRET, strlen(TEST_SECRET), "alice"), -1);
+	assert_int_equal(
+		index_for(f, TEST_SECRET2, strlen(TEST_SECRET2), "alice"), 2);
+}
+
+static void
+test_secret_file_0600_ok(void **state)
+{
+	assert_at(load_secrets(*state, TEST_SECRET "\n", 0600), AT_OK);
+}
+
+static void
+test_secret_file_0640_ok(void **state)
+{
+	assert_at(load_secrets(*state, TEST_SECRET "\n", 0640), AT_OK);
+}
+
+static void
+test_secret_file_0604_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(load_secrets(f, TEST_SECRET "\n", 0604), AT_ERR_SECRET);
+	assert_int_equal(at_verifier_secret_count(f->v), 0);
+}
+
+static void
+test_secret_file_0620_refused(void **state)
+{
+	assert_at(load_secrets(*state, TEST_SECRET "\n", 0620), AT_ERR_SECRET);
+}
+
+static void
+test_secret_file_0602_refused(void **state)
+{
+	assert_at(load_secrets(*state, TEST_SECRET "\n", 0602), AT_ERR_SECRET);
+}
+
+static void
+test_secret_file_symlink_refused(void **state)
+{
+	struct fixture *f = *state;
+	char *target = write_file(f, "target", TEST_SECRET "\n", 0600);
+	char *link = test_path(f->dir, "link");
+
+	assert_int_equal(symlink(target, link), 0);
+	assert_at(at_verifier_load_secrets(f->v, link, getuid()),
+		  AT_ERR_SECRET);
+	assert_at(at_verifier_load_secrets(f->v, target, getuid()), AT_OK);
+	free(target);
+	free(link);
+}
+
+static void
+test_secret_file_directory_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(at_verifier_load_secrets(f->v, f->dir, getuid()),
+		  AT_ERR_SECRET);
+}
+
+static void
+test_secret_file_missing_refused(void **state)
+{
+	struct fixture *f = *state;
+	char *path = test_path(f->dir, "missing");
+
+	assert_at(at_verifier_load_secrets(f->v, path, getuid()),
+		  AT_ERR_SECRET);
+	free(path);
+}
+
+static void
+test_secret_file_empty_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(load_secrets(f, "", 0600), AT_ERR_SECRET);
+	assert_non_null(strstr(f->logbuf, "no secret"));
+}
+
+static void
+test_secret_file_comments_only_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(load_secrets(f, "# one\n\n#two\r\n\n", 0600), AT_ERR_SECRET);
+	assert_int_equal(at_verifier_secret_count(f->v), 0);
+}
+
+static void
+test_secret_file_relative_refused(void **state)
+{
+	struct fixture *f = *state;
+	char *path = write_file(f, "secret", TEST_SECRET "\n", 0600);
+
+	assert_int_equal(chdir(f->dir), 0);
+	assert_at(at_verifier_load_secrets(f->v, "secret", getuid()),
+		  AT_ERR_SECRET);
+	assert_int_equal(chdir("/"), 0);
+	free(path);
+}
+
+static void
+test_secret_file_short_line(void **state)
+{
+	struct fixture *f = *state;
+	static const char short_key[] = "short-key-31-bytes-0123456789ab";
+
+	assert_int_equal(strlen(short_key), 31);
+	assert_at(load_secrets(f,
+			       "# c\n" TEST_SECRET "\n"
+			       "short-key-31-bytes-"
+			       "0123456789ab\n",
+			       0600),
+		  AT_ERR_SECRET_SHORT);
+	/* The line number is logged, the secret never. */
+	assert_non_null(strstr(f->logbuf, ":3:"));
+	assert_null(strstr(f->logbuf, short_key));
+	assert_null(strstr(f->logbuf, TEST_SECRET));
+}
+
+static void
+test_secret_file_line_over_max_secret(void **state)
+{
+	struct fixture *f = *state;
+	char *content = malloc(AT_MAX_SECRET + 2);
+
+	assert_non_null(content);
+	memset(content, 'k', AT_MAX_SECRET + 1);
+	content[AT_MAX_SECRET + 1] = '\0';
+	assert_at(load_secrets(f, content, 0600), AT_ERR_SECRET);
+	content[AT_MAX_SECRET] = '\0';
+	assert_at(load_secrets(f, content, 0600), AT_OK);
+	free(content);
+}
+
+static void
+test_secret_file_line_over_max_line(void **state)
+{
+	struct fixture *f = *state;
+	char *content = malloc(AT_MAX_LINE + 2);
+
+	assert_non_null(content);
+	memset(content, 'k', AT_MAX_LINE + 1);
+	content[AT_MAX_LINE + 1] = '\0';
+	assert_at(load_secrets(f, content, 0600), AT_ERR_SECRET);
+	assert_non_null(strstr(f->logbuf, "too long"));
+	free(content);
+}
+
+static void
+test_secret_file_too_many_lines(void **state)
+{
+	struct fixture *f = *state;
+	char content[AT_MAX_SECRETS * 48 + 64], line[48];
+	int i;
+
+	content[0] = '\0';
+	for (i = 0; i <= AT_MAX_SECRETS; i++) {
+		snprintf(line, sizeof(line),
+			 "secret-number-%02d-0123456789abcdef\n", i);
+		strcat(content, line);
+	}
+	assert_at(load_secrets(f, content, 0600), AT_ERR_SECRET);
+}
+
+static void
+test_secret_file_appends_to_loaded_verifier(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(
+		at_verifier_add_secret(f->v, TEST_SECRET, strlen(TEST_SECRET)),
+		AT_OK);
+	assert_at(load_secrets(f, "# next\n" TEST_SECRET2 "\n", 0600), AT_OK);
+	assert_int_equal(at_verifier_secret_count(f->v), 2);
+	assert_int_equal(
+		index_for(f, TEST_SECRET2, strlen(TEST_SECRET2), "alice"), 1);
+}
+
+static void
+test_secret_file_without_secret_refused_when_keys_loaded(void **state)
+{
+	struct fixture *f = *state;
+
+	/* "No secret in it" is about the file, not the verifier. */
+	assert_at(
+		at_verifier_add_secret(f->v, TEST_SECRET, strlen(TEST_SECRET)),
+		AT_OK);
+	assert_at(load_secrets(f, "# nothing here\n\n", 0600), AT_ERR_SECRET);
+	assert_int_equal(at_verifier_secret_count(f->v), 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* at_secret_file_get */
+
+static enum at_err
+secret_get(struct fixture *f, const char *content, mode_t mode, unsigned int n,
+	   unsigned char **key, size_t *keylen)
+{
+	char *path = write_file(f, "secret", content, mode);
+	enum at_err r =
+		at_secret_file_get(path, getuid(), &f->log, n, key, keylen);
+
+	free(path);
+	return r;
+}
+
+static void
+test_secret_get_nth(void **state)
+{
+	struct fixture *f = *state;
+	static const char content[] = "# comment\n"
+				      "\n"
+				      "crlf-secret-0123456789abcdefghijklmn\r\n"
+				      "#" TEST_SECRET "\n" SPACED_SECRET "\n";
+	unsigned char *key = NULL;
+	size_t keylen = 0;
+
+	assert_at(secret_get(f, content, 0600, 0, &key, &keylen), AT_OK);
+	assert_int_equal(keylen, 36);
+	assert_memory_equal(key, "crlf-secret-0123456789abcdefghijklmn", 36);
+	at_freezero(key, keylen);
+	assert_at(secret_get(f, content, 0600, 1, &key, &keylen), AT_OK);
+	assert_int_equal(keylen, strlen(SPACED_SECRET));
+	assert_memory_equal(key, SPACED_SECRET, keylen);
+	/* The verifier loads the same bytes at the same index. */
+	assert_at(load_secrets(f, content, 0600), AT_OK);
+	assert_int_equal(index_for(f, key, keylen, "alice"), 1);
+	at_freezero(key, keylen);
+	key = (unsigned char *)f;
+	keylen = 5;
+	assert_at(secret_get(f, content, 0600, 2, &key, &keylen),
+		  AT_ERR_SECRET);
+	assert_null(key);
+	assert_int_equal(keylen, 0);
+}
+
+static void
+test_secret_get_short(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char *key = NULL;
+	size_t keylen = 0;
+
+	assert_at(secret_get(f, "short\n", 0600, 0, &key, &keylen),
+		  AT_ERR_SECRET_SHORT);
+	assert_null(key);
+}
+
+static void
+test_secret_get_unsafe_file(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char *key = NULL;
+	size_t keylen = 0;
+
+	assert_at(secret_get(f, TEST_SECRET "\n", 0604, 0, &key, &keylen),
+		  AT_ERR_SECRET);
+	assert_null(key);
+	assert_at(secret_get(f, TEST_SECRET "\n", 0620, 0, &key, &keylen),
+		  AT_ERR_SECRET);
+}
+
+static void
+test_secret_get_too_long(void **state)
+{
+	struct fixture *f = *state;
+	char *content = malloc(AT_MAX_SECRET + 2);
+	unsigned char *key = NULL;
+	size_t keylen = 0;
+
+	assert_non_null(content);
+	memset(content, 'k', AT_MAX_SECRET + 1);
+	content[AT_MAX_SECRET + 1] = '\0';
+	assert_at(secret_get(f, content, 0600, 0, &key, &keylen),
+		  AT_ERR_SECRET);
+	assert_null(key);
+	free(content);
+}
+
+/* ------------------------------------------------------------------ */
+/* at_verifier_from_config */
+
+static void
+test_from_config_secrets_and_map(void **state)
+{
+	struct fixture *f = *state;
+	struct at_verifier *v = NULL;
+	char *secret = write_file(f, "secret",
+				  TEST_SECRET "\n" TEST_SECRET2 "\n", 0600);
+	char *map = write_file(f, "map", "agent-7 alice\n", 0644);
+
+	assert_at(at_config_set(&f->cfg, "secret_file", secret, NULL), AT_OK);
+	assert_at(at_config_set(&f->cfg, "user_map", map, NULL), AT_OK);
+	assert_at(at_verifier_from_config(&v, &f->cfg, getuid(), &f->log),
+		  AT_OK);
+	assert_non_null(v);
+	assert_int_equal(at_verifier_secret_count(v), 2);
+	assert_true(v->has_map);
+	assert_int_equal(v->nmap, 1);
+	assert_ptr_equal(v->cfg, &f->cfg);
+	at_verifier_free(v);
+	free(secret);
+	free(map);
+}
+
+static void
+test_from_config_no_map(void **state)
+{
+	struct fixture *f = *state;
+	struct at_verifier *v = NULL;
+	char *secret = write_file(f, "secret", TEST_SECRET "\n", 0600);
+
+	assert_at(at_config_set(&f->cfg, "secret_file", secret, NULL), AT_OK);
+	assert_at(at_verifier_from_config(&v, &f->cfg, getuid(), &f->log),
+		  AT_OK);
+	assert_int_equal(at_verifier_secret_count(v), 1);
+	assert_false(v->has_map);
+	at_verifier_free(v);
+	free(secret);
+}
+
+static void
+test_from_config_no_secret_file(void **state)
+{
+	struct fixture *f = *state;
+	struct at_verifier *v = (struct at_verifier *)f;
+
+	assert_at(at_verifier_from_config(&v, &f->cfg, getuid(), &f->log),
+		  AT_ERR_CONFIG);
+	assert_null(v);
+}
+
+static void
+test_from_config_bad_secret_file(void **state)
+{
+	struct fixture *f = *state;
+	struct at_verifier *v = (struct at_verifier *)f;
+	char *secret = write_file(f, "secret", TEST_SECRET "\n", 0644);
+
+	assert_at(at_config_set(&f->cfg, "secret_file", secret, NULL), AT_OK);
+	assert_at(at_verifier_from_config(&v, &f->cfg, getuid(), &f->log),
+		  AT_ERR_SECRET);
+	assert_null(v);
+	free(secret);
+}
+
+static void
+test_from_config_bad_map(void **state)
+{
+	struct fixture *f = *state;
+	struct at_verifier *v = (struct at_verifier *)f;
+	char *secret = write_file(f, "secret", TEST_SECRET "\n", 0600);
+	char *map = write_file(f, "map", "agent-7 alice bob\n", 0644);
+
+	assert_at(at_config_set(&f->cfg, "secret_file", secret, NULL), AT_OK);
+	assert_at(at_config_set(&f->cfg, "user_map", map, NULL), AT_OK);
+	assert_at(at_verifier_from_config(&v, &f->cfg, getuid(), &f->log),
+		  AT_ERR_FILE);
+	assert_null(v);
+	free(secret);
+	free(map);
+}
+
+/* ------------------------------------------------------------------ */
+/* user map */
+
+static void
+test_user_map_loads(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(load_map(f,
+			   "# external id      local user\n"
+			   "\n"
+			   "agent-7 alice\n"
+			   "  spiffe://x/y\t\tbob  \r\n"
+			   "Agent-7 carol\n",
+			   0644),
+		  AT_OK);
+	assert_true(f->v->has_map);
+	assert_int_equal(f->v->nmap, 3);
+	assert_string_equal(f->v->map[0].external_id, "agent-7");
+	assert_string_equal(f->v->map[0].local_user, "alice");
+	assert_string_equal(f->v->map[1].external_id, "spiffe://x/y");
+	assert_string_equal(f->v->map[1].local_user, "bob");
+	assert_string_equal(f->v->map[2].external_id, "Agent-7");
+	assert_string_equal(f->v->map[2].local_user, "carol");
+}
+
+static void
+test_user_map_empty_still_in_force(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(load_map(f, "# nobody yet\n", 0644), AT_OK);
+	assert_true(f->v->has_map);
+	assert_int_equal(f->v->nmap, 0);
+}
+
+static void
+test_user_map_one_field(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(load_map(f, "agent-7 alice\nagent-8\n", 0644), AT_ERR_FILE);
+	assert_non_null(strstr(f->logbuf, ":2:"));
+}
+
+static void
+test_user_map_three_fields(void **state)
+{
+	assert_at(load_map(*state, "agent-7 alice bob\n", 0644), AT_ERR_FILE);
+	assert_at(load_map(*state, "agent-7\talice\tbob\n", 0644), AT_ERR_FILE);
+}
+
+static void
+test_user_map_duplicate_id(void **state)
+{
+	assert_at(load_map(*state, "agent-7 alice\nagent-7 bob\n", 0644),
+		  AT_ERR_FILE);
+}
+
+static void
+test_user_map_same_user_twice_ok(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Two ids for one user is fine; it is the id that must be unique. */
+	assert_at(load_map(f, "agent-7 alice\nagent-8 alice\n", 0644), AT_OK);
+	assert_int_equal(f->v->nmap, 2);
+}
+
+static void
+test_user_map_unprintable(void **state)
+{
+	assert_at(load_map(*state, "agent\x01 alice\n", 0644), AT_ERR_FILE);
+	assert_at(load_map(*state, "agent alice\x7f\n", 0644), AT_ERR_FILE);
+}
+
+static void
+test_user_map_field_too_long(void **state)
+{
+	struct fixture *f = *state;
+	char id[AT_MAX_SUB + 2], *content;
+
+	memset(id, 'i', AT_MAX_SUB + 1);
+	id[AT_MAX_SUB + 1] = '\0';
+	assert_true(asprintf(&content, "%s alice\n", id) > 0);
+	assert_at(load_map(f, content, 0644), AT_ERR_FILE);
+	free(content);
+}
+
+static void
+test_user_map_group_writable(void **state)
+{
+	assert_at(load_map(*state, "agent-7 alice\n", 0664), AT_ERR_FILE);
+}
+
+static void
+test_user_map_missing(void **state)
+{
+	struct fixture *f = *state;
+	char *path = test_path(f->dir, "missing");
+
+	assert_at(at_verifier_load_user_map(f->v, path, getuid()), AT_ERR_FILE);
+	free(path);
+}
+
+static void
+test_add_mapping(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(at_verifier_add_mapping(f->v, "agent-7", "alice"), AT_OK);
+	assert_true(f->v->has_map);
+	assert_at(at_verifier_add_mapping(f->v, "agent-7", "bob"), AT_ERR_FILE);
+	assert_at(at_verifier_add_mapping(f->v, "", "bob"), AT_ERR_FILE);
+	assert_at(at_verifier_add_mapping(f->v, "agent-8", ""), AT_ERR_FILE);
+	assert_at(at_verifier_add_mapping(f->v, "agent\n8", "bob"),
+		  AT_ERR_FILE);
+	assert_at(at_verifier_add_mapping(f->v, "agent-8", "b\xc2\x85ob"),
+		  AT_ERR_FILE);
+	assert_at(at_verifier_add_mapping(f->v, "agent-8", "bob"), AT_OK);
+	assert_int_equal(f->v->nmap, 2);
+}
+
+int
+main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_new_verifier_is_empty),
+		T(test_clock_injected),
+		T(test_secret_31_bytes_too_short),
+		T(test_secret_32_bytes_ok),
+		T(test_secret_too_long),
+		T(test_secret_too_many),
+		T(test_secret_bytes_copied),
+		T(test_rotation_index),
+		T(test_rotation_same_secret_twice_first_wins),
+		T(test_check_mac_tag_length),
+		T(test_secret_file_rules),
+		T(test_secret_file_0600_ok),
+		T(test_secret_file_0640_ok),
+		T(test_secret_file_0604_refused),
+		T(test_secret_file_0620_refused),
+		T(test_secret_file_0602_refused),
+		T(test_secret_file_symlink_refused),
+		T(test_secret_file_directory_refused),
+		T(test_secret_file_missing_refused),
+		T(test_secret_file_empty_refused),
+		T(test_secret_file_comments_only_refused),
+		T(test_secret_file_relative_refused),
+		T(test_secret_file_short_line),
+		T(test_secret_file_line_over_max_secret),
+		T(test_secret_file_line_over_max_line),
+		T(test_secret_file_too_many_lines),
+		T(test_secret_file_appends_to_loaded_verifier),
+		T(test_secret_file_without_secret_refused_when_keys_loaded),
+		T(test_secret_get_nth),
+		T(test_secret_get_short),
+		T(test_secret_get_unsafe_file),
+		T(test_secret_get_too_long),
+		T(test_from_config_secrets_and_map),
+		T(test_from_config_no_map),
+		T(test_from_config_no_secret_file),
+		T(test_from_config_bad_secret_file),
+		T(test_from_config_bad_map),
+		T(test_user_map_loads),
+		T(test_user_map_empty_still_in_force),
+		T(test_user_map_one_field),
+		T(test_user_map_three_fields),
+		T(test_user_map_duplicate_id),
+		T(test_user_map_same_user_twice_ok),
+		T(test_user_map_unprintable),
+		T(test_user_map_field_too_long),
+		T(test_user_map_group_writable),
+		T(test_user_map_missing),
+		T(test_add_mapping),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,515 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_at_util.c - lib/at_util.c: reason tags, logging, wiping, strict
+ * base64url (RFC 7515 section 2, RFC 4648 section 5), hex, printable
+ * checks and trimming.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <cmocka.h>
+
+#include "at.h"
+#include "test_common.h"
+
+#define assert_at(actual, expected)                                            \
+	do {                                                                   \
+		enum at_err a_ = (actual), e_ = (expected);                    \
+		if (a_ != e_)                                                  \
+			fail_msg("got %d (%s), want %d (%s)", (int)a_,         \
+				 at_err_reason(a_), (int)e_,                   \
+				 at_err_reason(e_));                           \
+	} while (0)
+
+/* ------------------------------------------------------------------ */
+/* reason tags */
+
+static void
+test_reason_tags_stable(void **state)
+{
+	(void)state;
+	/* Operators grep for these: a rename must break this test. */
+	assert_string_equal(at_err_reason(AT_OK), "ok");
+	assert_string_equal(at_err_reason(AT_ERR_EXPIRED), "expired");
+	assert_string_equal(at_err_reason(AT_ERR_SIGNATURE), "bad_signature");
+	assert_string_equal(at_err_reason(AT_ERR_ALG), "alg_not_allowed");
+	assert_string_equal(at_err_reason(AT_ERR_NOT_MAPPED),
+			    "user_not_mapped");
+	assert_string_equal(at_err_reason(AT_ERR_USER_MISMATCH),
+			    "user_mismatch");
+	assert_string_equal(at_err_reason(AT_ERR_SIG_LENGTH),
+			    "bad_signature_length");
+	assert_string_equal(at_err_reason(AT_ERR_CONFIG), "bad_config");
+}
+
+static const enum at_err all_errs[] = {
+	AT_OK,
+	AT_ERR_INTERNAL,
+	AT_ERR_NOMEM,
+	AT_ERR_CRYPTO,
+	AT_ERR_CONFIG,
+	AT_ERR_FILE,
+	AT_ERR_SECRET,
+	AT_ERR_SECRET_SHORT,
+	AT_ERR_EMPTY,
+	AT_ERR_TOO_LONG,
+	AT_ERR_FORMAT,
+	AT_ERR_METHOD,
+	AT_ERR_BASE64,
+	AT_ERR_SIG_LENGTH,
+	AT_ERR_SIGNATURE,
+	AT_ERR_JSON,
+	AT_ERR_DUPLICATE_KEY,
+	AT_ERR_NOT_OBJECT,
+	AT_ERR_ALG,
+	AT_ERR_TYP,
+	AT_ERR_HEADER,
+	AT_ERR_SUB,
+	AT_ERR_TIME_CLAIM,
+	AT_ERR_EXPIRED,
+	AT_ERR_NO_EXP,
+	AT_ERR_NOT_YET,
+	AT_ERR_IAT_FUTURE,
+	AT_ERR_ISSUER,
+	AT_ERR_AUDIENCE,
+	AT_ERR_TTL,
+	AT_ERR_NO_IAT,
+	AT_ERR_CLAIM,
+	AT_ERR_USER_MISMATCH,
+	AT_ERR_NOT_MAPPED,
+};
+
+static void
+test_reason_tags_distinct(void **state)
+{
+	size_t n = sizeof(all_errs) / sizeof(all_errs[0]), i, j;
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		const char *tag = at_err_reason(all_errs[i]);
+
+		assert_non_null(tag);
+		assert_non_null(at_strerror(all_errs[i]));
+		assert_true(strlen(at_strerror(all_errs[i])) > 0);
+		/* Only AT_ERR_INTERNAL may use the fallback tag. */
+		if (all_errs[i] != AT_ERR_INTERNAL)
+			assert_string_not_equal(tag, "internal");
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(tag,
+						at_err_reason(all_errs[j]));
+	}
+}
+
+static void
+test_reason_unknown_code(void **state)
+{
+	(void)state;
+	assert_string_equal(at_err_reason((enum at_err) - 999), "internal");
+	assert_string_equal(at_strerror((enum at_err) - 999), "internal error");
+}
+
+/* ------------------------------------------------------------------ */
+/* logging */
+
+struct capture {
+	int calls;
+	int prio;
+	char text[256];
+};
+
+static void
+capture_log(void *ctx, int prio, const char *fmt, va_list ap)
+{
+	struct capture *c = ctx;
+
+	c->calls++;
+	c->prio = prio;
+	vsnprintf(c->text, sizeof(c->text), fmt, ap);
+}
+
+static void
+test_log_formats_and_gates_debug(void **state)
+{
+	struct capture c = {0};
+	struct at_log log = {capture_log, &c, false};
+
+	(void)state;
+	at_log(&log, LOG_ERR, "reason=%s n=%d", "expired", 7);
+	assert_int_equal(c.calls, 1);
+	assert_int_equal(c.prio, LOG_ERR);
+	assert_string_equal(c.text, "reason=expired n=7");
+	/* LOG_DEBUG only with debug set. */
+	at_log(&log, LOG_DEBUG, "hidden");
+	assert_int_equal(c.calls, 1);
+	log.debug = true;
+	at_log(&log, LOG_DEBUG, "shown");
+	assert_int_equal(c.calls, 2);
+	assert_string_equal(c.text, "shown");
+	/* No sink: messages are dropped, nothing is called. */
+	log.fn = NULL;
+	at_log(&log, LOG_ERR, "dropped");
+	at_log(NULL, LOG_ERR, "dropped");
+	assert_int_equal(c.calls, 2);
+}
+
+/* ------------------------------------------------------------------ */
+/* wiping */
+
+static void
+test_wipe_clears(void **state)
+{
+	unsigned char buf[16];
+	size_t i;
+
+	(void)state;
+	memset(buf, 0xa5, sizeof(buf));
+	at_wipe(buf, sizeof(buf));
+	for (i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0);
+	at_wipe(NULL, 10);
+	at_freezero(NULL, 10);
+	at_strfreezero(NULL);
+	at_freezero(strdup("secret"), 6);
+	at_strfreezero(strdup("secret"));
+}
+
+/* ------------------------------------------------------------------ */
+/* base64url */
+
+static void
+test_b64url_rfc4648_vectors(void **state)
+{
+	/* RFC 4648 section 10, without padding. */
+	static const struct {
+		const char *plain, *enc;
+	} v[] = {
+		{"", ""},
+		{"f", "Zg"},
+		{"fo", "Zm8"},
+		{"foo", "Zm9v"},
+		{"foob", "Zm9vYg"},
+		{"fooba", "Zm9vYmE"},
+		{"foobar", "Zm9vYmFy"},
+	};
+	char enc[16];
+	unsigned char dec[16];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		at_b64url_encode((const unsigned char *)v[i].plain,
+				 strlen(v[i].plain), enc);
+		assert_string_equal(enc, v[i].enc);
+		assert_at(at_b64url_decode(v[i].enc, strlen(v[i].enc), dec,
+					   sizeof(dec), &n),
+			  AT_OK);
+		assert_int_equal(n, strlen(v[i].plain));
+		assert_int_equal(at_b64url_decoded_len(strlen(v[i].enc)), n);
+		assert_memory_equal(dec, v[i].plain, n);
+	}
+}
+
+static void
+test_b64url_url_alphabet(void **state)
+{
+	static const unsigned char bytes[] = {0xfb, 0xff, 0xbf};
+	unsigned char dec[3];
+	char enc[8];
+	size_t n;
+
+	(void)state;
+	/* 0xfbffbf is "+/+/" in standard base64, "-_-_" in base64url. */
+	at_b64url_encode(bytes, sizeof(bytes), enc);
+	assert_string_equal(enc, "-_-_");
+	assert_at(at_b64url_decode("-_-_", 4, dec, sizeof(dec), &n), AT_OK);
+	assert_int_equal(n, 3);
+	assert_memory_equal(dec, bytes, 3);
+}
+
+static void
+test_b64url_round_trip_all_lengths(void **state)
+{
+	unsigned char in[64], out[64];
+	char enc[4 * 22 + 1];
+	size_t len, i, n;
+
+	(void)state;
+	for (len = 0; len <= sizeof(in); len++) {
+		for (i = 0; i < len; i++)
+			in[i] = (unsigned char)(i * 37 + len * 11 + 0x80);
+		at_b64url_encode(in, len, enc);
+		assert_int_equal(strlen(enc), (len * 4 + 2) / 3);
+		assert_at(at_b64url_check(enc, strlen(enc)), AT_OK);
+		assert_int_equal(at_b64url_decoded_len(strlen(enc)), len);
+		assert_at(at_b64url_decode(enc, strlen(enc), out, sizeof(out),
+					   &n),
+			  AT_OK);
+		assert_int_equal(n, len);
+		assert_memory_equal(out, in, len);
+	}
+}
+
+static void
+assert_b64_bad(const char *s)
+{
+	unsigned char out[64];
+	size_t n = 99;
+
+	assert_at(at_b64url_check(s, strlen(s)), AT_ERR_BASE64);
+	assert_at(at_b64url_decode(s, strlen(s), out, sizeof(out), &n),
+		  AT_ERR_BASE64);
+	assert_int_equal(n, 0);
+}
+
+static void
+test_b64url_rejects_padding(void **state)
+{
+	(void)state;
+	assert_b64_bad("Zg==");
+	assert_b64_bad("Zm8=");
+	assert_b64_bad("Zg=");
+}
+
+static void
+test_b64url_rejects_standard_alphabet(void **state)
+{
+	(void)state;
+	assert_b64_bad("+/+/");
+	assert_b64_bad("ab+c");
+	assert_b64_bad("ab/c");
+}
+
+static void
+test_b64url_rejects_whitespace(void **state)
+{
+	(void)state;
+	assert_b64_bad("Zm9v Yg");
+	assert_b64_bad("Zm9v\nYmFy");
+	assert_b64_bad(" Zm9v");
+	assert_b64_bad("Zm9v\t");
+}
+
+static void
+test_b64url_rejects_len_mod4_is_1(void **state)
+{
+	(void)state;
+	assert_b64_bad("Z");
+	assert_b64_bad("Zm9vY");
+}
+
+static void
+test_b64url_rejects_noncanonical_bits(void **state)
+{
+	(void)state;
+	/* "Zg" is canonical for "f"; "Zh".."Zv" set unused low bits. */
+	assert_b64_bad("Zh");
+	assert_b64_bad("Zv");
+	/* "Zm8" is canonical for "fo"; "Zm9" sets an unused bit. */
+	assert_b64_bad("Zm9");
+	assert_b64_bad("Zm_");
+}
+
+static void
+test_b64url_rejects_embedded_nul(void **state)
+{
+	static const char s[] = {'Z', 'm', '\0', 'v'};
+	unsigned char out[8];
+	size_t n;
+
+	(void)state;
+	assert_at(at_b64url_check(s, sizeof(s)), AT_ERR_BASE64);
+	assert_at(at_b64url_decode(s, sizeof(s), out, sizeof(out), &n),
+		  AT_ERR_BASE64);
+}
+
+static void
+test_b64url_rejects_null_input(void **state)
+{
+	(void)state;
+	assert_at(at_b64url_check(NULL, 0), AT_ERR_BASE64);
+}
+
+static void
+test_b64url_decode_outcap_too_small(void **state)
+{
+	unsigned char out[6];
+	size_t n = 99;
+
+	(void)state;
+	assert_at(at_b64url_decode("Zm9vYmFy", 8, out, 5, &n), AT_ERR_BASE64);
+	assert_int_equal(n, 0);
+	assert_at(at_b64url_decode("Zm9vYmFy", 8, out, 6, &n), AT_OK);
+	assert_int_equal(n, 6);
+}
+
+/* ------------------------------------------------------------------ */
+/* hex */
+
+static void
+test_hex_round_trip(void **state)
+{
+	unsigned char in[256], out[256];
+	char hex[513];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (unsigned char)i;
+	at_hex_encode(in, sizeof(in), hex);
+	assert_int_equal(strlen(hex), 512);
+	assert_memory_equal(hex, "000102030405", 12);
+	assert_string_equal(hex + 500, "fafbfcfdfeff");
+	assert_at(at_hex_decode(hex, 512, out, sizeof(out)), AT_OK);
+	assert_memory_equal(out, in, sizeof(in));
+}
+
+static void
+test_hex_decode_either_case(void **state)
+{
+	unsigned char out[4];
+	static const unsigned char want[] = {0xde, 0xad, 0xbe, 0xef};
+
+	(void)state;
+	assert_at(at_hex_decode("DEADBEEF", 8, out, 4), AT_OK);
+	assert_memory_equal(out, want, 4);
+	assert_at(at_hex_decode("deADbeEF", 8, out, 4), AT_OK);
+	assert_memory_equal(out, want, 4);
+}
+
+static void
+test_hex_decode_rejects_bad_digit(void **state)
+{
+	unsigned char out[4];
+
+	(void)state;
+	assert_at(at_hex_decode("deadbeeg", 8, out, 4), AT_ERR_FORMAT);
+	assert_at(at_hex_decode("dead beef", 8, out, 4), AT_ERR_FORMAT);
+	assert_at(at_hex_decode("0xdeadbe", 8, out, 4), AT_ERR_FORMAT);
+	assert_at(at_hex_decode("dead\0eef", 8, out, 4), AT_ERR_FORMAT);
+}
+
+static void
+test_hex_decode_rejects_wrong_length(void **state)
+{
+	unsigned char out[4];
+
+	(void)state;
+	assert_at(at_hex_decode("deadbee", 7, out, 4), AT_ERR_FORMAT);
+	assert_at(at_hex_decode("deadbeef00", 10, out, 4), AT_ERR_FORMAT);
+	assert_at(at_hex_decode(NULL, 8, out, 4), AT_ERR_FORMAT);
+}
+
+/* ------------------------------------------------------------------ */
+/* printable */
+
+static void
+test_printable_accepts_text(void **state)
+{
+	(void)state;
+	assert_true(at_str_printable("alice@example.com", 17));
+	assert_true(at_str_printable("Zoë Ünal", strlen("Zoë Ünal")));
+	/* U+00A0 (C2 A0) is past the C1 range. */
+	assert_true(at_str_printable("a\302\240b", 4));
+	assert_true(at_str_printable("", 0));
+}
+
+static void
+test_printable_rejects_controls(void **state)
+{
+	(void)state;
+	assert_false(at_str_printable("a\001b", 3));
+	assert_false(at_str_printable("a\nb", 3));
+	assert_false(at_str_printable("a\tb", 3));
+	assert_false(at_str_printable("a\x1b[31m", 7));
+	assert_false(at_str_printable("a\x7f", 2));
+	assert_false(at_str_printable("a\0b", 3));
+}
+
+static void
+test_printable_rejects_c1(void **state)
+{
+	(void)state;
+	assert_false(at_str_printable("a\xc2\x80", 3));
+	assert_false(at_str_printable("a\302\205b", 4));
+	assert_false(at_str_printable("\xc2\x9f", 2));
+}
+
+/* ------------------------------------------------------------------ */
+/* trim */
+
+static void
+test_trim(void **state)
+{
+	const char *s;
+	size_t len;
+
+	(void)state;
+	s = " \t\r\n abc def \v\f\n";
+	len = strlen(s);
+	at_trim(&s, &len);
+	assert_int_equal(len, 7);
+	assert_memory_equal(s, "abc def", 7);
+
+	s = "abc";
+	len = 3;
+	at_trim(&s, &len);
+	assert_int_equal(len, 3);
+	assert_memory_equal(s, "abc", 3);
+
+	s = " \t\n\r ";
+	len = strlen(s);
+	at_trim(&s, &len);
+	assert_int_equal(len, 0);
+
+	/* Only the given length is looked at. */
+	s = "  ab  cd";
+	len = 6;
+	at_trim(&s, &len);
+	assert_int_equal(len, 2);
+	assert_memory_equal(s, "ab", 2);
+
+	/* NUL is not white space. */
+	s = "\0ab";
+	len = 3;
+	at_trim(&s, &len);
+	assert_int_equal(len, 3);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reason_tags_stable),
+		cmocka_unit_test(test_reason_tags_distinct),
+		cmocka_unit_test(test_reason_unknown_code),
+		cmocka_unit_test(test_log_formats_and_gates_debug),
+		cmocka_unit_test(test_wipe_clears),
+		cmocka_unit_test(test_b64url_rfc4648_vectors),
+		cmocka_unit_test(test_b64url_url_alphabet),
+		cmocka_unit_test(test_b64url_round_trip_all_lengths),
+		cmocka_unit_test(test_b64url_rejects_padding),
+		cmocka_unit_test(test_b64url_rejects_standard_alphabet),
+		cmocka_unit_test(test_b64url_rejects_whitespace),
+		cmocka_unit_test(test_b64url_rejects_len_mod4_is_1),
+		cmocka_unit_test(test_b64url_rejects_noncanonical_bits),
+		cmocka_unit_test(test_b64url_rejects_embedded_nul),
+		cmocka_unit_test(test_b64url_rejects_null_input),
+		cmocka_unit_test(test_b64url_decode_outcap_too_small),
+		cmocka_unit_test(test_hex_round_trip),
+		cmocka_unit_test(test_hex_decode_either_case),
+		cmocka_unit_test(test_hex_decode_rejects_bad_digit),
+		cmocka_unit_test(test_hex_decode_rejects_wrong_length),
+		cmocka_unit_test(test_printable_accepts_text),
+		cmocka_unit_test(test_printable_rejects_controls),
+		cmocka_unit_test(test_printable_rejects_c1),
+		cmocka_unit_test(test_trim),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
