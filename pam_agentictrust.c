@@ -17,6 +17,9 @@
 
 #include "lib/at.h"
 
+static void log_to_pam(void *ctx, int prio, const char *fmt, va_list ap)
+	AT_PRINTF(3, 0);
+
 static void
 log_to_pam(void *ctx, int prio, const char *fmt, va_list ap)
 {

@@ -27,6 +27,9 @@
 
 #define DEFAULT_TTL 3600
 
+static void log_to_stderr(void *ctx, int prio, const char *fmt, va_list ap)
+	AT_PRINTF(3, 0);
+
 static void
 log_to_stderr(void *ctx, int prio, const char *fmt, va_list ap)
 {

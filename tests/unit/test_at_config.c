@@ -19,40 +19,17 @@
 
 #include "at.h"
 #include "test_common.h"
-
-#define assert_at(actual, expected)                                            \
-	do {                                                                   \
-		enum at_err a_ = (actual), e_ = (expected);                    \
-		if (a_ != e_)                                                  \
-			fail_msg("got %d (%s), want %d (%s)", (int)a_,         \
-				 at_err_reason(a_), (int)e_,                   \
-				 at_err_reason(e_));                           \
-	} while (0)
+#include "unit_test.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 struct fixture {
 	struct at_config cfg;
-	struct at_log log;
-	char logbuf[4096];
+	struct unit_log ulog;
 	char *dir;
 	char *default_config; /* dir/agentictrust.conf, not created */
 	char *other_config;   /* dir/other.conf, not created */
 };
-
-static void
-capture_log(void *ctx, int prio, const char *fmt, va_list ap)
-{
-	struct fixture *f = ctx;
-	size_t used = strlen(f->logbuf);
-
-	(void)prio;
-	if (used + 1 < sizeof(f->logbuf)) {
-		vsnprintf(f->logbuf + used, sizeof(f->logbuf) - used - 1, fmt,
-			  ap);
-		strcat(f->logbuf, "\n");
-	}
-}
 
 static int
 setup(void **state)
@@ -62,9 +39,7 @@ setup(void **state)
 	if (f == NULL)
 		return -1;
 	at_config_init(&f->cfg);
-	f->log.fn = capture_log;
-	f->log.ctx = f;
-	f->log.debug = true;
+	unit_log_init(&f->ulog);
 	f->dir = test_mkdtemp();
 	f->default_config = test_path(f->dir, "agentictrust.conf");
 	f->other_config = test_path(f->dir, "other.conf");
@@ -89,7 +64,7 @@ teardown(void **state)
 static enum at_err
 set(struct fixture *f, const char *key, const char *value)
 {
-	return at_config_set(&f->cfg, key, value, &f->log);
+	return at_config_set(&f->cfg, key, value, &f->ulog.log);
 }
 
 static void
@@ -102,7 +77,7 @@ static enum at_err
 load(struct fixture *f, int argc, const char **argv)
 {
 	return at_config_load(&f->cfg, argc, argv, f->default_config, getuid(),
-			      &f->log);
+			      &f->ulog.log);
 }
 
 /* ------------------------------------------------------------------ */
@@ -300,7 +275,7 @@ test_opt_unknown(void **state)
 	struct fixture *f = *state;
 
 	assert_at(set(f, "secretfile", "/etc/s"), AT_ERR_CONFIG);
-	assert_non_null(strstr(f->logbuf, "unknown option"));
+	assert_non_null(strstr(f->ulog.buf, "unknown option"));
 	assert_at(set(f, "DEBUG", NULL), AT_ERR_CONFIG);
 	assert_at(set(f, "", NULL), AT_ERR_CONFIG);
 	assert_at(set(f, "nullok", NULL), AT_ERR_CONFIG);
@@ -597,7 +572,7 @@ test_load_unknown_key_in_file(void **state)
 
 	write_config(f->default_config, "leeway = 10\nnullok = true\n", 0644);
 	assert_at(load(f, ARGC(argv), argv), AT_ERR_CONFIG);
-	assert_non_null(strstr(f->logbuf, ":2:"));
+	assert_non_null(strstr(f->ulog.buf, ":2:"));
 }
 
 static void
@@ -670,7 +645,7 @@ test_load_no_secret_file(void **state)
 
 	write_config(f->default_config, "leeway = 10\n", 0644);
 	assert_at(load(f, ARGC(argv), argv), AT_ERR_CONFIG);
-	assert_non_null(strstr(f->logbuf, "no secret_file"));
+	assert_non_null(strstr(f->ulog.buf, "no secret_file"));
 }
 
 static void

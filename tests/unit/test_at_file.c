@@ -18,37 +18,14 @@
 
 #include "at.h"
 #include "test_common.h"
-
-#define assert_at(actual, expected)                                            \
-	do {                                                                   \
-		enum at_err a_ = (actual), e_ = (expected);                    \
-		if (a_ != e_)                                                  \
-			fail_msg("got %d (%s), want %d (%s)", (int)a_,         \
-				 at_err_reason(a_), (int)e_,                   \
-				 at_err_reason(e_));                           \
-	} while (0)
+#include "unit_test.h"
 
 struct fixture {
 	char *dir;
-	struct at_log log;
-	char logbuf[4096];
+	struct unit_log ulog;
 	char *buf;
 	size_t len;
 };
-
-static void
-capture_log(void *ctx, int prio, const char *fmt, va_list ap)
-{
-	struct fixture *f = ctx;
-	size_t used = strlen(f->logbuf);
-
-	(void)prio;
-	if (used + 1 < sizeof(f->logbuf)) {
-		vsnprintf(f->logbuf + used, sizeof(f->logbuf) - used - 1, fmt,
-			  ap);
-		strcat(f->logbuf, "\n");
-	}
-}
 
 static int
 setup(void **state)
@@ -58,9 +35,7 @@ setup(void **state)
 	if (f == NULL)
 		return -1;
 	f->dir = test_mkdtemp();
-	f->log.fn = capture_log;
-	f->log.ctx = f;
-	f->log.debug = true;
+	unit_log_init(&f->ulog);
 	*state = f;
 	return 0;
 }
@@ -90,7 +65,7 @@ read_as(struct fixture *f, const char *content, mode_t mode,
 	if (f->buf != NULL)
 		at_freezero(f->buf, f->len + 1);
 	f->buf = NULL;
-	r = at_file_read(path, kind, getuid(), false, &f->log, &f->buf,
+	r = at_file_read(path, kind, getuid(), false, &f->ulog.log, &f->buf,
 			 &f->len);
 	free(path);
 	return r;
@@ -127,7 +102,7 @@ test_config_group_writable(void **state)
 	assert_at(read_as(f, "x", 0664, AT_FILE_CONFIG), AT_ERR_FILE);
 	assert_null(f->buf);
 	assert_int_equal(f->len, 0);
-	assert_non_null(strstr(f->logbuf, "writable"));
+	assert_non_null(strstr(f->ulog.buf, "writable"));
 	assert_at(read_as(f, "x", 0620, AT_FILE_CONFIG), AT_ERR_FILE);
 }
 
@@ -177,7 +152,7 @@ test_secret_0604_refused(void **state)
 
 	assert_at(read_as(f, "s\n", 0604, AT_FILE_SECRET), AT_ERR_SECRET);
 	assert_null(f->buf);
-	assert_non_null(strstr(f->logbuf, "others access"));
+	assert_non_null(strstr(f->ulog.buf, "others access"));
 }
 
 static void
@@ -217,17 +192,17 @@ test_symlink_refused(void **state)
 
 	assert_int_equal(test_write_file(target, "s\n", 0600), 0);
 	assert_int_equal(symlink(target, link), 0);
-	assert_at(at_file_read(link, AT_FILE_SECRET, getuid(), false, &f->log,
-			       &f->buf, &f->len),
+	assert_at(at_file_read(link, AT_FILE_SECRET, getuid(), false,
+			       &f->ulog.log, &f->buf, &f->len),
 		  AT_ERR_SECRET);
-	assert_at(at_file_read(link, AT_FILE_CONFIG, getuid(), true, &f->log,
-			       &f->buf, &f->len),
+	assert_at(at_file_read(link, AT_FILE_CONFIG, getuid(), true,
+			       &f->ulog.log, &f->buf, &f->len),
 		  AT_ERR_FILE);
 	assert_null(f->buf);
-	assert_non_null(strstr(f->logbuf, "symbolic link"));
+	assert_non_null(strstr(f->ulog.buf, "symbolic link"));
 	/* The target itself is fine. */
-	assert_at(at_file_read(target, AT_FILE_SECRET, getuid(), false, &f->log,
-			       &f->buf, &f->len),
+	assert_at(at_file_read(target, AT_FILE_SECRET, getuid(), false,
+			       &f->ulog.log, &f->buf, &f->len),
 		  AT_OK);
 	free(target);
 	free(link);
@@ -238,11 +213,11 @@ test_directory_refused(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_at(at_file_read(f->dir, AT_FILE_CONFIG, getuid(), false, &f->log,
-			       &f->buf, &f->len),
+	assert_at(at_file_read(f->dir, AT_FILE_CONFIG, getuid(), false,
+			       &f->ulog.log, &f->buf, &f->len),
 		  AT_ERR_FILE);
-	assert_at(at_file_read(f->dir, AT_FILE_SECRET, getuid(), true, &f->log,
-			       &f->buf, &f->len),
+	assert_at(at_file_read(f->dir, AT_FILE_SECRET, getuid(), true,
+			       &f->ulog.log, &f->buf, &f->len),
 		  AT_ERR_SECRET);
 	assert_null(f->buf);
 }
@@ -255,10 +230,10 @@ test_fifo_refused(void **state)
 
 	/* Opening a FIFO must neither block nor be accepted. */
 	assert_int_equal(mkfifo(path, 0600), 0);
-	assert_at(at_file_read(path, AT_FILE_CONFIG, getuid(), false, &f->log,
-			       &f->buf, &f->len),
+	assert_at(at_file_read(path, AT_FILE_CONFIG, getuid(), false,
+			       &f->ulog.log, &f->buf, &f->len),
 		  AT_ERR_FILE);
-	assert_non_null(strstr(f->logbuf, "not a regular file"));
+	assert_non_null(strstr(f->ulog.buf, "not a regular file"));
 	free(path);
 }
 
@@ -268,11 +243,11 @@ test_missing_refused(void **state)
 	struct fixture *f = *state;
 	char *path = test_path(f->dir, "missing");
 
-	assert_at(at_file_read(path, AT_FILE_CONFIG, getuid(), false, &f->log,
-			       &f->buf, &f->len),
+	assert_at(at_file_read(path, AT_FILE_CONFIG, getuid(), false,
+			       &f->ulog.log, &f->buf, &f->len),
 		  AT_ERR_FILE);
-	assert_at(at_file_read(path, AT_FILE_SECRET, getuid(), false, &f->log,
-			       &f->buf, &f->len),
+	assert_at(at_file_read(path, AT_FILE_SECRET, getuid(), false,
+			       &f->ulog.log, &f->buf, &f->len),
 		  AT_ERR_SECRET);
 	free(path);
 }
@@ -284,8 +259,8 @@ test_missing_ok(void **state)
 	char *path = test_path(f->dir, "missing");
 
 	f->len = 99;
-	assert_at(at_file_read(path, AT_FILE_CONFIG, getuid(), true, &f->log,
-			       &f->buf, &f->len),
+	assert_at(at_file_read(path, AT_FILE_CONFIG, getuid(), true,
+			       &f->ulog.log, &f->buf, &f->len),
 		  AT_OK);
 	assert_null(f->buf);
 	assert_int_equal(f->len, 0);
@@ -299,8 +274,8 @@ test_missing_ok_does_not_excuse_unsafe(void **state)
 	char *path = test_path(f->dir, "file");
 
 	assert_int_equal(test_write_file(path, "x", 0666), 0);
-	assert_at(at_file_read(path, AT_FILE_CONFIG, getuid(), true, &f->log,
-			       &f->buf, &f->len),
+	assert_at(at_file_read(path, AT_FILE_CONFIG, getuid(), true,
+			       &f->ulog.log, &f->buf, &f->len),
 		  AT_ERR_FILE);
 	free(path);
 }
@@ -314,16 +289,16 @@ test_relative_path_refused(void **state)
 	assert_int_equal(test_write_file(path, "x", 0600), 0);
 	/* Even when the relative name exists from the current directory. */
 	assert_int_equal(chdir(f->dir), 0);
-	assert_at(at_file_read("file", AT_FILE_CONFIG, getuid(), false, &f->log,
-			       &f->buf, &f->len),
+	assert_at(at_file_read("file", AT_FILE_CONFIG, getuid(), false,
+			       &f->ulog.log, &f->buf, &f->len),
 		  AT_ERR_FILE);
 	assert_at(at_file_read("./file", AT_FILE_SECRET, getuid(), false,
-			       &f->log, &f->buf, &f->len),
+			       &f->ulog.log, &f->buf, &f->len),
 		  AT_ERR_SECRET);
-	assert_at(at_file_read("", AT_FILE_CONFIG, getuid(), true, &f->log,
+	assert_at(at_file_read("", AT_FILE_CONFIG, getuid(), true, &f->ulog.log,
 			       &f->buf, &f->len),
 		  AT_ERR_FILE);
-	assert_non_null(strstr(f->logbuf, "not absolute"));
+	assert_non_null(strstr(f->ulog.buf, "not absolute"));
 	assert_int_equal(chdir("/"), 0);
 	free(path);
 }
@@ -340,23 +315,23 @@ test_owner_checked(void **state)
 		/* Root-owned files are always trusted: hand it to another
 		 * uid, then only that uid (or root) may own it. */
 		assert_int_equal(chown(path, other, (gid_t)-1), 0);
-		assert_at(at_file_read(path, AT_FILE_SECRET, 0, false, &f->log,
-				       &f->buf, &f->len),
+		assert_at(at_file_read(path, AT_FILE_SECRET, 0, false,
+				       &f->ulog.log, &f->buf, &f->len),
 			  AT_ERR_SECRET);
-		assert_at(at_file_read(path, AT_FILE_CONFIG, 0, false, &f->log,
-				       &f->buf, &f->len),
+		assert_at(at_file_read(path, AT_FILE_CONFIG, 0, false,
+				       &f->ulog.log, &f->buf, &f->len),
 			  AT_ERR_FILE);
-		assert_non_null(strstr(f->logbuf, "owned by uid 54321"));
+		assert_non_null(strstr(f->ulog.buf, "owned by uid 54321"));
 		assert_at(at_file_read(path, AT_FILE_SECRET, other, false,
-				       &f->log, &f->buf, &f->len),
+				       &f->ulog.log, &f->buf, &f->len),
 			  AT_OK);
 	} else {
 		/* Ours, but the caller expects another owner. */
 		assert_at(at_file_read(path, AT_FILE_SECRET, getuid() + 1,
-				       false, &f->log, &f->buf, &f->len),
+				       false, &f->ulog.log, &f->buf, &f->len),
 			  AT_ERR_SECRET);
 		assert_at(at_file_read(path, AT_FILE_SECRET, getuid(), false,
-				       &f->log, &f->buf, &f->len),
+				       &f->ulog.log, &f->buf, &f->len),
 			  AT_OK);
 	}
 	free(path);
@@ -393,8 +368,8 @@ test_embedded_nul_read_whole(void **state)
 	assert_int_equal(fwrite("a\0b\n", 1, 4, fp), 4);
 	assert_int_equal(fclose(fp), 0);
 	assert_int_equal(chmod(path, 0600), 0);
-	assert_at(at_file_read(path, AT_FILE_CONFIG, getuid(), false, &f->log,
-			       &f->buf, &f->len),
+	assert_at(at_file_read(path, AT_FILE_CONFIG, getuid(), false,
+			       &f->ulog.log, &f->buf, &f->len),
 		  AT_OK);
 	assert_int_equal(f->len, 4);
 	assert_memory_equal(f->buf, "a\0b\n", 5);

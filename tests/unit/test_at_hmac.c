@@ -19,15 +19,7 @@
 
 #include "at.h"
 #include "test_common.h"
-
-#define assert_at(actual, expected)                                            \
-	do {                                                                   \
-		enum at_err a_ = (actual), e_ = (expected);                    \
-		if (a_ != e_)                                                  \
-			fail_msg("got %d (%s), want %d (%s)", (int)a_,         \
-				 at_err_reason(a_), (int)e_,                   \
-				 at_err_reason(e_));                           \
-	} while (0)
+#include "unit_test.h"
 
 #define WYCHEPROOF_TESTS 174
 

@@ -27,15 +27,7 @@
 
 #include "at.h"
 #include "test_common.h"
-
-#define assert_at(actual, expected)                                            \
-	do {                                                                   \
-		enum at_err a_ = (actual), e_ = (expected);                    \
-		if (a_ != e_)                                                  \
-			fail_msg("got %d (%s), want %d (%s)", (int)a_,         \
-				 at_err_reason(a_), (int)e_,                   \
-				 at_err_reason(e_));                           \
-	} while (0)
+#include "unit_test.h"
 
 /* The injected time: 2023-11-14T22:13:20Z. */
 #define NOW    1700000000
@@ -46,35 +38,14 @@
 
 static const char *rfc_path;
 
-struct fixture {
-	struct at_config cfg;
-	struct at_verifier *v;
-	struct at_claims claims;
-	time_t now;
-};
-
-static time_t
-fixed_clock(void *ctx)
-{
-	return *(const time_t *)ctx;
-}
-
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct unit_verifier *f = unit_verifier_new(NOW);
 
 	if (f == NULL)
 		return -1;
-	at_config_init(&f->cfg);
 	f->cfg.leeway = LEEWAY;
-	if (at_verifier_new(&f->v, &f->cfg, NULL) != AT_OK ||
-	    at_verifier_add_secret(f->v, TEST_SECRET, strlen(TEST_SECRET)) !=
-		    AT_OK)
-		return -1;
-	f->now = NOW;
-	at_verifier_set_clock(f->v, fixed_clock, &f->now);
-	at_claims_init(&f->claims);
 	*state = f;
 	return 0;
 }
@@ -82,12 +53,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	at_claims_free(&f->claims);
-	at_verifier_free(f->v);
-	at_config_free(&f->cfg);
-	free(f);
+	unit_verifier_free(*state);
 	return 0;
 }
 
@@ -148,7 +114,7 @@ sign_raw(const void *hdr, size_t hlen, const void *payload, size_t plen)
 }
 
 static enum at_err
-verify_tok(struct fixture *f, const char *tok)
+verify_tok(struct unit_verifier *f, const char *tok)
 {
 	at_claims_free(&f->claims);
 	return at_jwt_verify(f->v, tok, strlen(tok), &f->claims);
@@ -156,7 +122,7 @@ verify_tok(struct fixture *f, const char *tok)
 
 /* Verify a token built from header and payload JSON, signed right. */
 static enum at_err
-verify_hp(struct fixture *f, const char *hdr, const char *payload)
+verify_hp(struct unit_verifier *f, const char *hdr, const char *payload)
 {
 	char *tok =
 		test_jws_sign(hdr, payload, TEST_SECRET, strlen(TEST_SECRET));
@@ -167,7 +133,7 @@ verify_hp(struct fixture *f, const char *hdr, const char *payload)
 }
 
 static enum at_err
-verify_payload(struct fixture *f, const char *payload)
+verify_payload(struct unit_verifier *f, const char *payload)
 {
 	return verify_hp(f, HDR, payload);
 }
@@ -220,7 +186,7 @@ make_noncanonical(char *seg)
 static void
 test_valid_token(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	unsigned char *payload = NULL;
 	size_t plen = 0;
 	char *tok = test_jws_sign(HDR, GOOD_PAYLOAD, TEST_SECRET,
@@ -250,7 +216,7 @@ test_valid_token(void **state)
 static void
 test_all_claims_reported(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	assert_at(verify_payload(f,
 				 "{\"sub\":\"agent-7\",\"iat\":1699999990,"
@@ -271,7 +237,7 @@ test_all_claims_reported(void **state)
 static void
 test_clock_is_the_injected_one(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = test_token("alice", NOW, NOW + 10, TEST_SECRET);
 
 	assert_int_equal(at_verifier_now(f->v), NOW);
@@ -290,7 +256,7 @@ test_clock_is_the_injected_one(void **state)
 static void
 test_jws_one_segment(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	assert_at(verify_tok(f, "eyJhbGciOiJIUzI1NiJ9"), AT_ERR_FORMAT);
 }
@@ -298,7 +264,7 @@ test_jws_one_segment(void **state)
 static void
 test_jws_two_segments(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = test_token("alice", NOW, NOW + 300, TEST_SECRET);
 	char *last = strrchr(tok, '.');
 
@@ -310,7 +276,7 @@ test_jws_two_segments(void **state)
 static void
 test_jws_four_segments(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = test_token("alice", NOW, NOW + 300, TEST_SECRET);
 	char *four = xasprintf("%s.", tok), *four2 = xasprintf("%s.AAAA", tok);
 
@@ -326,7 +292,7 @@ test_jws_four_segments(void **state)
 static void
 test_jws_too_long(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	unsigned char *payload = NULL;
 	size_t plen = 0;
 	char *tok = malloc(AT_MAX_CREDENTIAL + 2);
@@ -353,7 +319,7 @@ test_jws_too_long(void **state)
 static void
 test_b64_padding_header(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	/* A 28-byte header is 38 characters; standard base64 pads it to 40
 	 * with "==". */
 	char *h = b64(HDR " ", strlen(HDR) + 1), *hp, *p, *tok;
@@ -376,7 +342,7 @@ test_b64_padding_header(void **state)
 static void
 test_b64_padding_payload(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *h = b64(HDR, strlen(HDR)), *p, *pp, *tok;
 
 	p = b64(GOOD_PAYLOAD, strlen(GOOD_PAYLOAD));
@@ -393,7 +359,7 @@ test_b64_padding_payload(void **state)
 static void
 test_b64_padding_signature(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = test_token("alice", NOW, NOW + 300, TEST_SECRET);
 	char *padded = xasprintf("%s=", tok);
 
@@ -407,7 +373,7 @@ test_b64_padding_signature(void **state)
 /* base64url: the standard alphabet's '+' and '/' */
 
 static void
-check_char_in_segment(struct fixture *f, int seg, char c)
+check_char_in_segment(struct unit_verifier *f, int seg, char c)
 {
 	char *tok = test_token("alice", NOW, NOW + 300, TEST_SECRET);
 	char *h, *p, *s, *bad;
@@ -471,7 +437,7 @@ test_b64_whitespace_payload(void **state)
 static void
 test_b64_whitespace_signature(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = test_token("alice", NOW, NOW + 300, TEST_SECRET);
 	char *trailing = xasprintf("%s\n", tok);
 
@@ -488,7 +454,7 @@ test_b64_whitespace_signature(void **state)
 static void
 test_b64_len_mod4_header(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *h = b64(HDR, strlen(HDR)), *h1, *p, *tok;
 
 	assert_int_equal(strlen(h) % 4, 0);
@@ -505,7 +471,7 @@ test_b64_len_mod4_header(void **state)
 static void
 test_b64_len_mod4_payload(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	/* 33 bytes: 44 characters, a 45th makes 1 mod 4. */
 	static const char payload[] = "{\"sub\":\"alice\",\"exp\":1700000300} ";
 	char *h = b64(HDR, strlen(HDR)), *p = b64(payload, strlen(payload));
@@ -527,7 +493,7 @@ test_b64_len_mod4_payload(void **state)
 static void
 test_b64_len_mod4_signature(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = test_token("alice", NOW, NOW + 300, TEST_SECRET);
 	char *bad = xasprintf("%sAA", tok);
 
@@ -542,7 +508,7 @@ test_b64_len_mod4_signature(void **state)
 static void
 test_b64_noncanonical_header(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	/* 38 bytes: 51 characters, 3 mod 4, two unused bits. */
 	static const char hdr[] =
 		"{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"k1\"}";
@@ -574,7 +540,7 @@ test_b64_noncanonical_header(void **state)
 static void
 test_b64_noncanonical_payload(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *h = b64(HDR, strlen(HDR)), *p, *tok;
 
 	p = b64(GOOD_PAYLOAD, strlen(GOOD_PAYLOAD));
@@ -589,7 +555,7 @@ test_b64_noncanonical_payload(void **state)
 static void
 test_b64_noncanonical_signature(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = test_token("alice", NOW, NOW + 300, TEST_SECRET);
 	char *h, *p, *s, *bad;
 
@@ -608,7 +574,7 @@ test_b64_noncanonical_signature(void **state)
 /* signature length */
 
 static enum at_err
-verify_with_sig_len(struct fixture *f, size_t n)
+verify_with_sig_len(struct unit_verifier *f, size_t n)
 {
 	unsigned char sig[64];
 	char *tok;
@@ -668,7 +634,7 @@ test_sig_length_0_and_64(void **state)
 static void
 test_sig_wrong_key(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = test_token("alice", NOW, NOW + 300, TEST_SECRET2);
 
 	assert_at(verify_tok(f, tok), AT_ERR_SIGNATURE);
@@ -680,7 +646,7 @@ test_sig_wrong_key(void **state)
 static void
 test_sig_flipped_bit(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	unsigned char sig[AT_MAC_LEN];
 	char *good = test_jws_sign(HDR, GOOD_PAYLOAD, TEST_SECRET,
 				   strlen(TEST_SECRET));
@@ -706,7 +672,7 @@ test_sig_flipped_bit(void **state)
 static void
 test_sig_flipped_payload_bit(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	/* "alice" -> "alicd": one bit of the payload, old signature. */
 	char *good = test_jws_sign(HDR, GOOD_PAYLOAD, TEST_SECRET,
 				   strlen(TEST_SECRET));
@@ -732,7 +698,7 @@ test_sig_flipped_payload_bit(void **state)
 static void
 test_mac_before_json_garbage_header_wrong_sig(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = test_jws_sign("this is not json", GOOD_PAYLOAD,
 				  TEST_SECRET2, strlen(TEST_SECRET2));
 
@@ -743,7 +709,7 @@ test_mac_before_json_garbage_header_wrong_sig(void **state)
 static void
 test_mac_before_json_garbage_header_right_sig(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	assert_at(verify_hp(f, "this is not json", GOOD_PAYLOAD), AT_ERR_JSON);
 	/* Only now is the secret index known. */
@@ -753,7 +719,7 @@ test_mac_before_json_garbage_header_right_sig(void **state)
 static void
 test_mac_before_json_garbage_payload_wrong_sig(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok =
 		test_jws_sign(HDR, "{{{", TEST_SECRET2, strlen(TEST_SECRET2));
 
@@ -765,7 +731,7 @@ test_mac_before_json_garbage_payload_wrong_sig(void **state)
 static void
 test_mac_before_json_array_header_wrong_sig(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = test_jws_sign("[\"HS256\"]", GOOD_PAYLOAD, TEST_SECRET2,
 				  strlen(TEST_SECRET2));
 
@@ -797,7 +763,7 @@ test_header_trailing_garbage(void **state)
 static void
 test_header_trailing_nul(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	static const char hdr[] = HDR; /* sizeof includes the NUL */
 	char *tok =
 		sign_raw(hdr, sizeof(hdr), GOOD_PAYLOAD, strlen(GOOD_PAYLOAD));
@@ -920,7 +886,7 @@ HEADER_TEST(b64, "false")
 static void
 test_kid_present_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	assert_at(verify_hp(f, "{\"alg\":\"HS256\",\"kid\":\"key-2024\"}",
 			    GOOD_PAYLOAD),
@@ -940,7 +906,7 @@ test_kid_not_string(void **state)
 static void
 test_kid_unprintable_not_kept(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char kid[200], *hdr;
 
 	assert_at(verify_hp(f, "{\"alg\":\"HS256\",\"kid\":\"a\\nb\"}",
@@ -999,7 +965,7 @@ test_sub_empty(void **state)
 }
 
 static enum at_err
-verify_sub_of_len(struct fixture *f, size_t n)
+verify_sub_of_len(struct unit_verifier *f, size_t n)
 {
 	char *sub = malloc(n + 1), *payload;
 	enum at_err r;
@@ -1023,7 +989,7 @@ test_sub_257_bytes(void **state)
 static void
 test_sub_256_bytes_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	assert_at(verify_sub_of_len(f, AT_MAX_SUB), AT_OK);
 	assert_int_equal(strlen(f->claims.sub), AT_MAX_SUB);
@@ -1092,7 +1058,7 @@ test_sub_not_string(void **state)
 static void
 test_sub_utf8_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	assert_at(
 		verify_payload(f, "{\"sub\":\"z\\u00f6e\",\"exp\":1700000300}"),
@@ -1135,7 +1101,7 @@ TIME_TEST(iat_2p53, P_IAT("9007199254740992"))
 static void
 test_time_below_2p53_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	assert_at(verify_payload(f, P_EXP("9007199254740991")), AT_OK);
 	assert_true(f->claims.exp == 9007199254740991.0);
@@ -1148,7 +1114,7 @@ test_time_below_2p53_ok(void **state)
 static void
 test_exp_fractional_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	f->cfg.leeway = 0;
 	assert_at(verify_payload(f, P_EXP("1700000000.5")), AT_OK);
@@ -1161,7 +1127,7 @@ test_exp_fractional_ok(void **state)
 static void
 test_exp_boundary_expired(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *payload = xasprintf(P_EXP("%d"), NOW - LEEWAY);
 
 	/* now == exp + leeway */
@@ -1173,7 +1139,7 @@ test_exp_boundary_expired(void **state)
 static void
 test_exp_boundary_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *payload = xasprintf(P_EXP("%d"), NOW - LEEWAY + 1);
 
 	/* now == exp + leeway - 1 */
@@ -1184,7 +1150,7 @@ test_exp_boundary_ok(void **state)
 static void
 test_exp_boundary_zero_leeway(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	f->cfg.leeway = 0;
 	assert_at(verify_payload(f, P_EXP("1700000000")), AT_ERR_EXPIRED);
@@ -1201,7 +1167,7 @@ test_exp_missing(void **state)
 static void
 test_exp_missing_allowed(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	f->cfg.allow_no_exp = true;
 	assert_at(verify_payload(f, "{\"sub\":\"alice\"}"), AT_OK);
@@ -1213,7 +1179,7 @@ test_exp_missing_allowed(void **state)
 static void
 test_nbf_in_future(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *payload = xasprintf(P_NBF("%d"), NOW + LEEWAY + 1);
 
 	assert_at(verify_payload(f, payload), AT_ERR_NOT_YET);
@@ -1223,7 +1189,7 @@ test_nbf_in_future(void **state)
 static void
 test_nbf_boundary_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *payload = xasprintf(P_NBF("%d"), NOW + LEEWAY);
 
 	/* nbf == now + leeway */
@@ -1234,7 +1200,7 @@ test_nbf_boundary_ok(void **state)
 static void
 test_iat_in_future(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *payload = xasprintf(P_IAT("%d"), NOW + LEEWAY + 1);
 
 	assert_at(verify_payload(f, payload), AT_ERR_IAT_FUTURE);
@@ -1244,7 +1210,7 @@ test_iat_in_future(void **state)
 static void
 test_iat_boundary_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *payload = xasprintf(P_IAT("%d"), NOW + LEEWAY);
 
 	assert_at(verify_payload(f, payload), AT_OK);
@@ -1254,7 +1220,7 @@ test_iat_boundary_ok(void **state)
 /* claims: iss */
 
 static void
-set_issuer(struct fixture *f)
+set_issuer(struct unit_verifier *f)
 {
 	assert_at(at_config_set(&f->cfg, "issuer", "https://idp.example", NULL),
 		  AT_OK);
@@ -1263,7 +1229,7 @@ set_issuer(struct fixture *f)
 static void
 test_iss_matches(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	set_issuer(f);
 	assert_at(verify_payload(f, "{\"sub\":\"alice\",\"exp\":1700000300,"
@@ -1275,7 +1241,7 @@ test_iss_matches(void **state)
 static void
 test_iss_missing(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	set_issuer(f);
 	assert_at(verify_payload(f, GOOD_PAYLOAD), AT_ERR_ISSUER);
@@ -1284,7 +1250,7 @@ test_iss_missing(void **state)
 static void
 test_iss_different(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	set_issuer(f);
 	assert_at(verify_payload(f, "{\"sub\":\"alice\",\"exp\":1700000300,"
@@ -1304,7 +1270,7 @@ test_iss_different(void **state)
 static void
 test_iss_not_string(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	set_issuer(f);
 	assert_at(verify_payload(f, "{\"sub\":\"alice\",\"exp\":1700000300,"
@@ -1318,7 +1284,7 @@ test_iss_not_string(void **state)
 /* claims: aud (RFC 7519 4.1.3) */
 
 static void
-set_audience(struct fixture *f)
+set_audience(struct unit_verifier *f)
 {
 	assert_at(at_config_set(&f->cfg, "audience", "pam-host", NULL), AT_OK);
 }
@@ -1326,7 +1292,7 @@ set_audience(struct fixture *f)
 static void
 test_aud_string_equal_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	set_audience(f);
 	assert_at(verify_payload(f, "{\"sub\":\"alice\",\"exp\":1700000300,"
@@ -1337,7 +1303,7 @@ test_aud_string_equal_ok(void **state)
 static void
 test_aud_array_containing_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	set_audience(f);
 	assert_at(verify_payload(f, "{\"sub\":\"alice\",\"exp\":1700000300,"
@@ -1348,7 +1314,7 @@ test_aud_array_containing_ok(void **state)
 static void
 test_aud_string_different(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	set_audience(f);
 	assert_at(verify_payload(f, "{\"sub\":\"alice\",\"exp\":1700000300,"
@@ -1359,7 +1325,7 @@ test_aud_string_different(void **state)
 static void
 test_aud_array_without(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	set_audience(f);
 	assert_at(verify_payload(f, "{\"sub\":\"alice\",\"exp\":1700000300,"
@@ -1370,7 +1336,7 @@ test_aud_array_without(void **state)
 static void
 test_aud_empty_array(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	set_audience(f);
 	assert_at(verify_payload(f, "{\"sub\":\"alice\",\"exp\":1700000300,"
@@ -1381,7 +1347,7 @@ test_aud_empty_array(void **state)
 static void
 test_aud_missing(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	set_audience(f);
 	assert_at(verify_payload(f, GOOD_PAYLOAD), AT_ERR_AUDIENCE);
@@ -1390,7 +1356,7 @@ test_aud_missing(void **state)
 static void
 test_aud_not_string(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	set_audience(f);
 	assert_at(verify_payload(f, "{\"sub\":\"alice\",\"exp\":1700000300,"
@@ -1420,7 +1386,7 @@ test_aud_unchecked_without_policy(void **state)
 static void
 test_ttl_missing_iat(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	f->cfg.max_ttl = 600;
 	assert_at(verify_payload(f, GOOD_PAYLOAD), AT_ERR_NO_IAT);
@@ -1429,7 +1395,7 @@ test_ttl_missing_iat(void **state)
 static void
 test_ttl_too_long(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = test_token("alice", NOW - 1, NOW - 1 + 601, TEST_SECRET);
 
 	f->cfg.max_ttl = 600;
@@ -1440,7 +1406,7 @@ test_ttl_too_long(void **state)
 static void
 test_ttl_equal_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = test_token("alice", NOW - 1, NOW - 1 + 600, TEST_SECRET);
 
 	f->cfg.max_ttl = 600;
@@ -1451,7 +1417,7 @@ test_ttl_equal_ok(void **state)
 static void
 test_ttl_unchecked_when_zero(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok =
 		test_token("alice", NOW - 1, NOW + 86400 * 365, TEST_SECRET);
 
@@ -1483,7 +1449,7 @@ test_name_not_string(void **state)
 static void
 test_email_too_long(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char email[AT_MAX_CLAIM + 2], *payload;
 
 	memset(email, 'e', sizeof(email) - 1);
@@ -1528,7 +1494,7 @@ test_payload_trailing_garbage(void **state)
 static void
 test_payload_trailing_nul(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	static const char payload[] = GOOD_PAYLOAD;
 	char *tok = sign_raw(HDR, strlen(HDR), payload, sizeof(payload));
 
@@ -1554,7 +1520,7 @@ test_payload_not_json(void **state)
 static void
 test_check_claims_direct(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	static const char payload[] = GOOD_PAYLOAD;
 	struct at_claims c;
 
@@ -1618,20 +1584,20 @@ rv_str(struct rfc_vector *rv, const char *key)
 
 /* A verifier holding only the vector's key, at the given clock. */
 static struct at_verifier *
-rfc_verifier(struct fixture *f, struct rfc_vector *rv)
+rfc_verifier(struct unit_verifier *f, struct rfc_vector *rv)
 {
 	struct at_verifier *v = NULL;
 
 	assert_at(at_verifier_new(&v, &f->cfg, NULL), AT_OK);
 	assert_at(at_verifier_add_secret(v, rv->key, rv->keylen), AT_OK);
-	at_verifier_set_clock(v, fixed_clock, &f->now);
+	at_verifier_set_clock(v, unit_fixed_clock, &f->now);
 	return v;
 }
 
 static void
 test_rfc7515_a1_jws_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	struct rfc_vector rv;
 	struct at_verifier *v;
 	const char *tok;
@@ -1667,7 +1633,7 @@ test_rfc7515_a1_jws_ok(void **state)
 static void
 test_rfc7515_a1_jwt_no_sub(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	struct rfc_vector rv;
 	struct at_verifier *v;
 	const char *tok;
@@ -1691,7 +1657,7 @@ test_rfc7515_a1_jwt_no_sub(void **state)
 static void
 test_rfc7515_a1_claims_with_sub(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	struct rfc_vector rv;
 	const char *payload;
 	char *with_sub;
@@ -1720,7 +1686,7 @@ test_rfc7515_a1_claims_with_sub(void **state)
 static void
 test_rfc7520_4_4(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	struct rfc_vector rv;
 	struct at_verifier *v;
 	const char *tok;
@@ -1774,7 +1740,7 @@ libjwt_mint(jwt_alg_t alg, const char *sub, long exp)
 static void
 test_libjwt_token_verifies_here(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = libjwt_mint(JWT_ALG_HS256, "alice", NOW + 300);
 
 	assert_at(verify_tok(f, tok), AT_OK);
@@ -1820,7 +1786,7 @@ test_our_token_verifies_in_libjwt(void **state)
 static void
 test_libjwt_accepts_hs512_we_do_not(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = libjwt_mint(JWT_ALG_HS512, "alice", NOW + 300);
 	char *h, *p, *s, *ours;
 	unsigned char sig[64];
@@ -1858,7 +1824,7 @@ test_libjwt_accepts_hs512_we_do_not(void **state)
 static void
 test_libjwt_accepts_alg_none_without_key(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *h = b64("{\"alg\":\"none\"}", 14);
 	char *p = b64(GOOD_PAYLOAD, strlen(GOOD_PAYLOAD));
 	char *tok = xasprintf("%s.%s.", h, p);
@@ -1878,7 +1844,7 @@ test_libjwt_accepts_alg_none_without_key(void **state)
 
 	assert_at(verify_tok(f, tok), AT_ERR_SIG_LENGTH);
 	assert_at(at_verifier_new(&empty, &f->cfg, NULL), AT_OK);
-	at_verifier_set_clock(empty, fixed_clock, &f->now);
+	at_verifier_set_clock(empty, unit_fixed_clock, &f->now);
 	at_claims_free(&f->claims);
 	assert_at(at_jwt_verify(empty, tok, strlen(tok), &f->claims),
 		  AT_ERR_SIG_LENGTH);

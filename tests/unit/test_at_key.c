@@ -19,15 +19,7 @@
 #include "at.h"
 #include "at_internal.h"
 #include "test_common.h"
-
-#define assert_at(actual, expected)                                            \
-	do {                                                                   \
-		enum at_err a_ = (actual), e_ = (expected);                    \
-		if (a_ != e_)                                                  \
-			fail_msg("got %d (%s), want %d (%s)", (int)a_,         \
-				 at_err_reason(a_), (int)e_,                   \
-				 at_err_reason(e_));                           \
-	} while (0)
+#include "unit_test.h"
 
 #define NOW 1700000000
 
@@ -37,31 +29,10 @@
 struct fixture {
 	struct at_config cfg;
 	struct at_verifier *v;
-	struct at_log log;
-	char logbuf[8192];
+	struct unit_log ulog;
 	char *dir;
 	time_t now;
 };
-
-static void
-capture_log(void *ctx, int prio, const char *fmt, va_list ap)
-{
-	struct fixture *f = ctx;
-	size_t used = strlen(f->logbuf);
-
-	(void)prio;
-	if (used + 1 < sizeof(f->logbuf)) {
-		vsnprintf(f->logbuf + used, sizeof(f->logbuf) - used - 1, fmt,
-			  ap);
-		strcat(f->logbuf, "\n");
-	}
-}
-
-static time_t
-fixed_clock(void *ctx)
-{
-	return *(const time_t *)ctx;
-}
 
 static int
 setup(void **state)
@@ -71,13 +42,11 @@ setup(void **state)
 	if (f == NULL)
 		return -1;
 	at_config_init(&f->cfg);
-	f->log.fn = capture_log;
-	f->log.ctx = f;
-	f->log.debug = true;
-	if (at_verifier_new(&f->v, &f->cfg, &f->log) != AT_OK)
+	unit_log_init(&f->ulog);
+	if (at_verifier_new(&f->v, &f->cfg, &f->ulog.log) != AT_OK)
 		return -1;
 	f->now = NOW;
-	at_verifier_set_clock(f->v, fixed_clock, &f->now);
+	at_verifier_set_clock(f->v, unit_fixed_clock, &f->now);
 	f->dir = test_mkdtemp();
 	*state = f;
 	return 0;
@@ -173,12 +142,12 @@ test_clock_injected(void **state)
 	assert_int_equal(at_verifier_now(f->v), NOW);
 	f->now = NOW + 5;
 	assert_int_equal(at_verifier_now(f->v), NOW + 5);
-	at_verifier_set_clock(f->v, fixed_clock, &other);
+	at_verifier_set_clock(f->v, unit_fixed_clock, &other);
 	assert_int_equal(at_verifier_now(f->v), 42);
 	/* NULL restores the system clock (not called here). */
 	at_verifier_set_clock(f->v, NULL, NULL);
 	assert_non_null(f->v->clock);
-	assert_true(f->v->clock != fixed_clock);
+	assert_true(f->v->clock != unit_fixed_clock);
 	assert_null(f->v->clock_ctx);
 }
 
@@ -436,7 +405,7 @@ test_secret_file_empty_refused(void **state)
 	struct fixture *f = *state;
 
 	assert_at(load_secrets(f, "", 0600), AT_ERR_SECRET);
-	assert_non_null(strstr(f->logbuf, "no secret"));
+	assert_non_null(strstr(f->ulog.buf, "no secret"));
 }
 
 static void
@@ -475,9 +444,9 @@ test_secret_file_short_line(void **state)
 			       0600),
 		  AT_ERR_SECRET_SHORT);
 	/* The line number is logged, the secret never. */
-	assert_non_null(strstr(f->logbuf, ":3:"));
-	assert_null(strstr(f->logbuf, short_key));
-	assert_null(strstr(f->logbuf, TEST_SECRET));
+	assert_non_null(strstr(f->ulog.buf, ":3:"));
+	assert_null(strstr(f->ulog.buf, short_key));
+	assert_null(strstr(f->ulog.buf, TEST_SECRET));
 }
 
 static void
@@ -505,7 +474,7 @@ test_secret_file_line_over_max_line(void **state)
 	memset(content, 'k', AT_MAX_LINE + 1);
 	content[AT_MAX_LINE + 1] = '\0';
 	assert_at(load_secrets(f, content, 0600), AT_ERR_SECRET);
-	assert_non_null(strstr(f->logbuf, "too long"));
+	assert_non_null(strstr(f->ulog.buf, "too long"));
 	free(content);
 }
 
@@ -560,8 +529,8 @@ secret_get(struct fixture *f, const char *content, mode_t mode, unsigned int n,
 	   unsigned char **key, size_t *keylen)
 {
 	char *path = write_file(f, "secret", content, mode);
-	enum at_err r =
-		at_secret_file_get(path, getuid(), &f->log, n, key, keylen);
+	enum at_err r = at_secret_file_get(path, getuid(), &f->ulog.log, n, key,
+					   keylen);
 
 	free(path);
 	return r;
@@ -654,7 +623,7 @@ test_from_config_secrets_and_map(void **state)
 
 	assert_at(at_config_set(&f->cfg, "secret_file", secret, NULL), AT_OK);
 	assert_at(at_config_set(&f->cfg, "user_map", map, NULL), AT_OK);
-	assert_at(at_verifier_from_config(&v, &f->cfg, getuid(), &f->log),
+	assert_at(at_verifier_from_config(&v, &f->cfg, getuid(), &f->ulog.log),
 		  AT_OK);
 	assert_non_null(v);
 	assert_int_equal(at_verifier_secret_count(v), 2);
@@ -674,7 +643,7 @@ test_from_config_no_map(void **state)
 	char *secret = write_file(f, "secret", TEST_SECRET "\n", 0600);
 
 	assert_at(at_config_set(&f->cfg, "secret_file", secret, NULL), AT_OK);
-	assert_at(at_verifier_from_config(&v, &f->cfg, getuid(), &f->log),
+	assert_at(at_verifier_from_config(&v, &f->cfg, getuid(), &f->ulog.log),
 		  AT_OK);
 	assert_int_equal(at_verifier_secret_count(v), 1);
 	assert_false(v->has_map);
@@ -688,7 +657,7 @@ test_from_config_no_secret_file(void **state)
 	struct fixture *f = *state;
 	struct at_verifier *v = (struct at_verifier *)f;
 
-	assert_at(at_verifier_from_config(&v, &f->cfg, getuid(), &f->log),
+	assert_at(at_verifier_from_config(&v, &f->cfg, getuid(), &f->ulog.log),
 		  AT_ERR_CONFIG);
 	assert_null(v);
 }
@@ -701,7 +670,7 @@ test_from_config_bad_secret_file(void **state)
 	char *secret = write_file(f, "secret", TEST_SECRET "\n", 0644);
 
 	assert_at(at_config_set(&f->cfg, "secret_file", secret, NULL), AT_OK);
-	assert_at(at_verifier_from_config(&v, &f->cfg, getuid(), &f->log),
+	assert_at(at_verifier_from_config(&v, &f->cfg, getuid(), &f->ulog.log),
 		  AT_ERR_SECRET);
 	assert_null(v);
 	free(secret);
@@ -717,7 +686,7 @@ test_from_config_bad_map(void **state)
 
 	assert_at(at_config_set(&f->cfg, "secret_file", secret, NULL), AT_OK);
 	assert_at(at_config_set(&f->cfg, "user_map", map, NULL), AT_OK);
-	assert_at(at_verifier_from_config(&v, &f->cfg, getuid(), &f->log),
+	assert_at(at_verifier_from_config(&v, &f->cfg, getuid(), &f->ulog.log),
 		  AT_ERR_FILE);
 	assert_null(v);
 	free(secret);
@@ -766,7 +735,7 @@ test_user_map_one_field(void **state)
 	struct fixture *f = *state;
 
 	assert_at(load_map(f, "agent-7 alice\nagent-8\n", 0644), AT_ERR_FILE);
-	assert_non_null(strstr(f->logbuf, ":2:"));
+	assert_non_null(strstr(f->ulog.buf, ":2:"));
 }
 
 static void

@@ -17,15 +17,7 @@
 
 #include "at.h"
 #include "test_common.h"
-
-#define assert_at(actual, expected)                                            \
-	do {                                                                   \
-		enum at_err a_ = (actual), e_ = (expected);                    \
-		if (a_ != e_)                                                  \
-			fail_msg("got %d (%s), want %d (%s)", (int)a_,         \
-				 at_err_reason(a_), (int)e_,                   \
-				 at_err_reason(e_));                           \
-	} while (0)
+#include "unit_test.h"
 
 /* ------------------------------------------------------------------ */
 /* reason tags */
@@ -122,6 +114,9 @@ struct capture {
 	int prio;
 	char text[256];
 };
+
+static void capture_log(void *ctx, int prio, const char *fmt, va_list ap)
+	AT_PRINTF(3, 0);
 
 static void
 capture_log(void *ctx, int prio, const char *fmt, va_list ap)

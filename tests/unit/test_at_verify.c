@@ -18,47 +18,18 @@
 
 #include "at.h"
 #include "test_common.h"
-
-#define assert_at(actual, expected)                                            \
-	do {                                                                   \
-		enum at_err a_ = (actual), e_ = (expected);                    \
-		if (a_ != e_)                                                  \
-			fail_msg("got %d (%s), want %d (%s)", (int)a_,         \
-				 at_err_reason(a_), (int)e_,                   \
-				 at_err_reason(e_));                           \
-	} while (0)
+#include "unit_test.h"
 
 #define NOW 1700000000
 #define HDR "{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
 
-struct fixture {
-	struct at_config cfg;
-	struct at_verifier *v;
-	struct at_claims claims;
-	time_t now;
-};
-
-static time_t
-fixed_clock(void *ctx)
-{
-	return *(const time_t *)ctx;
-}
-
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct unit_verifier *f = unit_verifier_new(NOW);
 
 	if (f == NULL)
 		return -1;
-	at_config_init(&f->cfg);
-	if (at_verifier_new(&f->v, &f->cfg, NULL) != AT_OK ||
-	    at_verifier_add_secret(f->v, TEST_SECRET, strlen(TEST_SECRET)) !=
-		    AT_OK)
-		return -1;
-	f->now = NOW;
-	at_verifier_set_clock(f->v, fixed_clock, &f->now);
-	at_claims_init(&f->claims);
 	*state = f;
 	return 0;
 }
@@ -66,23 +37,19 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	at_claims_free(&f->claims);
-	at_verifier_free(f->v);
-	at_config_free(&f->cfg);
-	free(f);
+	unit_verifier_free(*state);
 	return 0;
 }
 
 static enum at_err
-verify_n(struct fixture *f, const char *cred, size_t len, const char *user)
+verify_n(struct unit_verifier *f, const char *cred, size_t len,
+	 const char *user)
 {
 	return at_verify_credential(f->v, cred, len, user, &f->claims);
 }
 
 static enum at_err
-verify(struct fixture *f, const char *cred, const char *user)
+verify(struct unit_verifier *f, const char *cred, const char *user)
 {
 	return verify_n(f, cred, strlen(cred), user);
 }
@@ -101,7 +68,7 @@ hmac_for(const char *id)
 }
 
 static void
-add_map(struct fixture *f, const char *id, const char *user)
+add_map(struct unit_verifier *f, const char *id, const char *user)
 {
 	assert_at(at_verifier_add_mapping(f->v, id, user), AT_OK);
 }
@@ -141,7 +108,7 @@ token_of_length(size_t total)
 static void
 test_shape_empty(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 
 	assert_at(verify(f, "", "alice"), AT_ERR_EMPTY);
 	assert_string_equal(at_err_reason(AT_ERR_EMPTY), "empty");
@@ -157,7 +124,7 @@ test_shape_whitespace_only(void **state)
 static void
 test_shape_too_long(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = token_of_length(AT_MAX_CREDENTIAL + 1);
 
 	assert_at(verify(f, tok, "alice"), AT_ERR_TOO_LONG);
@@ -168,7 +135,7 @@ test_shape_too_long(void **state)
 static void
 test_shape_too_long_junk(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *junk = malloc(AT_MAX_CREDENTIAL + 2);
 
 	assert_non_null(junk);
@@ -183,7 +150,7 @@ test_shape_too_long_junk(void **state)
 static void
 test_shape_exactly_4096_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = token_of_length(AT_MAX_CREDENTIAL);
 
 	assert_at(verify(f, tok, "alice"), AT_OK);
@@ -194,7 +161,7 @@ test_shape_exactly_4096_ok(void **state)
 static void
 test_shape_4096_after_trim_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = token_of_length(AT_MAX_CREDENTIAL), *padded;
 
 	assert_true(asprintf(&padded, "  \t%s\r\n ", tok) > 0);
@@ -207,7 +174,7 @@ test_shape_4096_after_trim_ok(void **state)
 static void
 test_shape_neither_hex_nor_jwt(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	/* 64 characters, but not all hex. */
 	static const char almost[] = "0123456789abcdef0123456789abcdef012345678"
 				     "9abcdef0123456789abcdeg";
@@ -221,7 +188,7 @@ test_shape_neither_hex_nor_jwt(void **state)
 static void
 test_shape_63_hex(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *hex = hmac_for("alice");
 
 	hex[63] = '\0';
@@ -232,7 +199,7 @@ test_shape_63_hex(void **state)
 static void
 test_shape_65_hex(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *hex = hmac_for("alice"), *longer;
 
 	assert_true(asprintf(&longer, "%s0", hex) > 0);
@@ -244,7 +211,7 @@ test_shape_65_hex(void **state)
 static void
 test_shape_trimmed_hmac_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *hex = hmac_for("alice"), *padded;
 
 	assert_true(asprintf(&padded, " \t%s\r\n", hex) > 0);
@@ -257,7 +224,7 @@ test_shape_trimmed_hmac_ok(void **state)
 static void
 test_shape_trimmed_jwt_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = jwt_for("alice"), *padded;
 
 	assert_true(asprintf(&padded, "\n  %s \n", tok) > 0);
@@ -270,7 +237,7 @@ test_shape_trimmed_jwt_ok(void **state)
 static void
 test_shape_embedded_nul_hmac(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *hex = hmac_for("alice"), buf[AT_HMAC_HEX_LEN + 8];
 
 	/* NUL replacing a digit, within the given length. */
@@ -290,7 +257,7 @@ test_shape_embedded_nul_hmac(void **state)
 static void
 test_shape_embedded_nul_jwt(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = jwt_for("alice"), *buf;
 	size_t n = strlen(tok);
 
@@ -317,7 +284,7 @@ test_shape_embedded_nul_jwt(void **state)
 static void
 test_mode_jwt_refuses_hmac(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *hex = hmac_for("alice");
 
 	f->cfg.mode = AT_MODE_JWT;
@@ -331,7 +298,7 @@ test_mode_jwt_refuses_hmac(void **state)
 static void
 test_mode_hmac_refuses_jwt(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = jwt_for("alice");
 
 	f->cfg.mode = AT_MODE_HMAC;
@@ -344,7 +311,7 @@ test_mode_hmac_refuses_jwt(void **state)
 static void
 test_mode_matching_kind_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = jwt_for("alice"), *hex = hmac_for("alice");
 
 	f->cfg.mode = AT_MODE_JWT;
@@ -361,7 +328,7 @@ test_mode_matching_kind_ok(void **state)
 static void
 test_jwt_no_map_sub_is_user(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = jwt_for("alice");
 
 	assert_at(verify(f, tok, "alice"), AT_OK);
@@ -375,7 +342,7 @@ test_jwt_no_map_sub_is_user(void **state)
 static void
 test_jwt_no_map_case_differs(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = jwt_for("alice");
 
 	assert_at(verify(f, tok, "Alice"), AT_ERR_USER_MISMATCH);
@@ -390,7 +357,7 @@ test_jwt_no_map_case_differs(void **state)
 static void
 test_jwt_map_sub_not_mapped(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = jwt_for("alice");
 
 	add_map(f, "agent-7", "bob");
@@ -404,7 +371,7 @@ test_jwt_map_sub_not_mapped(void **state)
 static void
 test_jwt_map_mapped_to_other_user(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = jwt_for("agent-7");
 
 	add_map(f, "agent-7", "bob");
@@ -416,7 +383,7 @@ test_jwt_map_mapped_to_other_user(void **state)
 static void
 test_jwt_map_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = jwt_for("agent-8");
 
 	add_map(f, "agent-7", "bob");
@@ -431,7 +398,7 @@ test_jwt_map_ok(void **state)
 static void
 test_jwt_map_id_case_sensitive(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = jwt_for("Agent-8");
 
 	add_map(f, "agent-8", "alice");
@@ -442,7 +409,7 @@ test_jwt_map_id_case_sensitive(void **state)
 static void
 test_jwt_empty_map_file_maps_nobody(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *dir = test_mkdtemp(), *path = test_path(dir, "map");
 	char *tok = jwt_for("alice");
 
@@ -458,7 +425,7 @@ test_jwt_empty_map_file_maps_nobody(void **state)
 static void
 test_jwt_expired_through_pipeline(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = jwt_for("alice");
 
 	f->now = NOW + 300 + AT_DEFAULT_LEEWAY;
@@ -471,7 +438,7 @@ test_jwt_expired_through_pipeline(void **state)
 static void
 test_jwt_bad_signature_through_pipeline(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = test_token("alice", NOW, NOW + 300, TEST_SECRET2);
 
 	assert_at(verify(f, tok, "alice"), AT_ERR_SIGNATURE);
@@ -486,7 +453,7 @@ test_jwt_bad_signature_through_pipeline(void **state)
 static void
 test_hmac_no_map_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *hex = hmac_for("alice");
 
 	assert_at(verify(f, hex, "alice"), AT_OK);
@@ -500,7 +467,7 @@ test_hmac_no_map_ok(void **state)
 static void
 test_hmac_other_users_id(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *hex = hmac_for("bob");
 
 	assert_at(verify(f, hex, "alice"), AT_ERR_SIGNATURE);
@@ -513,7 +480,7 @@ test_hmac_other_users_id(void **state)
 static void
 test_hmac_case_of_user_matters(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *hex = hmac_for("alice");
 
 	assert_at(verify(f, hex, "Alice"), AT_ERR_SIGNATURE);
@@ -523,7 +490,7 @@ test_hmac_case_of_user_matters(void **state)
 static void
 test_hmac_uppercase_hex_ok(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *hex = hmac_for("alice");
 	size_t i;
 
@@ -537,7 +504,7 @@ test_hmac_uppercase_hex_ok(void **state)
 static void
 test_hmac_wrong_key(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *hex = test_hmac_hex(TEST_SECRET2, strlen(TEST_SECRET2), "alice");
 
 	assert_at(verify(f, hex, "alice"), AT_ERR_SIGNATURE);
@@ -547,7 +514,7 @@ test_hmac_wrong_key(void **state)
 static void
 test_hmac_flipped_digit(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *hex = hmac_for("alice");
 
 	hex[40] = hex[40] == '0' ? '1' : '0';
@@ -558,7 +525,7 @@ test_hmac_flipped_digit(void **state)
 static void
 test_hmac_map_external_id(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *hex = hmac_for("agent-8");
 
 	add_map(f, "agent-7", "bob");
@@ -572,7 +539,7 @@ test_hmac_map_external_id(void **state)
 static void
 test_hmac_map_second_id_of_user(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *hex = hmac_for("agent-9");
 
 	add_map(f, "agent-8", "alice");
@@ -586,7 +553,7 @@ test_hmac_map_second_id_of_user(void **state)
 static void
 test_hmac_map_user_name_not_an_id(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *hex = hmac_for("alice");
 
 	/* With a map, the user name itself is no longer a candidate. */
@@ -598,7 +565,7 @@ test_hmac_map_user_name_not_an_id(void **state)
 static void
 test_hmac_map_id_of_other_user(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *hex = hmac_for("agent-7");
 
 	add_map(f, "agent-7", "bob");
@@ -612,7 +579,7 @@ test_hmac_map_id_of_other_user(void **state)
 static void
 test_hmac_map_user_not_in_map(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *hex = hmac_for("carol");
 
 	add_map(f, "agent-7", "bob");
@@ -626,7 +593,7 @@ test_hmac_map_user_not_in_map(void **state)
 static void
 test_rotation_jwt_second_secret(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = test_token("alice", NOW, NOW + 300, TEST_SECRET2);
 
 	assert_at(verify(f, tok, "alice"), AT_ERR_SIGNATURE);
@@ -641,7 +608,7 @@ test_rotation_jwt_second_secret(void **state)
 static void
 test_rotation_hmac_second_secret(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *hex = test_hmac_hex(TEST_SECRET2, strlen(TEST_SECRET2), "alice");
 	char *first = hmac_for("alice");
 
@@ -662,7 +629,7 @@ test_rotation_hmac_second_secret(void **state)
 static void
 test_claims_cleared_at_entry(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_verifier *f = *state;
 	char *tok = jwt_for("alice");
 
 	assert_at(verify(f, tok, "alice"), AT_OK);
