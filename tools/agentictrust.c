@@ -243,6 +243,36 @@ print_time(const char *label, double t, time_t now)
 	       d < 0 ? " ago" : "");
 }
 
+/*
+ * The header of a token whose MAC failed is never read (it is not
+ * authenticated), but the signature's length alone tells the usual
+ * mistakes apart: an HS384/HS512 backend, or an unsigned alg "none".
+ */
+static void
+explain_signature_length(const char *cred, size_t len)
+{
+	const char *sig;
+	size_t siglen;
+
+	at_trim(&cred, &len);
+	sig = memrchr(cred, '.', len);
+	if (sig == NULL)
+		return;
+	sig++;
+	siglen = at_b64url_decoded_len(len - (size_t)(sig - cred));
+	if (siglen == 0)
+		printf("  hint: the token is unsigned (alg \"none\"?); only "
+		       "HS256 is accepted\n");
+	else if (siglen == 48 || siglen == 64)
+		printf("  hint: a %zu-byte signature looks like HS%zu; only "
+		       "HS256 is accepted\n",
+		       siglen, siglen * 8);
+	else
+		printf("  hint: the signature is %zu bytes, HS256 gives 32; "
+		       "was the token cut short?\n",
+		       siglen);
+}
+
 /* Read the credential from stdin, at most AT_MAX_CREDENTIAL + slack. */
 static int
 read_stdin(char **out, size_t *outlen)
@@ -330,6 +360,8 @@ cmd_verify(int argc, char **argv)
 	else
 		printf("rejected: reason=%s (%s)\n", at_err_reason(r),
 		       at_strerror(r));
+	if (r == AT_ERR_SIG_LENGTH)
+		explain_signature_length(cred, credlen);
 	/* Only values that passed the MAC check are ever in claims. */
 	if (claims.secret_index >= 0) {
 		time_t now = at_verifier_now(v);

@@ -359,8 +359,12 @@ stricter() {
 SUB="{\"sub\":\"$U\"}"
 refused "jsonwebtoken HS384, same secret" bad_signature_length \
 	"$(sign "$SUB" '{"algorithm":"HS384","expiresIn":"1h"}')"
+out_has "HS384 token: CLI hints at HS384 from the signature length" \
+	"hint: a 48-byte signature looks like HS384"
 refused "jsonwebtoken HS512, same secret" bad_signature_length \
 	"$(sign "$SUB" '{"algorithm":"HS512","expiresIn":"1h"}')"
+out_has "HS512 token: CLI hints at HS512 from the signature length" \
+	"hint: a 64-byte signature looks like HS512"
 T=$(sign "$SUB" '{"algorithm":"none","expiresIn":"1h"}')
 if [[ $T == *. ]] && [[ $(vendor parts "$T") == '{"alg":"none","typ":"JWT"}'* ]]; then
 	ok "jsonwebtoken 9 signs alg none: header {alg:none}, empty signature"
@@ -368,6 +372,7 @@ else
 	not_ok "jsonwebtoken 9 signs alg none: header {alg:none}, empty signature" "$T"
 fi
 refused "jsonwebtoken alg none (unsigned)" bad_signature_length "$T"
+out_has "unsigned token: CLI hints at alg none" "hint: the token is unsigned"
 refused "PyJWT HS512, same secret" bad_signature_length \
 	"$(pyvendor encode "$SF" "{\"sub\":\"$U\",\"exp\":$((now + 3600))}" HS512)"
 # The same claims under a header that lies about the algorithm, MAC'd with
