@@ -10,6 +10,7 @@ packages=(
 	libpam0g-dev libssl-dev libjwt-dev libjansson-dev
 	libcmocka-dev libpam-wrapper libpamtest0-dev
 	pamtester python3 python3-jwt valgrind openssl ca-certificates
+	clang libclang-rt-14-dev
 )
 
 missing=()

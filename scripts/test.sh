@@ -5,6 +5,7 @@
 #   1. build/       -Dwerror=true: unit, pam, interop suites + dlopen check
 #   2. build-asan/  -Db_sanitize=address,undefined: the same suites
 #   3. build/       the unit and pam suites again under valgrind
+#   4. build-fuzz/  clang + libFuzzer: each fuzz target for 20 s on its seeds
 # Ends with one line "summary: N passed, M failed, K skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,9 +35,14 @@ meson test -C build-asan --print-errorlogs -v || status=1
 meson test -C build --setup valgrind --suite unit --suite pam \
 	--print-errorlogs -v || status=1
 
+CC=clang setup build-fuzz -Dwerror=true -Dtests=disabled -Dfuzz=true \
+	-Db_sanitize=address,undefined -Db_lundef=false
+meson test -C build-fuzz --suite fuzz --print-errorlogs -v || status=1
+
 python3 - build/meson-logs/testlog-plain.json \
 	build-asan/meson-logs/testlog.json \
-	build/meson-logs/testlog-valgrind.json <<'PY'
+	build/meson-logs/testlog-valgrind.json \
+	build-fuzz/meson-logs/testlog.json <<'PY'
 import json, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
 for path in sys.argv[1:]:

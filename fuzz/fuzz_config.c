@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fuzz_config.c - config file and user map parsing: the input is written
+ * to a private file (mode 0600) and loaded as a config file and as a
+ * user map.
+ */
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char path[64];
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *argv[2] = { NULL, "secret_file=/nonexistent" };
+	char arg[96];
+	struct at_config cfg;
+	struct at_verifier *v = NULL;
+	int fd;
+
+	if (path[0] == '\0')
+		snprintf(path, sizeof(path), "/tmp/at-fuzz-config-%ld",
+			 (long)getpid());
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, data, size) != (ssize_t)size)
+		abort();
+	close(fd);
+	snprintf(arg, sizeof(arg), "config=%s", path);
+	argv[0] = arg;
+	at_config_init(&cfg);
+	(void)at_config_load(&cfg, 2, argv, "/nonexistent", geteuid(), NULL);
+	if (at_verifier_new(&v, &cfg, NULL) == AT_OK)
+		(void)at_verifier_load_user_map(v, path, geteuid());
+	at_verifier_free(v);
+	at_config_free(&cfg);
+	unlink(path);
+	return 0;
+}
