@@ -62,6 +62,13 @@ parse_object(const unsigned char *buf, size_t len, json_t **out)
 	json_t *j;
 
 	*out = NULL;
+	/*
+	 * jansson sets the error code (kept in the text's last byte) only
+	 * for errors it reports; when lex_init() runs out of memory it
+	 * returns NULL with that byte untouched (found by test_at_oom under
+	 * valgrind).  Zero it: an unknown code reads as bad_json.
+	 */
+	memset(&err, 0, sizeof(err));
 	j = json_loadb((const char *)buf, len,
 		       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
 	if (j == NULL) {

@@ -37,7 +37,7 @@ meson test -C build --setup valgrind --suite unit --suite pam \
 
 CC=clang setup build-fuzz -Dwerror=true -Dtests=disabled -Dfuzz=true \
 	-Db_sanitize=address,undefined -Db_lundef=false
-meson test -C build-fuzz --suite fuzz --print-errorlogs -v || status=1
+meson test -C build-fuzz --suite fuzz --print-errorlogs || status=1
 
 python3 - build/meson-logs/testlog-plain.json \
 	build-asan/meson-logs/testlog.json \
