@@ -23,6 +23,7 @@
 
 #include <jwt.h>
 
+#include "askpass.h"
 #include "at.h"
 
 #define DEFAULT_TTL 3600
@@ -407,6 +408,13 @@ out:
 int
 main(int argc, char **argv)
 {
+	const char *slash;
+
+	/* ssh and sudo run askpass programs with only the prompt. */
+	slash = argv[0] != NULL ? strrchr(argv[0], '/') : NULL;
+	if (argv[0] != NULL &&
+	    strcmp(slash != NULL ? slash + 1 : argv[0], ASKPASS_PROGNAME) == 0)
+		return cmd_askpass(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -417,6 +425,8 @@ main(int argc, char **argv)
 		return cmd_token(argc - 1, argv + 1);
 	if (strcmp(argv[1], "verify") == 0)
 		return cmd_verify(argc - 1, argv + 1);
+	if (strcmp(argv[1], "askpass") == 0)
+		return cmd_askpass(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;
