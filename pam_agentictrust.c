@@ -3,14 +3,21 @@
  * pam_agentictrust.c - PAM glue over lib/: parse options, get the user and
  * the credential, make one library call, map its result to a PAM code and
  * say why in syslog.  All verification logic lives in lib/.
+ *
+ * auth:    verify the credential (pam_sm_authenticate).
+ * account: re-check the exp of the JWT the auth phase accepted in this
+ *          handle (pam_sm_acct_mgmt); PAM_IGNORE when there is none.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PAM_SM_AUTH
+#define PAM_SM_ACCOUNT
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <security/pam_modutil.h>
@@ -51,6 +58,35 @@ at_err_to_pam(enum at_err r)
 		 * user.  Anything unlisted also lands here: never success. */
 		return PAM_AUTH_ERR;
 	}
+}
+
+/* pam_set_data() key: the exp (a double) of the JWT auth accepted. */
+#define AT_DATA_EXP "pam_agentictrust_exp"
+
+static void
+free_data(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh;
+	(void)error_status;
+	free(data);
+}
+
+/* Remember an accepted JWT's exp for the account phase. */
+static int
+remember_exp(pam_handle_t *pamh, const struct at_claims *c)
+{
+	double *exp;
+	int ret;
+
+	if (c->method != AT_METHOD_JWT || !c->has_exp)
+		return PAM_SUCCESS;
+	if ((exp = malloc(sizeof(*exp))) == NULL)
+		return PAM_BUF_ERR;
+	*exp = c->exp;
+	if ((ret = pam_set_data(pamh, AT_DATA_EXP, exp, free_data)) !=
+	    PAM_SUCCESS)
+		free(exp);
+	return ret;
 }
 
 /* A value that came from outside, safe to put in a log line. */
@@ -158,6 +194,41 @@ is_credential_error(enum at_err r)
 	return at_err_to_pam(r) == PAM_AUTH_ERR;
 }
 
+/*
+ * The most confusing failure: a client cut the credential at its buffer
+ * size, so a good token fails as a bad signature.  Say so.
+ */
+static void
+log_truncation_hint(pam_handle_t *pamh, const char *user, enum at_err r,
+		    size_t len)
+{
+	const char *clients = at_truncation_hint(len);
+
+	if (clients == NULL || !is_credential_error(r))
+		return;
+	pam_syslog(pamh, LOG_NOTICE,
+		   "hint user=%s: the credential is exactly %zu bytes, probably "
+		   "truncated by the client (%s): use a shorter token",
+		   loggable(user), len, clients);
+}
+
+/*
+ * sudo answers PAM_CONV_ERR, without passing anything on, when the answer
+ * is 512 bytes or more (PAM_MAX_RESP_SIZE): the only trace of a token too
+ * long for sudo is this conversation error.
+ */
+static void
+log_conversation_hint(pam_handle_t *pamh, const char *user)
+{
+	if (strcmp(program_invocation_short_name, "sudo") != 0)
+		return;
+	pam_syslog(pamh, LOG_NOTICE,
+		   "hint user=%s: sudo refused the answer: a credential of 512 "
+		   "bytes or more is too long for sudo (at most 511 bytes pass); "
+		   "mint a shorter token", loggable(user));
+}
+
+
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -187,6 +258,10 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 	log.debug = cfg.debug;
+
+	/* A second authentication in this handle starts from nothing. */
+	if ((ret = pam_set_data(pamh, AT_DATA_EXP, NULL, NULL)) != PAM_SUCCESS)
+		goto out;
 
 	ret = pam_get_user(pamh, &user, NULL);
 	if (ret == PAM_CONV_AGAIN)
@@ -224,6 +299,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			log_result(pamh, LOG_ERR, "refused", user,
 				   pass == 0 ? "no_authtok" : "conversation",
 				   &claims);
+			if (pass == 1 && ret == PAM_CONV_ERR)
+				log_conversation_hint(pamh, user);
 			if (ret == PAM_AUTHTOK_RECOVERY_ERR)
 				ret = PAM_AUTH_ERR;
 			goto out;
@@ -244,11 +321,16 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (r != AT_OK) {
 		log_result(pamh, LOG_NOTICE, "rejected", user,
 			   at_err_reason(r), &claims);
+		log_truncation_hint(pamh, user, r, strlen(cred));
 		ret = at_err_to_pam(r);
 		goto out;
 	}
 	if ((ret = export_claims(pamh, &claims)) != PAM_SUCCESS) {
 		log_result(pamh, LOG_ERR, "refused", user, "pam_env", &claims);
+		goto out;
+	}
+	if ((ret = remember_exp(pamh, &claims)) != PAM_SUCCESS) {
+		log_result(pamh, LOG_ERR, "refused", user, "pam_data", &claims);
 		goto out;
 	}
 	log_result(pamh, LOG_INFO, "accepted", user, "ok", &claims);
@@ -269,4 +351,62 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	(void)argc;
 	(void)argv;
 	return PAM_SUCCESS;
+}
+
+/*
+ * Account phase: a JWT accepted by the auth phase of this handle must
+ * still be unexpired (with the configured leeway) when the account is
+ * checked, which for sudo or an sshd password login can be long after
+ * the prompt.  Nothing to say otherwise (HMAC, no exp, auth by another
+ * module or in another process): PAM_IGNORE.  The arguments are parsed
+ * as for auth, so a broken configuration fails closed here too.
+ */
+PAM_EXTERN int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct at_log log = { log_to_pam, pamh, false };
+	struct at_config cfg;
+	struct at_claims claims;
+	const void *exp = NULL, *user = NULL;
+	enum at_err r;
+	int ret = PAM_SERVICE_ERR, i;
+
+	(void)flags;
+	at_config_init(&cfg);
+	at_claims_init(&claims);
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "debug") == 0)
+			log.debug = true;
+	if ((r = at_config_load(&cfg, argc, argv, AT_DEFAULT_CONFIG, geteuid(),
+				&log)) != AT_OK) {
+		log_result(pamh, LOG_ERR, "refused", NULL, at_err_reason(r),
+			   &claims);
+		ret = at_err_to_pam(r);
+		goto out;
+	}
+	if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS)
+		user = NULL;
+	if (pam_get_data(pamh, AT_DATA_EXP, &exp) != PAM_SUCCESS ||
+	    exp == NULL) {
+		if (cfg.debug)
+			pam_syslog(pamh, LOG_DEBUG,
+				   "no JWT accepted in this handle: ignored");
+		ret = PAM_IGNORE;
+		goto out;
+	}
+	claims.method = AT_METHOD_JWT;
+	if (at_exp_check(*(const double *)exp, cfg.leeway, time(NULL)) !=
+	    AT_OK) {
+		log_result(pamh, LOG_NOTICE, "rejected", user,
+			   at_err_reason(AT_ERR_EXPIRED), &claims);
+		ret = PAM_PERM_DENIED;
+		goto out;
+	}
+	if (cfg.debug)
+		pam_syslog(pamh, LOG_DEBUG, "JWT still valid: ignored");
+	ret = PAM_IGNORE;
+out:
+	at_claims_free(&claims);
+	at_config_free(&cfg);
+	return ret;
 }

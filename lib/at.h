@@ -448,6 +448,12 @@ enum at_err at_jwt_check_claims(const struct at_config *cfg,
 				struct at_claims *claims) AT_WUR
 	AT_NONNULL(1, 2, 5);
 
+/*
+ * RFC 7519 4.1.4 with leeway: AT_ERR_EXPIRED when now >= exp + leeway,
+ * else AT_OK.  The auth check and the account phase's re-check share it.
+ */
+enum at_err at_exp_check(double exp, unsigned int leeway, time_t now) AT_WUR;
+
 /* at_jws_verify() then at_jwt_check_claims() at the verifier's clock. */
 enum at_err at_jwt_verify(struct at_verifier *v, const char *tok, size_t len,
 			  struct at_claims *claims) AT_WUR AT_NONNULL(1, 2, 4);
@@ -467,5 +473,13 @@ enum at_err at_verify_credential(struct at_verifier *v, const char *cred,
 
 /* "jwt", "hmac" or "none". */
 const char *at_method_name(enum at_method m);
+
+/*
+ * Clients cut long answers at a fixed buffer size, silently: a credential
+ * of exactly 255, 511, 1023 or 4095 bytes that fails to verify was most
+ * likely truncated.  Returns which clients stop at that length (static
+ * text), or NULL for any other length.
+ */
+const char *at_truncation_hint(size_t len);
 
 #endif /* AT_H */

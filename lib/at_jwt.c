@@ -322,8 +322,8 @@ at_jwt_check_claims(const struct at_config *cfg, const unsigned char *payload,
 	r = AT_ERR_NO_EXP;
 	if (!claims->has_exp && !cfg->allow_no_exp)
 		goto out;
-	r = AT_ERR_EXPIRED;
-	if (claims->has_exp && tnow >= claims->exp + leeway)
+	if (claims->has_exp && (r = at_exp_check(claims->exp, cfg->leeway,
+						 now)) != AT_OK)
 		goto out;
 	r = AT_ERR_NOT_YET;
 	if (claims->has_nbf && claims->nbf > tnow + leeway)
@@ -370,4 +370,11 @@ at_jwt_verify(struct at_verifier *v, const char *tok, size_t len,
 out:
 	at_freezero(payload, payload_len + 1);
 	return r;
+}
+
+enum at_err
+at_exp_check(double exp, unsigned int leeway, time_t now)
+{
+	/* RFC 7519 4.1.4: the token is invalid on or after exp. */
+	return (double)now >= exp + (double)leeway ? AT_ERR_EXPIRED : AT_OK;
 }

@@ -167,3 +167,23 @@ at_verify_credential(struct at_verifier *v, const char *cred, size_t len,
 out:
 	return r;
 }
+
+const char *
+at_truncation_hint(size_t len)
+{
+	/* A buffer size minus its NUL.  PAM_MAX_RESP_SIZE is 512. */
+	switch (len) {
+	case 255:
+		return "getpass-style clients send at most 255 bytes";
+	case 511:
+		return "clients with PAM_MAX_RESP_SIZE buffers send at most 511 "
+		       "bytes; sudo refuses longer answers";
+	case 1023:
+		return "OpenSSH's ssh sends at most 1023 bytes";
+	case 4095:
+		return "a terminal in canonical mode passes at most 4095 bytes "
+		       "per line";
+	default:
+		return NULL;
+	}
+}

@@ -1364,6 +1364,199 @@ test_setcred(void **state)
 		       after);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* length awareness: a failed credential at a client's buffer limit */
+
+static void
+test_truncation_hint(void **state)
+{
+	struct fixture *f = *state;
+	const size_t limits[] = {255, 511, 1023, 4095};
+	const size_t others[] = {254, 256, 510, 512, 1024, 4094};
+	char payload[2048], name[1001], want[64], *tok, *cut;
+	size_t i;
+
+	(void)f;
+	/* A real token longer than ssh passes, cut at ssh's 1023 bytes. */
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	snprintf(payload, sizeof(payload),
+		 "{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld,\"name\":\"%s\"}",
+		 user, (long)f->now, (long)f->now + 300, name);
+	tok = own(f, test_jws_sign(JWT_HEADER, payload, TEST_SECRET,
+				   strlen(TEST_SECRET)));
+	assert_true(strlen(tok) > 1100);
+	auth_one("at_default", user, tok, PAM_SUCCESS);
+	cut = own(f, strndup(tok, 1023));
+	capture_reset();
+	auth_one("at_default", user, cut, PAM_AUTH_ERR);
+	assert_logged("rejected user=");
+	assert_logged("the credential is exactly 1023 bytes, probably "
+		      "truncated by the client (OpenSSH's ssh sends at most "
+		      "1023 bytes)");
+	assert_not_logged(cut);
+
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		char *junk = own(f, malloc(limits[i] + 1));
+
+		memset(junk, 'a', limits[i]);
+		junk[limits[i]] = '\0';
+		capture_reset();
+		auth_one("at_default", user, junk, PAM_AUTH_ERR);
+		snprintf(want, sizeof(want), "exactly %zu bytes, probably",
+			 limits[i]);
+		assert_logged(want);
+		assert_logged("rejected user=");
+	}
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		char *junk = malloc(others[i] + 1);
+
+		assert_non_null(junk);
+		memset(junk, 'a', others[i]);
+		junk[others[i]] = '\0';
+		capture_reset();
+		auth_one("at_default", user, junk, PAM_AUTH_ERR);
+		free(junk);
+		assert_logged("rejected user=");
+		if (logged("probably truncated")) {
+			print_error("hint for %zu bytes\n", others[i]);
+			capture_dump();
+			fail();
+		}
+	}
+}
+
+/* A good credential of a limit length is not "truncated". */
+static void
+test_truncation_hint_not_on_success(void **state)
+{
+	struct fixture *f = *state;
+	char payload[1024], name[600], *tok;
+	size_t n;
+
+	/* Grow the name until the token is exactly 511 bytes. */
+	for (n = 1; n < sizeof(name); n++) {
+		memset(name, 'n', n);
+		name[n] = '\0';
+		snprintf(payload, sizeof(payload),
+			 "{\"sub\":\"%s\",\"exp\":%ld,\"name\":\"%s\"}", user,
+			 (long)f->now + 300, name);
+		tok = test_jws_sign(JWT_HEADER, payload, TEST_SECRET,
+				    strlen(TEST_SECRET));
+		assert_non_null(tok);
+		if (strlen(tok) >= 511)
+			break;
+		free(tok);
+	}
+	own(f, tok);
+	if (strlen(tok) != 511)
+		skip(); /* base64 steps of 4: try the next name length */
+	auth_one("at_default", user, tok, PAM_SUCCESS);
+	assert_false(logged("probably truncated"));
+}
+
+/* ------------------------------------------------------------------ */
+/* account phase: the accepted JWT's exp, re-checked */
+
+/* Sleep until time(NULL) >= t (at most a few seconds in these tests). */
+static void
+sleep_until(time_t t)
+{
+	while (time(NULL) < t)
+		usleep(50 * 1000);
+}
+
+static void
+test_acct_expired_meanwhile(void **state)
+{
+	struct fixture *f = *state;
+	time_t exp = time(NULL) + 1;
+	char *tok = token(f, user, (long)exp - 60, (long)exp, TEST_SECRET);
+	pam_handle_t *pamh = NULL;
+	struct conv_script cs = {.answers = {tok}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+
+	/* One handle, as sudo and sshd use it: auth, account, wait past
+	 * exp (leeway=0), account again. */
+	assert_int_equal(pam_start("at_acct", user, &pc, &pamh), PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	sleep_until(exp);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_PERM_DENIED);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	assert_last_reason("expired");
+	assert_logged("rejected user=");
+	assert_not_logged(tok);
+}
+
+static void
+test_acct_leeway_keeps_valid(void **state)
+{
+	struct fixture *f = *state;
+	time_t exp = time(NULL) + 1;
+	char *tok = token(f, user, (long)exp - 60, (long)exp, TEST_SECRET);
+	pam_handle_t *pamh = NULL;
+	struct conv_script cs = {.answers = {tok}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+
+	assert_int_equal(pam_start("at_acct_leeway", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	sleep_until(exp);
+	/* Within the 60 s leeway: ignored, pam_permit decides. */
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	assert_false(logged("reason=expired"));
+}
+
+/* HMAC has no exp; no auth in this handle; a later failed auth drops an
+ * earlier JWT's exp: all PAM_IGNORE (pam_permit then decides). */
+static void
+test_acct_ignored(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	time_t exp = time(NULL) + 1;
+	char *tok = token(f, user, (long)exp - 60, (long)exp, TEST_SECRET);
+	pam_handle_t *pamh = NULL;
+	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+
+	assert_int_equal(pam_start("at_acct", user, &pc, &pamh), PAM_SUCCESS);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+
+	cs = (struct conv_script){.answers = {tok, "garbage"},
+				  .rv = PAM_SUCCESS};
+	pamh = NULL;
+	assert_int_equal(pam_start("at_acct", user, &pc, &pamh), PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_AUTH_ERR);
+	sleep_until(exp);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	assert_false(logged("reason=expired"));
+}
+
+/* A broken account line fails closed, even with nothing to check. */
+static void
+test_acct_bad_config(void **state)
+{
+	pam_handle_t *pamh = NULL;
+	struct conv_script cs = {.rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+
+	(void)state;
+	assert_int_equal(pam_start("at_acct_bad", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SERVICE_ERR);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	assert_last_reason("bad_config");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -1412,6 +1605,12 @@ main(void)
 		T(test_leeway_not_a_number),
 		T(test_leeway_out_of_range),
 		T(test_setcred),
+		T(test_truncation_hint),
+		T(test_truncation_hint_not_on_success),
+		T(test_acct_expired_meanwhile),
+		T(test_acct_leeway_keeps_valid),
+		T(test_acct_ignored),
+		T(test_acct_bad_config),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

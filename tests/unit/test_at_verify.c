@@ -653,6 +653,40 @@ test_method_names(void **state)
 	assert_string_equal(at_method_name(AT_METHOD_NONE), "none");
 }
 
+/* Exactly the four client buffer limits, nothing next to them. */
+static void
+test_truncation_hint_lengths(void **state)
+{
+	size_t n;
+	int hints = 0;
+
+	(void)state;
+	for (n = 0; n <= 8192; n++) {
+		if (at_truncation_hint(n) == NULL)
+			continue;
+		hints++;
+		assert_true(n == 255 || n == 511 || n == 1023 || n == 4095);
+	}
+	assert_int_equal(hints, 4);
+	assert_non_null(strstr(at_truncation_hint(511), "sudo"));
+	assert_non_null(strstr(at_truncation_hint(1023), "ssh"));
+}
+
+/* exp is exclusive (RFC 7519 4.1.4); leeway extends it by whole seconds. */
+static void
+test_exp_check(void **state)
+{
+	(void)state;
+	assert_int_equal(at_exp_check(1000, 0, 999), AT_OK);
+	assert_int_equal(at_exp_check(1000, 0, 1000), AT_ERR_EXPIRED);
+	assert_int_equal(at_exp_check(1000, 60, 1059), AT_OK);
+	assert_int_equal(at_exp_check(1000, 60, 1060), AT_ERR_EXPIRED);
+	assert_int_equal(at_exp_check(1000.5, 0, 1000), AT_OK);
+	assert_int_equal(at_exp_check(0, 300, 0), AT_OK);
+	assert_int_equal(at_exp_check(9007199254740991.0, 300, 2000000000),
+			 AT_OK);
+}
+
 int
 main(void)
 {
@@ -698,6 +732,8 @@ main(void)
 		T(test_rotation_hmac_second_secret),
 		T(test_claims_cleared_at_entry),
 		T(test_method_names),
+		T(test_truncation_hint_lengths),
+		T(test_exp_check),
 	};
 #undef T
 
