@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * agentictrust.h - the public API of libagentictrust, the Agentic Trust
+ * credential verification library (pkg-config: agentictrust).
+ *
+ * A verifier holds secrets and policy; at_verify_credential() checks an
+ * HMAC-SHA256 hex credential or an HS256 JWT for a local user:
+ *
+ *	struct at_config cfg;
+ *	struct at_verifier *v;
+ *	struct at_claims claims;
+ *
+ *	at_config_init(&cfg);
+ *	if (at_config_load(&cfg, argc, argv, AT_DEFAULT_CONFIG, geteuid(),
+ *			   NULL) == AT_OK &&
+ *	    at_verifier_from_config(&v, &cfg, geteuid(), NULL) == AT_OK) {
+ *		at_claims_init(&claims);
+ *		ok = at_verify_credential(v, cred, len, user, &claims) == AT_OK;
+ *		at_claims_free(&claims);
+ *		at_verifier_free(v);
+ *	}
+ *	at_config_free(&cfg);
+ *
+ * The library never includes PAM headers: the PAM module, the CLI, the
+ * tests and the benchmark all drive the same functions.  Every fallible
+ * function returns enum at_err: AT_OK (0) on success, a negative value on
+ * failure.  Only the PAM module maps these to PAM codes.
+ *
+ * Ownership is stated at each function.  Nothing here is thread-safe per
+ * object: one struct at_verifier belongs to one thread at a time (it keeps
+ * keyed HMAC state that each verification reuses).
+ */
+#ifndef AGENTICTRUST_H
+#define AGENTICTRUST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define AT_WUR __attribute__((warn_unused_result))
+#define AT_NONNULL(...) __attribute__((nonnull(__VA_ARGS__)))
+#define AT_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Everything declared here is exported from libagentictrust.so; the rest
+ * of the library is built with hidden visibility. */
+#pragma GCC visibility push(default)
+
+/* Limits.  Every input is bounded before it is decoded. */
+#define AT_MAX_CREDENTIAL 4096	/* bytes, after trimming white space */
+#define AT_HMAC_HEX_LEN 64	/* HMAC-SHA256 as hex */
+#define AT_MAC_LEN 32		/* HMAC-SHA256 output, bytes */
+#define AT_MIN_SECRET 32	/* RFC 7518 3.2: key >= hash output size */
+#define AT_MAX_SECRET 1024	/* bytes of one secret line */
+#define AT_MAX_SECRETS 16	/* lines in a secret file */
+#define AT_MAX_SUB 256		/* bytes of an external id (JWT sub) */
+#define AT_MAX_CLAIM 1024	/* bytes of email / name / iss */
+#define AT_MAX_FILE 65536	/* bytes of any config, map or secret file */
+#define AT_MAX_LINE 4096	/* bytes of one line in those files */
+#define AT_MAX_LEEWAY 300	/* seconds */
+#define AT_DEFAULT_LEEWAY 60	/* seconds */
+#define AT_MAX_TTL_LIMIT 31536000 /* max_ttl upper bound: one year */
+#define AT_MAX_TIME_CLAIM 9007199254740992.0 /* 2^53, exclusive */
+
+#ifndef AT_DEFAULT_CONFIG
+#define AT_DEFAULT_CONFIG "/etc/security/agentictrust.conf"
+#endif
+#define AT_DEFAULT_PROMPT "Agentic Trust token: "
+
+/*
+ * Error codes.  Each has a stable reason tag (at_err_reason()) that the
+ * module logs as "reason=<tag>"; operators grep for these, so never rename
+ * one.
+ */
+enum at_err {
+	AT_OK = 0,
+	/* system, configuration and files */
+	AT_ERR_INTERNAL = -1,	/* "internal" */
+	AT_ERR_NOMEM = -2,	/* "out_of_memory" */
+	AT_ERR_CRYPTO = -3,	/* "crypto_error" */
+	AT_ERR_CONFIG = -4,	/* "bad_config" */
+	AT_ERR_FILE = -5,	/* "file_unusable": config or user map */
+	AT_ERR_SECRET = -6,	/* "secret_unusable" */
+	AT_ERR_SECRET_SHORT = -7, /* "secret_too_short" */
+	/* credential shape */
+	AT_ERR_EMPTY = -20,	/* "empty" */
+	AT_ERR_TOO_LONG = -21,	/* "too_long" */
+	AT_ERR_FORMAT = -22,	/* "malformed" */
+	AT_ERR_METHOD = -23,	/* "method_not_allowed" */
+	AT_ERR_BASE64 = -24,	/* "bad_base64" */
+	AT_ERR_SIG_LENGTH = -25, /* "bad_signature_length" */
+	AT_ERR_SIGNATURE = -26,	/* "bad_signature" */
+	/* after the MAC check: JSON and header */
+	AT_ERR_JSON = -40,	/* "bad_json" */
+	AT_ERR_DUPLICATE_KEY = -41, /* "duplicate_key" */
+	AT_ERR_NOT_OBJECT = -42, /* "not_object" */
+	AT_ERR_ALG = -43,	/* "alg_not_allowed" */
+	AT_ERR_TYP = -44,	/* "bad_typ" */
+	AT_ERR_HEADER = -45,	/* "forbidden_header" */
+	/* claims */
+	AT_ERR_SUB = -60,	/* "bad_sub" */
+	AT_ERR_TIME_CLAIM = -61, /* "bad_time_claim" */
+	AT_ERR_EXPIRED = -62,	/* "expired" */
+	AT_ERR_NO_EXP = -63,	/* "missing_exp" */
+	AT_ERR_NOT_YET = -64,	/* "not_yet_valid" */
+	AT_ERR_IAT_FUTURE = -65, /* "issued_in_future" */
+	AT_ERR_ISSUER = -66,	/* "bad_issuer" */
+	AT_ERR_AUDIENCE = -67,	/* "bad_audience" */
+	AT_ERR_TTL = -68,	/* "ttl_too_long" */
+	AT_ERR_NO_IAT = -69,	/* "missing_iat" */
+	AT_ERR_CLAIM = -70,	/* "bad_claim": email / name not a string */
+	/* identity */
+	AT_ERR_USER_MISMATCH = -80, /* "user_mismatch" */
+	AT_ERR_NOT_MAPPED = -81, /* "user_not_mapped" */
+};
+
+/* Stable reason tag, e.g. "expired".  Never NULL; static storage. */
+const char *at_err_reason(enum at_err e);
+/* One-line English description.  Never NULL; static storage. */
+const char *at_strerror(enum at_err e);
+
+/*
+ * Logging.  lib never calls syslog itself: the caller passes a sink
+ * (pam_vsyslog in the module, stderr in the CLI, a capture in tests).
+ * prio is a syslog priority (LOG_ERR ... LOG_DEBUG).  LOG_DEBUG lines are
+ * emitted only when debug is true.  Messages never contain a credential,
+ * signature or secret.
+ */
+typedef void (*at_log_fn)(void *ctx, int prio, const char *fmt, va_list ap)
+	AT_PRINTF(3, 0);
+struct at_log {
+	at_log_fn fn;	/* may be NULL: messages are dropped */
+	void *ctx;	/* borrowed: passed to fn */
+	bool debug;
+};
+void at_log(const struct at_log *log, int prio, const char *fmt, ...)
+	AT_PRINTF(3, 4);
+
+/* ------------------------------------------------------------------ */
+/* Secrets in memory */
+
+/* Overwrite n bytes at p in a way the compiler cannot elide. */
+void at_wipe(void *p, size_t n);
+/* at_wipe() then free(); p may be NULL. */
+void at_freezero(void *p, size_t n);
+/* at_wipe(s, strlen(s)) then free(); s may be NULL. */
+void at_strfreezero(char *s);
+
+/* ------------------------------------------------------------------ */
+/* Options: struct at_config */
+
+enum at_mode {
+	AT_MODE_ANY = 0,
+	AT_MODE_JWT,
+	AT_MODE_HMAC,
+};
+
+/*
+ * Every option of the module, parsed once.  String fields are owned and
+ * freed by at_config_free().  Defaults come from at_config_init().
+ */
+struct at_config {
+	char *config_file;	/* owned: at_config_free(); NULL = default */
+	char *secret_file;	/* owned: at_config_free() */
+	char *issuer;		/* owned: at_config_free(); NULL = unchecked */
+	char *audience;		/* owned: at_config_free(); NULL = unchecked */
+	char *user_map;		/* owned: at_config_free(); NULL = no map */
+	char *prompt;		/* owned: at_config_free() */
+	enum at_mode mode;
+	unsigned int leeway;	/* seconds, 0..AT_MAX_LEEWAY */
+	unsigned long max_ttl;	/* seconds; 0 = unchecked */
+	bool allow_no_exp;
+	bool use_first_pass;
+	bool try_first_pass;
+	bool debug;
+};
+
+/* Set defaults.  Always succeeds; pair with at_config_free(). */
+void at_config_init(struct at_config *cfg) AT_NONNULL(1);
+/* Free owned strings and reset to defaults.  cfg may be NULL. */
+void at_config_free(struct at_config *cfg);
+
+/*
+ * Apply one option.  value is NULL for a bare flag ("debug").  Returns
+ * AT_OK, AT_ERR_CONFIG for an unknown key or malformed value (logged at
+ * LOG_ERR), or AT_ERR_NOMEM.  "config" is accepted only from argv.
+ */
+enum at_err at_config_set(struct at_config *cfg, const char *key,
+			  const char *value, const struct at_log *log)
+	AT_WUR AT_NONNULL(1, 2);
+
+/*
+ * Parse module arguments the way the module does: first find config=,
+ * then read that file (or default_config, AT_DEFAULT_CONFIG in the
+ * installed module, when it exists), then apply
+ * the arguments over it.  Fails with AT_ERR_CONFIG on any unknown or
+ * malformed option, a missing explicit config file, a config file that is
+ * unsafe or unreadable (logged by at_file_read) or no secret_file;
+ * AT_ERR_NOMEM.
+ */
+enum at_err at_config_load(struct at_config *cfg, int argc, const char **argv,
+			   const char *default_config, uid_t owner_uid,
+			   const struct at_log *log) AT_WUR AT_NONNULL(1, 4);
+
+/* "any", "jwt" or "hmac". */
+const char *at_mode_name(enum at_mode mode);
+
+/* ------------------------------------------------------------------ */
+/* HMAC-SHA256 */
+
+/* One-shot HMAC-SHA256 for tools and tests. */
+enum at_err at_hmac_sha256(const void *key, size_t keylen, const void *msg,
+			   size_t msglen, unsigned char mac[AT_MAC_LEN])
+	AT_WUR;
+
+/* ------------------------------------------------------------------ */
+/* The verifier: secrets, user map, clock */
+
+struct at_verifier;
+
+/* A clock: returns the current Unix time.  Tests inject a fixed one. */
+typedef time_t (*at_clock_fn)(void *ctx);
+
+/*
+ * Create a verifier bound to the policy in cfg (borrowed: cfg must outlive
+ * the verifier) with no secret yet.  *out is owned: at_verifier_free().
+ * Errors: AT_ERR_NOMEM.
+ */
+enum at_err at_verifier_new(struct at_verifier **out,
+			    const struct at_config *cfg,
+			    const struct at_log *log) AT_WUR AT_NONNULL(1, 2);
+/* Wipe every key and free; v may be NULL. */
+void at_verifier_free(struct at_verifier *v);
+
+/* Replace the clock (default: time(NULL)).  ctx is borrowed. */
+void at_verifier_set_clock(struct at_verifier *v, at_clock_fn fn, void *ctx)
+	AT_NONNULL(1);
+/* The verifier's current time. */
+time_t at_verifier_now(const struct at_verifier *v) AT_NONNULL(1);
+
+/*
+ * Add one secret (bytes copied, caller keeps and wipes its own copy).
+ * The verifier derives its keyed HMAC state here, once.
+ * Errors: AT_ERR_SECRET_SHORT (< AT_MIN_SECRET bytes), AT_ERR_SECRET
+ * (> AT_MAX_SECRET bytes or more than AT_MAX_SECRETS), AT_ERR_NOMEM,
+ * AT_ERR_CRYPTO.
+ */
+enum at_err at_verifier_add_secret(struct at_verifier *v, const void *key,
+				   size_t keylen) AT_WUR AT_NONNULL(1, 2);
+
+/*
+ * Load every secret line of path (at_file_read() rules, AT_FILE_SECRET):
+ * blank and '#' lines skipped, a trailing "\r" stripped, each line's
+ * bytes a key as-is.  The file buffer is wiped.  Errors: AT_ERR_SECRET
+ * (unusable file, no secret in it, a line too long),
+ * AT_ERR_SECRET_SHORT, AT_ERR_NOMEM, AT_ERR_CRYPTO; the reason is logged
+ * with the line number, never the secret.
+ */
+enum at_err at_verifier_load_secrets(struct at_verifier *v, const char *path,
+				     uid_t owner_uid) AT_WUR AT_NONNULL(1, 2);
+
+/*
+ * Copy out the n-th secret (0-based, blank and '#' lines not counted) of
+ * a secret file, for tools that mint credentials.  *key is owned:
+ * at_freezero(*key, *keylen).  Errors as at_verifier_load_secrets().
+ */
+enum at_err at_secret_file_get(const char *path, uid_t owner_uid,
+			       const struct at_log *log, unsigned int n,
+			       unsigned char **key, size_t *keylen) AT_WUR
+	AT_NONNULL(1, 5, 6);
+
+/*
+ * The verifier the module uses: at_verifier_new(), then the secrets of
+ * cfg->secret_file and, when set, the map of cfg->user_map, both with
+ * owner_uid as the trusted non-root owner.  *out owned:
+ * at_verifier_free().  Errors: those of the calls above; AT_ERR_CONFIG
+ * without a secret_file.
+ */
+enum at_err at_verifier_from_config(struct at_verifier **out,
+				    const struct at_config *cfg,
+				    uid_t owner_uid, const struct at_log *log)
+	AT_WUR AT_NONNULL(1, 2);
+
+/* Number of secrets loaded. */
+size_t at_verifier_secret_count(const struct at_verifier *v) AT_NONNULL(1);
+
+/*
+ * Load the user map (lines "EXTERNAL_ID LOCAL_USER", '#' comments) from
+ * path with the AT_FILE_CONFIG rules.  Errors: AT_ERR_FILE (unusable file,
+ * malformed line, duplicate id), AT_ERR_NOMEM.
+ */
+enum at_err at_verifier_load_user_map(struct at_verifier *v, const char *path,
+				      uid_t owner_uid) AT_WUR AT_NONNULL(1, 2);
+
+/*
+ * Add one map entry (strings copied).  Errors: AT_ERR_FILE for an empty,
+ * over-long or non-printable field or a duplicate external id,
+ * AT_ERR_NOMEM.
+ */
+enum at_err at_verifier_add_mapping(struct at_verifier *v,
+				    const char *external_id,
+				    const char *local_user) AT_WUR
+	AT_NONNULL(1, 2, 3);
+
+/* ------------------------------------------------------------------ */
+/* Credentials */
+
+enum at_method {
+	AT_METHOD_NONE = 0,
+	AT_METHOD_JWT,
+	AT_METHOD_HMAC,
+};
+
+/*
+ * What a verification found.  Filled progressively: fields are set only
+ * once the MAC has been verified, so nothing in here is ever an
+ * unauthenticated value.  Strings are owned: at_claims_free().
+ */
+struct at_claims {
+	enum at_method method;
+	int secret_index;	/* which secret line matched; -1 = none */
+	char *sub;		/* external id (JWT sub or the HMAC'd id) */
+	char *email;		/* JWT email claim or NULL */
+	char *name;		/* JWT name claim or NULL */
+	char *iss;		/* JWT iss claim or NULL */
+	char *kid;		/* JWT kid header when printable, else NULL */
+	char *local_user;	/* user the external id maps to */
+	bool has_exp, has_nbf, has_iat;
+	double exp, nbf, iat;	/* seconds since the epoch */
+};
+
+/* Initialise to empty (method NONE, index -1). */
+void at_claims_init(struct at_claims *c) AT_NONNULL(1);
+/* Free owned strings and re-initialise; c may be NULL. */
+void at_claims_free(struct at_claims *c);
+
+/*
+ * RFC 7519 4.1.4 with leeway: AT_ERR_EXPIRED when now >= exp + leeway,
+ * else AT_OK.  The auth check and the account phase's re-check share it.
+ */
+enum at_err at_exp_check(double exp, unsigned int leeway, time_t now) AT_WUR;
+
+/* at_jws_verify() then at_jwt_check_claims() at the verifier's clock. */
+enum at_err at_jwt_verify(struct at_verifier *v, const char *tok, size_t len,
+			  struct at_claims *claims) AT_WUR AT_NONNULL(1, 2, 4);
+
+/*
+ * Whole pipeline for a credential presented for local user `user`: trim,
+ * length and shape checks, the method allowed by mode, MAC verification,
+ * claims, and the user mapping.  For HMAC the candidate external ids are
+ * those the map sends to user (or user itself without a map).  claims
+ * (owned by the caller: at_claims_free()) is filled as far as verification
+ * got.  Returns AT_OK only when the credential proves `user`.
+ */
+enum at_err at_verify_credential(struct at_verifier *v, const char *cred,
+				 size_t len, const char *user,
+				 struct at_claims *claims) AT_WUR
+	AT_NONNULL(1, 2, 4, 5);
+
+/* "jwt", "hmac" or "none". */
+const char *at_method_name(enum at_method m);
+
+/*
+ * Clients cut long answers at a fixed buffer size, silently: a credential
+ * of exactly 255, 511, 1023 or 4095 bytes that fails to verify was most
+ * likely truncated.  Returns which clients stop at that length (static
+ * text), or NULL for any other length.
+ */
+const char *at_truncation_hint(size_t len);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* AGENTICTRUST_H */
