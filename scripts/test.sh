@@ -2,10 +2,17 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Install dependencies, build, and run every test suite:
-#   1. build/       -Dwerror=true: unit, pam, interop suites + dlopen check
-#   2. build-asan/  -Db_sanitize=address,undefined: the same suites
+#   1. build/       -Dwerror=true: every suite: unit, pam, cli, interop,
+#                   install (DESTDIR tree), man (rendering), and, as root,
+#                   real (the Debian sshd and sudo in a private mount
+#                   namespace)
+#   2. build-asan/  -Db_sanitize=address,undefined: the same suites but real
+#                   and install (a sanitized module cannot load into sshd)
 #   3. build/       the unit and pam suites again under valgrind
 #   4. build-fuzz/  clang + libFuzzer: each fuzz target for 20 s on its seeds
+#   5. as root: scripts/deb-test.sh builds the .debs, installs them with
+#      dpkg -i, authenticates through the installed module with pamtester,
+#      then purges them
 # Ends with one line "summary: N passed, M failed, K skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,13 +46,28 @@ CC=clang setup build-fuzz -Dwerror=true -Dtests=disabled -Dfuzz=true \
 	-Db_sanitize=address,undefined -Db_lundef=false
 meson test -C build-fuzz --suite fuzz --print-errorlogs || status=1
 
-python3 - build/meson-logs/testlog-plain.json \
+# The Debian package, built, installed and used (root only: dpkg -i).
+deb_result=build/deb-test.result
+if bash scripts/deb-test.sh 2>&1 | tee build/deb-test.log; then
+	echo OK >"$deb_result"
+else
+	case ${PIPESTATUS[0]} in
+	77) echo SKIP >"$deb_result" ;;
+	*) echo FAIL >"$deb_result"; status=1 ;;
+	esac
+fi
+
+/usr/bin/python3 - "$deb_result" build/meson-logs/testlog-plain.json \
 	build-asan/meson-logs/testlog.json \
 	build/meson-logs/testlog-valgrind.json \
 	build-fuzz/meson-logs/testlog.json <<'PY'
 import json, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
-for path in sys.argv[1:]:
+deb = open(sys.argv[1]).read().strip()
+counts[{"OK": "passed", "SKIP": "skipped"}.get(deb, "failed")] += 1
+if deb not in ("OK", "SKIP"):
+    print("FAILED: scripts/deb-test.sh")
+for path in sys.argv[2:]:
     try:
         lines = open(path).read().splitlines()
     except OSError:
