@@ -201,8 +201,9 @@ enum at_err at_config_set(struct at_config *cfg, const char *key,
  * installed module, when it exists), then apply
  * the arguments over it.  Fails with AT_ERR_CONFIG on any unknown or
  * malformed option, a missing explicit config file, a config file that is
- * unsafe or unreadable (logged by at_file_read) or no secret_file;
- * AT_ERR_NOMEM.
+ * unsafe or unreadable (logged by at_file_read); AT_ERR_NOMEM.  A
+ * missing secret_file is left to at_verifier_from_config(), so that the
+ * account phase, which needs no secret, loads the same options.
  */
 enum at_err at_config_load(struct at_config *cfg, int argc, const char **argv,
 			   const char *default_config, uid_t owner_uid,
@@ -280,7 +281,7 @@ enum at_err at_secret_file_get(const char *path, uid_t owner_uid,
  * cfg->secret_file and, when set, the map of cfg->user_map, both with
  * owner_uid as the trusted non-root owner.  *out owned:
  * at_verifier_free().  Errors: those of the calls above; AT_ERR_CONFIG
- * without a secret_file.
+ * (logged) without a secret_file.
  */
 enum at_err at_verifier_from_config(struct at_verifier **out,
 				    const struct at_config *cfg,

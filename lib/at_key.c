@@ -212,8 +212,10 @@ at_verifier_from_config(struct at_verifier **out, const struct at_config *cfg,
 	if ((r = at_verifier_new(&v, cfg, log)) != AT_OK)
 		goto out;
 	r = AT_ERR_CONFIG;
-	if (cfg->secret_file == NULL)
+	if (cfg->secret_file == NULL) {
+		at_log(log, LOG_ERR, "no secret_file given");
 		goto out;
+	}
 	if ((r = at_verifier_load_secrets(v, cfg->secret_file, owner_uid)) !=
 	    AT_OK)
 		goto out;

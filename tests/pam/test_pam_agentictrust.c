@@ -1541,6 +1541,22 @@ test_acct_ignored(void **state)
 	assert_false(logged("reason=expired"));
 }
 
+/* A bare account line needs no secret: it never locks everyone out. */
+static void
+test_acct_no_config(void **state)
+{
+	pam_handle_t *pamh = NULL;
+	struct conv_script cs = {.rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+
+	(void)state;
+	assert_int_equal(pam_start("at_acct_noconf", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	assert_int_equal(cs.prompts, 0);
+}
+
 /* A broken account line fails closed, even with nothing to check. */
 static void
 test_acct_bad_config(void **state)
@@ -1610,6 +1626,7 @@ main(void)
 		T(test_acct_expired_meanwhile),
 		T(test_acct_leeway_keeps_valid),
 		T(test_acct_ignored),
+		T(test_acct_no_config),
 		T(test_acct_bad_config),
 	};
 

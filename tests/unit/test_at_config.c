@@ -643,8 +643,17 @@ test_load_no_secret_file(void **state)
 	struct fixture *f = *state;
 	const char *argv[] = {"debug", "mode=jwt"};
 
+	struct at_verifier *v = NULL;
+
+	/* Loads (the account phase needs no secret) ... */
 	write_config(f->default_config, "leeway = 10\n", 0644);
-	assert_at(load(f, ARGC(argv), argv), AT_ERR_CONFIG);
+	assert_at(load(f, ARGC(argv), argv), AT_OK);
+	assert_null(f->cfg.secret_file);
+	assert_int_equal(f->cfg.leeway, 10);
+	/* ... but no verifier can be built from it. */
+	assert_at(at_verifier_from_config(&v, &f->cfg, geteuid(), &f->ulog.log),
+		  AT_ERR_CONFIG);
+	assert_null(v);
 	assert_non_null(strstr(f->ulog.buf, "no secret_file"));
 }
 
@@ -652,8 +661,12 @@ static void
 test_load_no_secret_file_no_config(void **state)
 {
 	struct fixture *f = *state;
+	struct at_verifier *v = NULL;
 
-	assert_at(load(f, 0, NULL), AT_ERR_CONFIG);
+	assert_at(load(f, 0, NULL), AT_OK);
+	assert_at(at_verifier_from_config(&v, &f->cfg, geteuid(), &f->ulog.log),
+		  AT_ERR_CONFIG);
+	assert_null(v);
 }
 
 static void
