@@ -302,9 +302,20 @@ cmd_askpass(int argc, char **argv)
 				    "characters (one line, no spaces)");
 		goto out;
 	}
-	/* write(2), not stdio: no copy left behind in a stdio buffer. */
-	if (write_all(STDOUT_FILENO, cred, credlen) != 0 ||
-	    write_all(STDOUT_FILENO, "\n", 1) != 0) {
+	/* Too long for both clients askpass serves (sudo: 511 bytes). */
+	if (credlen > 1023)
+		askpass_error("warning: the credential is %zu bytes; ssh cuts "
+			      "answers at 1023 bytes and sudo refuses them over "
+			      "511", credlen);
+	/*
+	 * One write(2) of credential and newline: ssh reads at most 1023
+	 * bytes and closes the pipe, so a separate newline write could fail
+	 * with EPIPE after a complete answer.  Not stdio: no copy is left
+	 * in a stdio buffer.  buf has room: credlen <= AT_MAX_CREDENTIAL.
+	 */
+	memmove(buf, cred, credlen);
+	buf[credlen] = '\n';
+	if (write_all(STDOUT_FILENO, buf, credlen + 1) != 0) {
 		askpass_error("writing the credential: %s", strerror(errno));
 		goto out;
 	}
