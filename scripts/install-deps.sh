@@ -12,6 +12,7 @@ packages=(
 	pamtester python3 python3-jwt valgrind openssl ca-certificates
 	clang libclang-rt-14-dev
 	openssh-server openssh-client sudo scdoc man-db
+	debhelper dpkg-dev git
 )
 
 missing=()
