@@ -1,0 +1,567 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# cli.sh - `agentictrust verify --service` and `agentictrust check` against
+# fixtures built in a private temporary directory: a pam.d directory of
+# services, config files, secret files with right and wrong modes, user
+# maps, and tokens minted here (openssl) or by `agentictrust token`.
+#
+#   cli.sh AGENTICTRUST_CLI
+#
+# Every check asserts an exit status and/or output lines; at the end no
+# secret, token or signature may appear in anything the CLI printed.
+# TAP output ("ok N - ...", "not ok N - ..."), exit 1 if any check failed.
+# Runs as root or not: the files are owned by the running user, which the
+# library accepts as the euid.  AT_CLI_WRAPPER (e.g. "valgrind -q
+# --error-exitcode=99 --leak-check=full") is put in front of every CLI run.
+set -u
+
+CLI=${1:?usage: cli.sh AGENTICTRUST_CLI}
+WRAP=()
+if [ -n "${AT_CLI_WRAPPER:-}" ]; then
+	read -r -a WRAP <<<"$AT_CLI_WRAPPER"
+fi
+export TZ=UTC LC_ALL=C
+
+n=0
+failed=0
+OUT=
+RC=0
+ALL= # everything the CLI printed, for the leak checks
+
+ok() {
+	n=$((n + 1))
+	printf 'ok %d - %s\n' "$n" "$1"
+}
+
+not_ok() {
+	local d=$1
+
+	shift
+	n=$((n + 1))
+	failed=$((failed + 1))
+	printf 'not ok %d - %s\n' "$n" "$d"
+	[ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'
+	return 0
+}
+
+# run [-i STDIN] ARG...: the CLI's stdout and stderr in $OUT, status in $RC.
+run() {
+	local in=
+
+	if [ "$1" = -i ]; then
+		in=$2
+		shift 2
+	fi
+	OUT=$(printf '%s' "$in" | "${WRAP[@]}" "$CLI" "$@" 2>&1)
+	RC=$?
+	ALL+=$OUT$'\n'
+	LAST="$*"
+}
+
+# rc_is DESC WANT
+rc_is() {
+	if [ "$RC" -eq "$2" ]; then
+		ok "$1: exit $2"
+	else
+		not_ok "$1: exit $2" "got exit $RC for: $LAST" "$OUT"
+	fi
+}
+
+# has DESC ERE: a line of $OUT matches.
+has() {
+	if printf '%s\n' "$OUT" | grep -Eq -- "$2"; then
+		ok "$1"
+	else
+		not_ok "$1" "no line matches: $2" "$OUT"
+	fi
+}
+
+# hasnt DESC ERE: no line of $OUT matches.
+hasnt() {
+	if printf '%s\n' "$OUT" | grep -Eq -- "$2"; then
+		not_ok "$1" "a line matches: $2" "$OUT"
+	else
+		ok "$1"
+	fi
+}
+
+# count_is DESC ERE N: exactly N lines of $OUT match.
+count_is() {
+	local c
+
+	c=$(printf '%s\n' "$OUT" | grep -Ec -- "$2")
+	if [ "$c" -eq "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "$c lines match $2, want $3" "$OUT"
+	fi
+}
+
+# ERE-quote a fixed string.
+q() { printf '%s' "$1" | sed 's/[][\.*^$(){}?+|]/\\&/g'; }
+
+if [ ! -x "$CLI" ]; then
+	not_ok "agentictrust CLI is executable" "no such program: $CLI"
+	echo "1..$n"
+	exit 1
+fi
+for tool in openssl basenc od; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "1..0 # SKIP $tool is not installed"
+		exit 77
+	fi
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/at-cli.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+umask 077
+U=$(id -un)
+NOUSER=no-such-user-at-cli-test
+P=$T/pam.d
+mkdir "$P"
+
+# ------------------------------------------------------------- fixtures
+rand_hex() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
+S1=$(rand_hex)
+S2=$(rand_hex)
+S3=$(rand_hex) # in no secret file: signs forgeries
+SHORT=tooShortKey9
+printf '%s\n' "$S1" >"$T/s1"
+printf '%s\n' "$S2" >"$T/only2"
+printf '%s\n' "$S3" >"$T/s3"
+printf '# rotated: old first\n\n%s\n%s\n' "$S1" "$S2" >"$T/both"
+printf '%s\n' "$SHORT" >"$T/short"
+for i in $(seq 1 17); do rand_hex; echo; done >"$T/many"
+printf '%s\n' "$S1" >"$T/s600"
+for m in 644 660 602 640; do
+	printf '%s\n' "$S1" >"$T/s$m"
+	chmod "0$m" "$T/s$m"
+done
+printf 'ext-42 %s\n' "$U" >"$T/map_ok"
+printf 'ext-1 %s\n# again\next-1 %s\n' "$U" "$U" >"$T/map_dup"
+printf 'ext-1 %s\next-2 %s\n' "$U" "$U" >"$T/map_same"
+printf 'ext-9 %s\n' "$NOUSER" >"$T/map_nouser"
+printf 'lonely\n' >"$T/map_bad"
+printf 'secret_file = %s\nmode = jwt\n' "$T/both" >"$T/conf"
+chmod 0644 "$T/conf"
+printf 'secret_file = %s\n' "$T/both" >"$T/conf666"
+chmod 0666 "$T/conf666"
+
+svc() { printf -- "$2" >"$P/$1"; }
+svc direct "auth required pam_agentictrust.so secret_file=$T/both\n"
+svc common-at "auth required pam_agentictrust.so config=$T/conf\naccount required pam_permit.so\n"
+svc viainclude "# Debian style\n@include common-at\n"
+svc viaauthinclude "auth include common-at\naccount include common-at\n"
+svc suff "auth sufficient pam_unix.so nullok\nauth required pam_agentictrust.so secret_file=$T/both\n"
+svc after "auth required pam_agentictrust.so secret_file=$T/both\nauth sufficient pam_unix.so\n"
+svc jump2 "auth [success=2 default=ignore] pam_unix.so\nauth requisite pam_deny.so\nauth required pam_agentictrust.so secret_file=$T/both\n"
+svc jump1 "auth [success=1 default=ignore] pam_unix.so\nauth requisite pam_deny.so\nauth required pam_agentictrust.so secret_file=$T/both\n"
+svc inner "auth sufficient pam_unix.so\n"
+svc substack "auth substack inner\nauth required pam_agentictrust.so secret_file=$T/both\n"
+svc sudo "auth required pam_agentictrust.so secret_file=$T/both mode=hmac\n"
+svc sudo-any "auth required pam_agentictrust.so secret_file=$T/both\n"
+svc sudo-jwt "auth required pam_agentictrust.so secret_file=$T/both mode=jwt max_ttl=3600\n"
+svc optional "auth optional pam_agentictrust.so secret_file=$T/both\n"
+svc bracket-optional "auth [success=ok default=ignore] pam_agentictrust.so secret_file=$T/both\n"
+svc none "auth required pam_unix.so\naccount required pam_agentictrust.so secret_file=$T/both\n"
+svc loop "@include loop2\n"
+svc loop2 "@include loop\n"
+svc missing-include "@include not-there\n"
+svc two "auth sufficient pam_agentictrust.so secret_file=$T/both mode=jwt\nauth required pam_agentictrust.so secret_file=$T/both mode=hmac\n"
+svc dash "-auth required /lib/x86_64-linux-gnu/security/pam_agentictrust.so secret_file=$T/both\n"
+svc badperm "auth required pam_agentictrust.so secret_file=$T/s644\n"
+cat >"$P/cont" <<EOF
+# continuation lines, a comment, brackets with spaces
+auth   [success=ok \\
+        default=bad]   pam_agentictrust.so \\
+        secret_file=$T/both [prompt=Agentic \\] token: ] # trailing comment
+EOF
+
+b64url() { basenc --base64url -w0 | tr -d '='; }
+# mint KEYFILE HEADER PAYLOAD: a JWS signed with the first line of KEYFILE.
+TOKENS=()
+mint() {
+	local key h p sig
+
+	key=$(head -n1 "$1" | od -An -tx1 | tr -d ' \n')
+	key=${key%0a} # od saw head's newline
+	h=$(printf '%s' "$2" | b64url)
+	p=$(printf '%s' "$3" | b64url)
+	sig=$(printf '%s' "$h.$p" |
+		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary |
+		b64url)
+	printf '%s.%s.%s' "$h" "$p" "$sig"
+}
+HDR='{"alg":"HS256","typ":"JWT"}'
+NOW=$(date +%s)
+
+# -------------------------------------------------------- verify
+# A token from the second secret of a two-secret file.
+TOK2=$("$CLI" token --secret-file "$T/only2" --sub "$U" --email "op@example.com" --name "Op Erator")
+TOKENS+=("$TOK2")
+run -i "$TOK2" verify --user "$U" --service direct --pam-dir "$P"
+rc_is "verify --service: JWT signed with secret 2" 0
+has "verify: verdict line is first-line compatible" "^accepted: user=$(q "$U") method=jwt$"
+has "verify: secret index 2 (1-based) matched" "^  method jwt, secret line #2 of $(q "$T/both") matched$"
+has "verify: the service line used" "^  service direct: $(q "$P/direct"):1: auth required pam_agentictrust\.so$"
+has "verify: the module arguments used" "^  arguments secret_file=$(q "$T/both")$"
+has "verify: mapped local user exists" "^  maps to local user $(q "$U") \(exists\)$"
+has "verify: decoded header after the MAC" '^  header \{"alg":"HS256","typ":"JWT"\}$'
+has "verify: decoded claims after the MAC" '^  claims \{.*"sub":'
+has "verify: iat as a date, relative" '^  iat: [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC \(issued [0-9]+ s ago\)$'
+has "verify: exp as a date, relative, with leeway" '^  exp: [0-9-]{10} [0-9:]{8} UTC \(expires in (59|60) min, leeway 60 s\)$'
+hasnt "verify: nothing UNVERIFIED after a good MAC" 'UNVERIFIED'
+
+# Expired three minutes ago.
+TOKX=$(mint "$T/s1" "$HDR" "{\"sub\":\"$U\",\"iat\":$((NOW - 3780)),\"exp\":$((NOW - 180))}")
+TOKENS+=("$TOKX")
+run -i "$TOKX" verify --user "$U" --service direct --pam-dir "$P"
+rc_is "verify: expired token" 1
+has "verify: expired reason tag" '^rejected: reason=expired \(token has expired\)$'
+has "verify: expired N ago, with the leeway" '^  exp: .* UTC \(expired (3 min|[0-9]+ s) ago, leeway 60 s\)$'
+has "verify: expired token still names secret #1" '^  method jwt, secret line #1 of '
+has "verify: issued an hour ago" '^  iat: .*\(issued (63 min|[0-9]+ min) ago\)$'
+has "verify: mapping not reached" '^  maps to local user: not reached \(rejected before the user mapping\)$'
+
+# Expired 10 s ago: inside the default leeway.
+TOKL=$(mint "$T/s1" "$HDR" "{\"sub\":\"$U\",\"exp\":$((NOW - 10))}")
+TOKENS+=("$TOKL")
+run -i "$TOKL" verify --user "$U" --service direct --pam-dir "$P"
+rc_is "verify: expired within the leeway" 0
+has "verify: says it is accepted within the leeway" '\(expired [0-9]+ s ago, accepted within leeway 60 s\)$'
+
+# nbf in the future and in the past.
+TOKN=$(mint "$T/s1" "$HDR" "{\"sub\":\"$U\",\"nbf\":$((NOW + 7200)),\"exp\":$((NOW + 9000))}")
+TOKENS+=("$TOKN")
+run -i "$TOKN" verify --user "$U" --service direct --pam-dir "$P"
+rc_is "verify: not yet valid" 1
+has "verify: not_yet_valid tag" '^rejected: reason=not_yet_valid '
+has "verify: nbf in the future" '^  nbf: .*\(not valid for another (2 h|119 min|120 min), leeway 60 s\)$'
+TOKP=$(mint "$T/s1" "$HDR" "{\"sub\":\"$U\",\"nbf\":$((NOW - 7200)),\"exp\":$((NOW + 600))}")
+TOKENS+=("$TOKP")
+run -i "$TOKP" verify --user "$U" --service direct --pam-dir "$P"
+rc_is "verify: nbf in the past" 0
+has "verify: valid since" '^  nbf: .*\(valid since (2 h|120 min)\)$'
+
+# Forged: signed with a secret the service does not have.
+TOKF=$(mint "$T/s3" "$HDR" "{\"sub\":\"$U\",\"exp\":$((NOW + 600))}")
+TOKENS+=("$TOKF")
+run -i "$TOKF" verify --user "$U" --service direct --pam-dir "$P"
+rc_is "verify: forged token" 1
+has "verify: forged token reason tag" '^rejected: reason=bad_signature \(signature does not match any secret\)$'
+has "verify: forged header shown only as UNVERIFIED" '^  UNVERIFIED header \{"alg":"HS256","typ":"JWT"\}$'
+has "verify: forged claims shown only as UNVERIFIED" '^  UNVERIFIED claims \{"sub":'
+hasnt "verify: no secret line for a forgery" 'secret line #'
+hasnt "verify: no verified header for a forgery" '^  (header|claims) '
+
+# Tampered payload over a real signature: still UNVERIFIED.
+TAMP="${TOK2%%.*}.$(printf '{"sub":"root","exp":9999999999}' | b64url).${TOK2##*.}"
+TOKENS+=("$TAMP")
+run -i "$TAMP" verify --user "$U" --service direct --pam-dir "$P"
+rc_is "verify: tampered token" 1
+has "verify: tampered token is bad_signature" '^rejected: reason=bad_signature '
+has "verify: tampered claims labelled UNVERIFIED" '^  UNVERIFIED claims \{"sub":"root"'
+
+# HS512 over the right key: refused before any JSON is trusted.
+TOK512H=$(printf '{"alg":"HS512","typ":"JWT"}' | b64url)
+TOK512P=$(printf '{"sub":"%s"}' "$U" | b64url)
+TOK512S=$(printf '%s' "$TOK512H.$TOK512P" | openssl dgst -sha512 -mac HMAC \
+	-macopt "hexkey:$(printf '%s' "$S1" | od -An -tx1 | tr -d ' \n')" -binary | b64url)
+TOK512="$TOK512H.$TOK512P.$TOK512S"
+TOKENS+=("$TOK512")
+run -i "$TOK512" verify --user "$U" --service direct --pam-dir "$P"
+rc_is "verify: HS512 token" 1
+has "verify: HS512 is bad_signature_length" '^rejected: reason=bad_signature_length '
+has "verify: HS512 hint" '^  hint: a 64-byte signature looks like HS512'
+has "verify: HS512 header UNVERIFIED" '^  UNVERIFIED header \{"alg":"HS512"'
+
+# Cut by a client at 1023 bytes (OpenSSH): the module's hint.
+LONGNAME=$(printf 'n%.0s' $(seq 1 900))
+TOKLONG=$(mint "$T/s1" "$HDR" "{\"sub\":\"$U\",\"name\":\"$LONGNAME\",\"exp\":$((NOW + 600))}")
+TOKENS+=("$TOKLONG")
+run -i "${TOKLONG:0:1023}" verify --user "$U" --service direct --pam-dir "$P"
+rc_is "verify: token cut at 1023 bytes" 1
+has "verify: truncation hint" "^  hint: the credential is exactly 1023 bytes, probably truncated by the client \(OpenSSH"
+
+# A map: the token's sub is an external id.
+TOKM=$(mint "$T/s1" "$HDR" "{\"sub\":\"ext-42\",\"exp\":$((NOW + 600))}")
+TOKENS+=("$TOKM")
+run -i "$TOKM" verify --user "$U" --service direct --pam-dir "$P" user_map="$T/map_ok"
+rc_is "verify: user_map, extra argument" 0
+has "verify: sub is the external id" '^  sub    ext-42$'
+has "verify: mapped local user printed" "^  maps to local user $(q "$U") \(exists\)$"
+has "verify: command-line argument appended" "^  arguments secret_file=$(q "$T/both") user_map=$(q "$T/map_ok") \(the last 1 from the command line\)$"
+
+run -i "$TOKM" verify --user "$U" --service direct --pam-dir "$P"
+rc_is "verify: external id without a map" 1
+has "verify: user_mismatch without a map" '^rejected: reason=user_mismatch '
+has "verify: the id itself is the local user" '^  maps to local user ext-42 \(no such user on this system\)$'
+run -i "$TOKM" verify --user "$U" --service direct --pam-dir "$P" user_map="$T/map_same"
+rc_is "verify: external id not in the map" 1
+has "verify: user_not_mapped" '^rejected: reason=user_not_mapped '
+has "verify: says it is not in the map" '^  maps to no local user \(not in the user map\)$'
+
+# A local user that does not exist.
+TOKU=$(mint "$T/s1" "$HDR" "{\"sub\":\"$NOUSER\",\"exp\":$((NOW + 600))}")
+TOKENS+=("$TOKU")
+run -i "$TOKU" verify --user "$NOUSER" --service direct --pam-dir "$P"
+has "verify: missing local user said" "^  maps to local user $NOUSER \(no such user on this system\)$"
+has "verify: module would log user_unknown" "^  note: user $NOUSER does not exist on this system: .*reason=user_unknown"
+
+# Command-line arguments override the pam.d ones.
+run -i "$TOK2" verify --user "$U" --service direct --pam-dir "$P" mode=hmac
+rc_is "verify: mode=hmac from the command line" 1
+has "verify: overridden mode refuses the JWT" '^rejected: reason=method_not_allowed '
+
+# HMAC through a sudo stack with mode=hmac.
+HM=$("$CLI" hmac --secret-file "$T/s1" "$U")
+TOKENS+=("$HM")
+run -i "$HM" verify --user "$U" --service sudo --pam-dir "$P"
+rc_is "verify: HMAC on the sudo stack" 0
+has "verify: HMAC accepted" "^accepted: user=$(q "$U") method=hmac$"
+has "verify: HMAC secret #1" '^  method hmac, secret line #1 of '
+
+# Through @include and "auth include", config= in the included line.
+run -i "$TOK2" verify --user "$U" --service viainclude --pam-dir "$P"
+rc_is "verify: via @include" 0
+has "verify: @include names the included file" "^  service viainclude: $(q "$P/common-at"):1: auth required pam_agentictrust\.so$"
+run -i "$TOK2" verify --user "$U" --service viaauthinclude --pam-dir "$P"
+rc_is "verify: via auth include" 0
+has "verify: config file's mode=jwt applies" "^  arguments config=$(q "$T/conf")$"
+
+# Continuations, comments and brackets.
+run -i "$TOK2" verify --user "$U" --service cont --pam-dir "$P"
+rc_is "verify: continued line with brackets" 0
+has "verify: bracketed control rebuilt" '^  service cont: .*/cont:2: auth \[success=ok +default=bad\] pam_agentictrust\.so$'
+has "verify: bracketed argument with spaces and \\]" "^  arguments secret_file=$(q "$T/both") \[prompt=Agentic \] token: \]$"
+
+# Two pam_agentictrust lines: each explained, every one must accept.
+run -i "$TOK2" verify --user "$U" --service two --pam-dir "$P"
+rc_is "verify: two lines, the second refuses JWTs" 1
+count_is "verify: two verdicts" '^(accepted|rejected|refused): ' 2
+has "verify: first line accepts" '^accepted: user='
+has "verify: second line refuses the method" '^rejected: reason=method_not_allowed '
+has "verify: line 2 of 2 labelled" '\(pam_agentictrust line 2 of 2\)$'
+has "verify: summary" '^summary: 2 pam_agentictrust lines: 1 accepted, 1 rejected, 0 refused'
+
+# Configuration and usage errors: exit 2.
+run -i "$TOK2" verify --user "$U" --service badperm --pam-dir "$P"
+rc_is "verify: unusable secret file" 2
+has "verify: refused with the module's reason" '^refused: reason=secret_unusable '
+has "verify: the library's message" 'secret file .*/s644: mode 0644 gives others access'
+run -i "$TOK2" verify --user "$U" secret_file="$T/both" bogus
+rc_is "verify: unknown option" 2
+has "verify: bad_config" '^refused: reason=bad_config '
+run -i "$TOK2" verify --user "$U" --service none --pam-dir "$P"
+rc_is "verify: service without the module" 2
+has "verify: says the module is missing" 'no auth line for pam_agentictrust\.so'
+run -i "$TOK2" verify --user "$U" --service loop --pam-dir "$P"
+rc_is "verify: include loop" 2
+run -i "$TOK2" verify --service direct --pam-dir "$P"
+rc_is "verify: no --user" 2
+run -i "$TOK2" verify --user "$U" --pam-dir "$P" secret_file="$T/both"
+rc_is "verify: --pam-dir without --service" 2
+
+# Without --service the output is what it always was.
+run -i "$TOK2" verify --user "$U" secret_file="$T/both"
+rc_is "verify: module arguments only" 0
+has "verify: legacy first line" "^accepted: user=$(q "$U") method=jwt$"
+hasnt "verify: no service line without --service" '^  (service|arguments) '
+
+# -------------------------------------------------------- check
+run check --service direct --pam-dir "$P"
+rc_is "check: a good stack" 0
+has "check: module line found" "^ok: $(q "$P/direct"):1: \"auth required pam_agentictrust\.so\", arguments: secret_file="
+has "check: secret file ok, count, mode" "^ok: secret file $(q "$T/both"): 2 secret\(s\), mode 0600, owner uid $(id -u)$"
+has "check: the module loads it" '^ok: the module loads 2 secret\(s\)$'
+hasnt "check: no error on a good stack" '^error: '
+hasnt "check: no warning on a good stack" '^warning: '
+
+run check --service viainclude --pam-dir "$P"
+rc_is "check: via @include" 0
+has "check: @include followed" "^ok: $(q "$P/common-at"):1: "
+has "check: config file read" "^ok: config file $(q "$T/conf") read$"
+run check --service viaauthinclude --pam-dir "$P"
+rc_is "check: via auth include" 0
+has "check: auth include followed" "^ok: $(q "$P/common-at"):1: "
+has "check: account lines not counted" "^ok: service viaauthinclude: .* read, 1 auth module line\(s\)$"
+run check --service dash --pam-dir "$P"
+rc_is "check: -auth and an absolute module path" 0
+has "check: -auth line found" '^ok: .*/dash:1: "-auth required /lib/x86_64-linux-gnu/security/pam_agentictrust\.so"'
+run check --service cont --pam-dir "$P"
+rc_is "check: continuation lines" 0
+
+run check --service suff --pam-dir "$P"
+rc_is "check: sufficient before the module is a warning" 0
+has "check: sufficient skips the module" "^warning: $(q "$P/suff"):1: \"auth sufficient pam_unix\.so\" comes before pam_agentictrust\.so \($(q "$P/suff"):2\): when it succeeds, the stack ends there and pam_agentictrust\.so is skipped$"
+run check --service jump2 --pam-dir "$P"
+rc_is "check: a jump over the module is a warning" 0
+has "check: success=2 jumps over it" '^warning: .*/jump2:1: "auth \[success=2 default=ignore\] pam_unix\.so" .*it jumps over 2 module\(s\) and pam_agentictrust\.so is skipped$'
+run check --service jump1 --pam-dir "$P"
+rc_is "check: a jump that lands on the module" 0
+hasnt "check: success=1 does not skip it" '^warning: '
+run check --service after --pam-dir "$P"
+hasnt "check: sufficient after the module is fine" '^warning: '
+run check --service substack --pam-dir "$P"
+rc_is "check: sufficient inside a substack" 0
+hasnt "check: done in a substack ends only the substack" '^warning: '
+
+run check --service sudo --pam-dir "$P"
+rc_is "check: sudo with mode=hmac" 0
+has "check: HMAC never expires on sudo" '^warning: service sudo: mode=hmac accepts HMAC credentials, and HMAC credentials never expire'
+run check --service sudo-any --pam-dir "$P"
+has "check: mode=any on sudo warned too" '^warning: service sudo-any: mode=any accepts HMAC credentials'
+run check --service sudo-jwt --pam-dir "$P"
+rc_is "check: sudo with mode=jwt" 0
+hasnt "check: no HMAC warning with mode=jwt" 'never expire'
+run check --service direct --pam-dir "$P" mode=hmac
+hasnt "check: HMAC warning only for sudo services" 'never expire'
+
+run check --service optional --pam-dir "$P"
+rc_is "check: optional control" 0
+has "check: optional proves nothing" '^warning: .*/optional:1: "auth optional pam_agentictrust\.so": .*proves nothing alone'
+run check --service bracket-optional --pam-dir "$P"
+has "check: [success=ok default=ignore] proves nothing" '^warning: .*auth_err=ignore.*proves nothing alone'
+
+run check --service two --pam-dir "$P"
+rc_is "check: two module lines" 0
+count_is "check: both lines checked" '^ok: .*/two:[12]: "auth (sufficient|required) pam_agentictrust\.so" \(one of several' 2
+
+run check --service none --pam-dir "$P"
+rc_is "check: module not in the auth stack" 1
+has "check: module missing is an error" '^error: service none: no auth line for pam_agentictrust\.so'
+run check --service loop --pam-dir "$P"
+rc_is "check: include loop" 1
+has "check: loop named" '^error: service loop: .*/loop2:1: include loop: .*/loop is already being read$'
+run check --service missing-include --pam-dir "$P"
+rc_is "check: missing included file" 1
+has "check: missing include named" '^error: service missing-include: .*/missing-include:1: cannot open included file .*/not-there: No such file or directory$'
+run check --service no-such-service --pam-dir "$P"
+rc_is "check: no service file" 1
+has "check: missing service named" '^error: service no-such-service: cannot open .*/no-such-service: No such file'
+
+# The secret file.
+run check secret_file="$T/s600"
+rc_is "check: 0600 secret file" 0
+has "check: 0600 ok" '^ok: secret file .*/s600: 1 secret\(s\), mode 0600'
+run check secret_file="$T/s644"
+rc_is "check: 0644 secret file" 1
+has "check: world readable refused" '^error: secret file .*/s644: mode 0644 gives others access \(chmod o-rwx\)$'
+has "check: the module's reason" '^error: the module cannot use this configuration \(reason=secret_unusable\)$'
+run check secret_file="$T/s660"
+rc_is "check: 0660 secret file" 1
+has "check: group writable refused" '^error: secret file .*/s660: mode 0660 is group or world writable$'
+run check secret_file="$T/s602"
+rc_is "check: 0602 secret file" 1
+has "check: world writable refused" '^error: secret file .*/s602: mode 0602 is group or world writable$'
+run check secret_file="$T/s640"
+rc_is "check: 0640 secret file" 0
+has "check: group readable warned" '^warning: secret file .*/s640: mode 0640 lets group [0-9]+ read it'
+run check secret_file="$T/short"
+rc_is "check: short secret" 1
+has "check: short secret named by line and length" '^error: secret file .*/short:1: secret #1 is 12 bytes, fewer than 32 \(RFC 7518 3\.2\)$'
+has "check: short secret is secret_too_short" '\(reason=secret_too_short\)$'
+run check secret_file="$T/many"
+rc_is "check: 17 secrets" 1
+has "check: too many secrets" '^error: secret file .*/many: 17 secrets, more than 16$'
+run check secret_file="$T/absent"
+rc_is "check: missing secret file" 1
+has "check: missing secret file named" '^error: secret file .*/absent: cannot open: No such file or directory$'
+
+# The user map.
+run check secret_file="$T/both" user_map="$T/map_ok"
+rc_is "check: good user map" 0
+has "check: map entries counted" '^ok: user map .*/map_ok: 1 entry$'
+run check secret_file="$T/both" user_map="$T/map_dup"
+rc_is "check: duplicate external id" 1
+has "check: duplicate named with both lines" '^error: user map .*/map_dup:3: duplicate external id "ext-1" \(first on line 1\)$'
+has "check: duplicate is file_unusable for the module" '\(reason=file_unusable\)$'
+run check secret_file="$T/both" user_map="$T/map_same"
+rc_is "check: two ids, one local user" 0
+has "check: same local user warned" "^warning: user map .*/map_same:2: \"ext-2\" and \"ext-1\" \(line 1\) both map to local user \"$(q "$U")\"$"
+run check secret_file="$T/both" user_map="$T/map_nouser"
+rc_is "check: map to a user that does not exist" 0
+has "check: missing local user warned" "^warning: user map .*/map_nouser:1: local user \"$NOUSER\" does not exist on this system$"
+run check secret_file="$T/both" user_map="$T/map_bad"
+rc_is "check: malformed map line" 1
+has "check: malformed map line named" '^error: user map .*/map_bad:1: expected EXTERNAL_ID LOCAL_USER$'
+
+# Options: the library's refusals, with its message.
+run check secret_file="$T/both" bogus
+rc_is "check: unknown option" 1
+has "check: unknown option, lib message" '^error: unknown option "bogus"$'
+has "check: refused configuration" '^error: the module refuses this configuration \(reason=bad_config\)'
+run check secret_file="$T/both" mode=xyz
+rc_is "check: malformed mode" 1
+has "check: malformed value, lib message" '^error: option mode: malformed value "xyz" \(mode is any, jwt or hmac\)$'
+run check secret_file="$T/both" leeway=301
+rc_is "check: leeway 301" 1
+has "check: leeway above 300 refused by the lib" '^error: option leeway: malformed value "301" \(leeway is 0\.\.300 s; the library refuses more\)$'
+run check secret_file="$T/both" leeway=200
+rc_is "check: leeway 200" 0
+has "check: long leeway warned" '^warning: leeway 200 s is long'
+run check secret_file="$T/both" leeway=120
+hasnt "check: leeway 120 is fine" '^warning: '
+run check secret_file="$T/both" use_first_pass try_first_pass
+rc_is "check: use_first_pass with try_first_pass" 1
+has "check: exclusive passes, lib message" '^error: use_first_pass and try_first_pass are exclusive$'
+run check secret_file="$T/both" allow_no_exp max_ttl=600
+rc_is "check: allow_no_exp with max_ttl" 0
+has "check: allow_no_exp has no effect" '^warning: allow_no_exp has no effect: max_ttl requires exp and iat'
+run check secret_file="$T/both" mode=hmac issuer=https://issuer.example audience=ops max_ttl=600
+rc_is "check: mode=hmac with JWT-only options" 1
+has "check: issuer ignored under hmac" '^error: issuer is set but mode=hmac'
+has "check: audience ignored under hmac" '^error: audience is set but mode=hmac'
+has "check: max_ttl ignored under hmac" '^error: max_ttl is set but mode=hmac'
+run check secret_file="$T/both" mode=hmac allow_no_exp
+rc_is "check: mode=hmac with allow_no_exp" 0
+has "check: allow_no_exp pointless under hmac" '^warning: allow_no_exp has no effect with mode=hmac$'
+run check secret_file="$T/both" issuer=https://issuer.example
+has "check: mode=any does not bind HMAC to issuer" '^warning: mode=any also accepts HMAC credentials'
+run check mode=jwt
+rc_is "check: no secret_file" 1
+has "check: no secret_file, lib message" '^error: no secret_file given$'
+has "check: no secret_file is bad_config" '^error: the module cannot use this configuration \(reason=bad_config\)$'
+run check config="$T/conf666"
+rc_is "check: unsafe config file" 1
+has "check: config file mode, lib message" '^error: file .*/conf666: mode 0666 is group or world writable$'
+run check config="$T/conf"
+rc_is "check: config file only" 0
+has "check: config file values" '^ok: configuration loads: mode=jwt leeway=60 s'
+
+# Usage errors.
+run check --pam-dir "$P"
+rc_is "check: --pam-dir without --service" 2
+run check --bogus
+rc_is "check: unknown option of check" 2
+run check --service ../etc/passwd
+rc_is "check: service name with a slash" 2
+
+# -------------------------------------------------------- leaks
+leak=
+for s in "$S1" "$S2" "$S3" "$SHORT"; do
+	[[ $ALL == *"$s"* ]] && leak+=" a secret;"
+done
+for t in "${TOKENS[@]}"; do
+	[[ $ALL == *"$t"* ]] && leak+=" a token;"
+	sig=${t##*.}
+	[ -n "$sig" ] && [[ $ALL == *"$sig"* ]] && leak+=" a signature;"
+done
+if [ -z "$leak" ]; then
+	ok "no secret, token or signature in any output (${#TOKENS[@]} credentials, 4 secrets)"
+else
+	not_ok "no secret, token or signature in any output" "found:$leak"
+fi
+
+# A sanitizer or valgrind report can hide behind an expected exit 1.
+if printf '%s\n' "$ALL" |
+	grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:|^==[0-9]+=='; then
+	not_ok "no sanitizer or valgrind report in any output" \
+		"$(printf '%s\n' "$ALL" | grep -E -m 20 'Sanitizer|runtime error:|^==[0-9]+==')"
+else
+	ok "no sanitizer or valgrind report in any output"
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cli.h - what the agentictrust subcommands share: the stderr log sink,
+ * reading the credential from stdin, and finding pam_agentictrust.so in a
+ * pam.d service (tools/pamd.h).
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "at.h"
+#include "pamd.h"
+
+#define CLI_MODULE_NAME "pam_agentictrust.so"
+
+/*
+ * lib's log sink for the CLI: "agentictrust: error: ..." on stderr.
+ * cli_log.debug follows the module's "debug" option.
+ */
+extern struct at_log cli_log;
+
+/*
+ * Read stdin (a credential) into a new NUL-terminated buffer of at most
+ * 2 * AT_MAX_CREDENTIAL + 2 bytes; anything longer is left unread (lib
+ * refuses the credential as too_long anyway).  *out is owned:
+ * at_freezero(*out, *outlen + 1).  Returns 0, or -1 on a read error or
+ * out of memory.
+ */
+int cli_read_stdin(char **out, size_t *outlen) AT_WUR AT_NONNULL(1, 2);
+
+/* s when it is printable and at most 1024 bytes, else "(unprintable)". */
+const char *cli_printable(const char *s);
+
+/*
+ * The pam_agentictrust.so auth lines of DIR/SERVICE (dir NULL:
+ * /etc/pam.d): the stack is loaded into st (initialised by the caller,
+ * freed with pamd_stack_free()) and *idx (owned: free()) receives the
+ * indices of the lines whose module path's basename is
+ * pam_agentictrust.so, *n their number (0 is not an error here).
+ * Returns 0, or -1 with the reason in err.
+ */
+int cli_find_modules(const char *dir, const char *service,
+		     struct pamd_stack *st, size_t **idx, size_t *n, char *err,
+		     size_t errlen) AT_WUR AT_NONNULL(2, 3, 4, 5, 6);
+
+/*
+ * The module's argument vector for one entry: its pam.d arguments, then
+ * the nextra command-line ones (which override: at_config_load() applies
+ * them in order).  e may be NULL (command-line arguments only).  The
+ * strings are borrowed; the array is owned: free().  NULL when out of
+ * memory.
+ */
+const char **cli_module_argv(const struct pamd_entry *e, int nextra,
+			     char *const *extra, int *argc) AT_NONNULL(4);
+
+/*
+ * "auth required pam_agentictrust.so" or "auth [success=1 ...] ..." into
+ * buf (cut short, never overflowed).
+ */
+void cli_entry_str(const struct pamd_entry *e, char *buf, size_t len)
+	AT_NONNULL(1, 2);
+
+/*
+ * The arguments into buf, space-separated, "[...]" around one with a
+ * blank, unprintable ones replaced; "(none)" for none.  Cut short with
+ * "..." when buf is too small.
+ */
+void cli_args_str(int argc, const char *const *argv, char *buf, size_t len)
+	AT_NONNULL(3);
+
+/* Subcommands: argv[0] is the subcommand's name.  Exit status. */
+int cmd_verify(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+#endif /* CLI_H */

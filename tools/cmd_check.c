@@ -1,0 +1,655 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cmd_check.c - agentictrust check: lint a pam_agentictrust configuration
+ * (module arguments, config file, secret file, user map) and, with
+ * --service, its place in a pam.d stack.
+ *
+ *   agentictrust check [--service NAME [--pam-dir DIR]] [MODULE-ARGUMENT...]
+ *
+ * Prints "error: ...", "warning: ..." and "ok: ..." lines.  Exit status 0
+ * when there is no error (warnings allowed), 1 when there is one, 2 on a
+ * usage error.
+ *
+ * lib stays the authority: the configuration is loaded with
+ * at_config_load() and the files read with at_file_read(), whose own
+ * messages become the error lines, and at_verifier_from_config() finally
+ * confirms that the module can use what passed.  Secret bytes are never
+ * printed: only line numbers, lengths and counts.
+ */
+#include <getopt.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define CHECK_CLEAN 0
+#define CHECK_ERRORS 1
+#define CHECK_USAGE 2
+
+#define LEEWAY_WARN 120	/* seconds: longer is allowed, but warned about */
+
+enum lint_level {
+	LINT_OK,
+	LINT_WARNING,
+	LINT_ERROR,
+};
+
+struct lint {
+	struct at_log log;	/* lib's messages: error lines, or held */
+	unsigned int errors;
+	unsigned int warnings;
+	bool hold;		/* keep lib's messages in held[] */
+	char held[2048];
+};
+
+static void say(struct lint *l, enum lint_level level, const char *fmt, ...)
+	AT_PRINTF(3, 4);
+
+static void
+say(struct lint *l, enum lint_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level == LINT_ERROR)
+		l->errors++;
+	else if (level == LINT_WARNING)
+		l->warnings++;
+	fputs(level == LINT_ERROR	? "error: " :
+	      level == LINT_WARNING ? "warning: " :
+				      "ok: ",
+	      stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+}
+
+/* The accepted range, for lib's "malformed value" messages. */
+static const char *
+hint_for(const char *msg)
+{
+	static const struct {
+		const char *prefix;
+		const char *hint;
+	} hints[] = {
+		{ "option leeway:", " (leeway is 0..300 s; the library "
+				    "refuses more)" },
+		{ "option max_ttl:", " (max_ttl is 1..31536000 s)" },
+		{ "option mode:", " (mode is any, jwt or hmac)" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (strncmp(msg, hints[i].prefix, strlen(hints[i].prefix)) ==
+		    0)
+			return hints[i].hint;
+	return "";
+}
+
+static void lint_log(void *ctx, int prio, const char *fmt, va_list ap)
+	AT_PRINTF(3, 0);
+
+/* lib's log sink: its errors are ours, with the message it gives. */
+static void
+lint_log(void *ctx, int prio, const char *fmt, va_list ap)
+{
+	struct lint *l = ctx;
+	char msg[1024];
+	size_t used;
+
+	if (prio == LOG_DEBUG)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (l->hold) {
+		used = strlen(l->held);
+		snprintf(l->held + used, sizeof(l->held) - used, "%s\n", msg);
+		return;
+	}
+	if (prio <= LOG_ERR)
+		say(l, LINT_ERROR, "%s%s", msg, hint_for(msg));
+	else
+		say(l, LINT_WARNING, "%s", msg);
+}
+
+/* Print what was held as error lines and forget it. */
+static void
+flush_held(struct lint *l)
+{
+	char *line = l->held, *nl;
+
+	while ((nl = strchr(line, '\n')) != NULL) {
+		*nl = '\0';
+		say(l, LINT_ERROR, "%s", line);
+		line = nl + 1;
+	}
+	l->held[0] = '\0';
+}
+
+static void
+check_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: agentictrust check [--service NAME [--pam-dir DIR]] "
+		"[MODULE-ARGUMENT...]\n"
+		"\n"
+		"Lint the pam_agentictrust configuration given by "
+		"MODULE-ARGUMENTs (and the\n"
+		"config file), or, with --service, by the "
+		"pam_agentictrust.so auth line(s) of\n"
+		"/etc/pam.d/NAME (or DIR/NAME) with MODULE-ARGUMENTs "
+		"appended.  Prints\n"
+		"error:/warning:/ok: lines; exit status 0 without errors, 1 "
+		"with, 2 on\n"
+		"a usage error.\n");
+}
+
+/* Options that lib accepts together but that do not mean what they say. */
+static void
+check_options(struct lint *l, const struct at_config *cfg,
+	      const char *service)
+{
+	if (cfg->mode == AT_MODE_HMAC) {
+		if (cfg->issuer != NULL)
+			say(l, LINT_ERROR,
+			    "issuer is set but mode=hmac: HMAC credentials "
+			    "carry no iss, so it is never checked");
+		if (cfg->audience != NULL)
+			say(l, LINT_ERROR,
+			    "audience is set but mode=hmac: HMAC credentials "
+			    "carry no aud, so it is never checked");
+		if (cfg->max_ttl > 0)
+			say(l, LINT_ERROR,
+			    "max_ttl is set but mode=hmac: HMAC credentials "
+			    "carry no iat or exp and never expire");
+		if (cfg->allow_no_exp)
+			say(l, LINT_WARNING,
+			    "allow_no_exp has no effect with mode=hmac");
+	} else {
+		if (cfg->allow_no_exp && cfg->max_ttl > 0)
+			say(l, LINT_WARNING,
+			    "allow_no_exp has no effect: max_ttl requires "
+			    "exp and iat, so a JWT without exp is refused");
+		else if (cfg->allow_no_exp)
+			say(l, LINT_WARNING,
+			    "allow_no_exp: a JWT without exp never expires");
+		if (cfg->mode == AT_MODE_ANY &&
+		    (cfg->issuer != NULL || cfg->audience != NULL ||
+		     cfg->max_ttl > 0))
+			say(l, LINT_WARNING,
+			    "mode=any also accepts HMAC credentials, which "
+			    "carry no iss, aud or exp: issuer, audience and "
+			    "max_ttl do not restrict them (use mode=jwt)");
+	}
+	if (cfg->leeway > LEEWAY_WARN && cfg->mode != AT_MODE_HMAC)
+		say(l, LINT_WARNING,
+		    "leeway %u s is long: a token stays valid %u s past its "
+		    "exp (keep it at most %d s)",
+		    cfg->leeway, cfg->leeway, LEEWAY_WARN);
+	if (cfg->use_first_pass && cfg->prompt != NULL &&
+	    strcmp(cfg->prompt, AT_DEFAULT_PROMPT) != 0)
+		say(l, LINT_WARNING,
+		    "prompt has no effect with use_first_pass (the module "
+		    "never prompts)");
+	if (service != NULL && strncmp(service, "sudo", 4) == 0 &&
+	    cfg->mode != AT_MODE_JWT)
+		say(l, LINT_WARNING,
+		    "service %s: mode=%s accepts HMAC credentials, and HMAC "
+		    "credentials never expire: use mode=jwt with max_ttl for "
+		    "sudo",
+		    cli_printable(service), at_mode_name(cfg->mode));
+}
+
+static bool
+has_edge_blank(const char *s, size_t len)
+{
+	return len > 0 && (s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' ||
+			   s[len - 1] == '\t');
+}
+
+/*
+ * The secret file: lib's at_file_read() rules (regular file, owner, no
+ * group/other write, nothing for others), then each secret line's length
+ * and the count.  Group read is allowed by lib but warned about.
+ */
+static void
+check_secret_file(struct lint *l, const char *path)
+{
+	struct stat st;
+	const char *line;
+	char *buf = NULL;
+	size_t len = 0, pos = 0, linelen;
+	unsigned int lineno = 0, count = 0, bad = 0;
+	int more;
+
+	if (at_file_read(path, AT_FILE_SECRET, geteuid(), false, &l->log, &buf,
+			 &len) != AT_OK)
+		return;
+	while ((more = at_file_next_line(buf, len, &pos, &line, &linelen)) !=
+	       0) {
+		lineno++;
+		if (more < 0) {
+			say(l, LINT_ERROR,
+			    "secret file %s:%u: line longer than %d bytes or "
+			    "with a NUL byte",
+			    path, lineno, AT_MAX_LINE);
+			bad++;
+			break;
+		}
+		if (linelen == 0 || line[0] == '#')
+			continue;
+		count++;
+		if (linelen < AT_MIN_SECRET) {
+			say(l, LINT_ERROR,
+			    "secret file %s:%u: secret #%u is %zu bytes, "
+			    "fewer than %d (RFC 7518 3.2)",
+			    path, lineno, count, linelen, AT_MIN_SECRET);
+			bad++;
+		} else if (linelen > AT_MAX_SECRET) {
+			say(l, LINT_ERROR,
+			    "secret file %s:%u: secret #%u is longer than %d "
+			    "bytes",
+			    path, lineno, count, AT_MAX_SECRET);
+			bad++;
+		}
+		if (has_edge_blank(line, linelen))
+			say(l, LINT_WARNING,
+			    "secret file %s:%u: secret #%u starts or ends with "
+			    "white space, which is part of the key",
+			    path, lineno, count);
+	}
+	if (count == 0 && bad == 0) {
+		say(l, LINT_ERROR, "secret file %s: no secret in it", path);
+		bad++;
+	}
+	if (count > AT_MAX_SECRETS) {
+		say(l, LINT_ERROR,
+		    "secret file %s: %u secrets, more than %d", path, count,
+		    AT_MAX_SECRETS);
+		bad++;
+	}
+	if (lstat(path, &st) == 0 && (st.st_mode & S_IRGRP) != 0)
+		say(l, LINT_WARNING,
+		    "secret file %s: mode %04o lets group %lu read it "
+		    "(chmod g-r unless that group must)",
+		    path, (unsigned int)(st.st_mode & 07777),
+		    (unsigned long)st.st_gid);
+	if (bad == 0 && lstat(path, &st) == 0)
+		say(l, LINT_OK,
+		    "secret file %s: %u secret(s), mode %04o, owner uid %lu",
+		    path, count, (unsigned int)(st.st_mode & 07777),
+		    (unsigned long)st.st_uid);
+	at_freezero(buf, len + 1);
+}
+
+struct map_line {
+	char *id;
+	char *user;
+	unsigned int lineno;
+};
+
+/*
+ * The user map, every line (lib stops at the first problem): syntax,
+ * fields lib accepts (at_verifier_add_mapping()), duplicate ids (error),
+ * several ids for one local user and local users that do not exist
+ * (warnings).
+ */
+static void
+check_user_map(struct lint *l, const struct at_config *cfg)
+{
+	struct at_verifier *v = NULL;
+	struct map_line *map = NULL, *grown;
+	const char *path = cfg->user_map, *line, *p, *user;
+	char *buf = NULL, *id = NULL, *local = NULL;
+	size_t len = 0, pos = 0, linelen, idlen, userlen, n = 0, i, j;
+	unsigned int lineno = 0, bad = 0;
+	enum at_err r;
+	int more;
+
+	if (at_file_read(path, AT_FILE_CONFIG, geteuid(), false, &l->log, &buf,
+			 &len) != AT_OK)
+		return;
+	if (at_verifier_new(&v, cfg, NULL) != AT_OK)
+		goto nomem;
+	while ((more = at_file_next_line(buf, len, &pos, &line, &linelen)) !=
+	       0) {
+		lineno++;
+		if (more < 0) {
+			say(l, LINT_ERROR,
+			    "user map %s:%u: line longer than %d bytes or with "
+			    "a NUL byte",
+			    path, lineno, AT_MAX_LINE);
+			bad++;
+			break;
+		}
+		/* The split of lib's user_map_line(). */
+		p = line;
+		at_trim(&p, &linelen);
+		if (linelen == 0 || p[0] == '#')
+			continue;
+		for (idlen = 0;
+		     idlen < linelen && p[idlen] != ' ' && p[idlen] != '\t';
+		     idlen++)
+			;
+		user = p + idlen;
+		userlen = linelen - idlen;
+		at_trim(&user, &userlen);
+		if (userlen == 0 || memchr(user, ' ', userlen) != NULL ||
+		    memchr(user, '\t', userlen) != NULL) {
+			say(l, LINT_ERROR,
+			    "user map %s:%u: expected EXTERNAL_ID LOCAL_USER",
+			    path, lineno);
+			bad++;
+			continue;
+		}
+		if ((id = strndup(p, idlen)) == NULL ||
+		    (local = strndup(user, userlen)) == NULL)
+			goto nomem;
+		for (i = 0; i < n && strcmp(map[i].id, id) != 0; i++)
+			;
+		if (i < n) {
+			say(l, LINT_ERROR,
+			    "user map %s:%u: duplicate external id \"%s\" "
+			    "(first on line %u)",
+			    path, lineno, cli_printable(id), map[i].lineno);
+			bad++;
+		} else if ((r = at_verifier_add_mapping(v, id, local)) ==
+			   AT_ERR_NOMEM) {
+			goto nomem;
+		} else if (r != AT_OK) {
+			say(l, LINT_ERROR,
+			    "user map %s:%u: a field is longer than %d bytes "
+			    "or unprintable",
+			    path, lineno, AT_MAX_SUB);
+			bad++;
+		} else {
+			grown = reallocarray(map, n + 1, sizeof(*map));
+			if (grown == NULL)
+				goto nomem;
+			map = grown;
+			map[n].id = id;
+			map[n].user = local;
+			map[n].lineno = lineno;
+			n++;
+			id = local = NULL; /* transferred */
+		}
+		free(id);
+		free(local);
+		id = local = NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (getpwnam(map[i].user) == NULL)
+			say(l, LINT_WARNING,
+			    "user map %s:%u: local user \"%s\" does not exist "
+			    "on this system",
+			    path, map[i].lineno, cli_printable(map[i].user));
+		for (j = 0; j < i && strcmp(map[j].user, map[i].user) != 0;
+		     j++)
+			;
+		if (j < i)
+			say(l, LINT_WARNING,
+			    "user map %s:%u: \"%s\" and \"%s\" (line %u) both "
+			    "map to local user \"%s\"",
+			    path, map[i].lineno, cli_printable(map[i].id),
+			    cli_printable(map[j].id), map[j].lineno,
+			    cli_printable(map[i].user));
+	}
+	if (bad == 0)
+		say(l, LINT_OK, "user map %s: %zu entr%s", path, n,
+		    n == 1 ? "y" : "ies");
+	goto out;
+nomem:
+	say(l, LINT_ERROR, "out of memory");
+out:
+	free(id);
+	free(local);
+	for (i = 0; i < n; i++) {
+		free(map[i].id);
+		free(map[i].user);
+	}
+	free(map);
+	at_verifier_free(v);
+	free(buf);
+}
+
+/* Where the options came from, besides the arguments. */
+static void
+say_config_file(struct lint *l, const struct at_config *cfg)
+{
+	struct stat st;
+
+	if (cfg->config_file != NULL)
+		say(l, LINT_OK, "config file %s read", cfg->config_file);
+	else if (stat(AT_DEFAULT_CONFIG, &st) == 0)
+		say(l, LINT_OK, "default config file %s read",
+		    AT_DEFAULT_CONFIG);
+	else
+		say(l, LINT_OK,
+		    "no config file (%s does not exist): module arguments "
+		    "only",
+		    AT_DEFAULT_CONFIG);
+}
+
+/* One set of module arguments, as the module would load it. */
+static void
+check_config(struct lint *l, int argc, const char **argv,
+	     const char *service)
+{
+	struct at_config cfg;
+	struct at_verifier *v = NULL;
+	unsigned int errors = l->errors;
+	enum at_err r;
+
+	at_config_init(&cfg);
+	r = at_config_load(&cfg, argc, argv, AT_DEFAULT_CONFIG, geteuid(),
+			   &l->log);
+	if (r != AT_OK) {
+		say(l, LINT_ERROR,
+		    "the module refuses this configuration (reason=%s): "
+		    "every authentication through it fails",
+		    at_err_reason(r));
+		goto out;
+	}
+	say_config_file(l, &cfg);
+	say(l, LINT_OK,
+	    "configuration loads: mode=%s leeway=%u s max_ttl=%lu%s "
+	    "issuer=%s audience=%s user_map=%s",
+	    at_mode_name(cfg.mode), cfg.leeway, cfg.max_ttl,
+	    cfg.max_ttl > 0 ? " s" : " (unchecked)",
+	    cli_printable(cfg.issuer), cli_printable(cfg.audience),
+	    cli_printable(cfg.user_map));
+	check_options(l, &cfg, service);
+	/* Without one, at_verifier_from_config() below says so. */
+	if (cfg.secret_file != NULL)
+		check_secret_file(l, cfg.secret_file);
+	if (cfg.user_map != NULL)
+		check_user_map(l, &cfg);
+	/* lib has the last word: what the module itself would load. */
+	l->hold = true;
+	l->held[0] = '\0';
+	r = at_verifier_from_config(&v, &cfg, geteuid(), &l->log);
+	l->hold = false;
+	if (r != AT_OK) {
+		if (l->errors == errors)
+			flush_held(l);
+		say(l, LINT_ERROR,
+		    "the module cannot use this configuration (reason=%s)",
+		    at_err_reason(r));
+	} else {
+		say(l, LINT_OK, "the module loads %zu secret(s)%s",
+		    at_verifier_secret_count(v),
+		    cfg.user_map != NULL ? " and the user map" : "");
+	}
+	l->held[0] = '\0';
+out:
+	at_verifier_free(v);
+	at_config_free(&cfg);
+}
+
+/* What an earlier module does to pam_agentictrust when it succeeds. */
+static void
+say_skip(struct lint *l, const struct pamd_entry *m,
+	 const struct pamd_entry *e)
+{
+	char what[PAMD_MAX_LINE + 64], how[64];
+
+	cli_entry_str(m, what, sizeof(what));
+	if (m->on_success == PAMD_DONE)
+		snprintf(how, sizeof(how), "the stack ends there");
+	else if (m->on_success == PAMD_DIE)
+		snprintf(how, sizeof(how), "the stack fails there (die)");
+	else
+		snprintf(how, sizeof(how), "it jumps over %d module(s)",
+			 m->on_success);
+	say(l, LINT_WARNING,
+	    "%s:%u: \"%s\" comes before %s (%s:%u): when it succeeds, %s "
+	    "and %s is skipped",
+	    cli_printable(m->file), m->line, what, CLI_MODULE_NAME,
+	    cli_printable(e->file), e->line, how, CLI_MODULE_NAME);
+}
+
+/* The control of a pam_agentictrust line. */
+static void
+check_control(struct lint *l, const struct pamd_entry *e)
+{
+	char what[PAMD_MAX_LINE + 64];
+
+	cli_entry_str(e, what, sizeof(what));
+	if (!e->bracketed && strcasecmp(e->control, "optional") == 0)
+		say(l, LINT_WARNING,
+		    "%s:%u: \"%s\": an optional module's result only counts "
+		    "when no other module decides, so pam_agentictrust proves "
+		    "nothing alone (use required, requisite or sufficient)",
+		    cli_printable(e->file), e->line, what);
+	else if ((e->on_success == PAMD_OK || e->on_success == PAMD_IGNORE) &&
+		 e->on_auth_err == PAMD_IGNORE)
+		say(l, LINT_WARNING,
+		    "%s:%u: \"%s\": a rejected credential is ignored "
+		    "(auth_err=ignore) and success decides nothing, so "
+		    "pam_agentictrust proves nothing alone",
+		    cli_printable(e->file), e->line, what);
+}
+
+static void
+check_service(struct lint *l, const char *dir, const char *service,
+	      int nextra, char **extra)
+{
+	struct pamd_stack st;
+	const struct pamd_entry *e;
+	const char **margv = NULL;
+	char err[PAMD_MAX_LINE + 256], what[PAMD_MAX_LINE + 64];
+	char args[PAMD_MAX_LINE + 64];
+	size_t *idx = NULL, n = 0, k, m, nauth = 0;
+	int margc = 0;
+
+	pamd_stack_init(&st);
+	if (cli_find_modules(dir, service, &st, &idx, &n, err, sizeof(err)) !=
+	    0) {
+		say(l, LINT_ERROR, "service %s: %s", cli_printable(service),
+		    err);
+		goto out;
+	}
+	for (k = 0; k < st.n; k++)
+		if (st.entries[k].kind == PAMD_MODULE)
+			nauth++;
+	say(l, LINT_OK, "service %s: %s/%s read, %zu auth module line(s)",
+	    cli_printable(service), dir != NULL ? dir : PAMD_DEFAULT_DIR,
+	    cli_printable(service), nauth);
+	if (n == 0) {
+		say(l, LINT_ERROR,
+		    "service %s: no auth line for %s: the module is not in "
+		    "this stack",
+		    cli_printable(service), CLI_MODULE_NAME);
+		goto out;
+	}
+	for (k = 0; k < n; k++) {
+		e = &st.entries[idx[k]];
+		free(margv);
+		if ((margv = cli_module_argv(e, nextra, extra, &margc)) ==
+		    NULL) {
+			say(l, LINT_ERROR, "out of memory");
+			goto out;
+		}
+		cli_entry_str(e, what, sizeof(what));
+		cli_args_str(margc, margv, args, sizeof(args));
+		say(l, LINT_OK, "%s:%u: \"%s\"%s%s, arguments: %s",
+		    cli_printable(e->file), e->line, what,
+		    n > 1 ? " (one of several pam_agentictrust lines)" : "",
+		    e->level > 0 ? " (in a substack)" : "", args);
+		check_control(l, e);
+		for (m = 0; m < idx[k]; m++)
+			if (pamd_skips(&st, m, idx[k]))
+				say_skip(l, &st.entries[m], e);
+		check_config(l, margc, margv, service);
+	}
+out:
+	free(margv);
+	free(idx);
+	pamd_stack_free(&st);
+}
+
+int
+cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "service", required_argument, NULL, 's' },
+		{ "pam-dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct lint l;
+	const char *service = NULL, *pam_dir = NULL, **margv = NULL;
+	int c, margc = 0;
+
+	memset(&l, 0, sizeof(l));
+	l.log.fn = lint_log;
+	l.log.ctx = &l;
+	l.log.debug = false;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			service = optarg;
+			break;
+		case 'd':
+			pam_dir = optarg;
+			break;
+		case 'h':
+			check_usage(stdout);
+			return CHECK_CLEAN;
+		default:
+			check_usage(stderr);
+			return CHECK_USAGE;
+		}
+	}
+	if ((pam_dir != NULL && service == NULL) ||
+	    (service != NULL &&
+	     (service[0] == '\0' || strchr(service, '/') != NULL ||
+	      strcmp(service, ".") == 0 || strcmp(service, "..") == 0))) {
+		check_usage(stderr);
+		return CHECK_USAGE;
+	}
+	if (service != NULL) {
+		check_service(&l, pam_dir, service, argc - optind,
+			      argv + optind);
+	} else {
+		margv = cli_module_argv(NULL, argc - optind, argv + optind,
+					&margc);
+		if (margv == NULL) {
+			say(&l, LINT_ERROR, "out of memory");
+		} else {
+			char args[PAMD_MAX_LINE + 64];
+
+			cli_args_str(margc, margv, args, sizeof(args));
+			say(&l, LINT_OK, "module arguments: %s", args);
+			check_config(&l, margc, margv, NULL);
+		}
+		free(margv);
+	}
+	return l.errors > 0 ? CHECK_ERRORS : CHECK_CLEAN;
+}

@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cmd_verify.c - agentictrust verify: judge a credential exactly as
+ * pam_agentictrust.so would (at_config_load, at_verifier_from_config,
+ * at_verify_credential) and explain the verdict: the reason tag the
+ * module logs, the method, the secret that matched, the decoded header
+ * and claims, the dates and the local user.
+ *
+ *   agentictrust verify --user USER [--service NAME [--pam-dir DIR]]
+ *                       [MODULE-ARGUMENT...] < CREDENTIAL
+ *
+ * With --service the module arguments come from the service's
+ * pam_agentictrust.so auth line(s) in /etc/pam.d (tools/pamd.c), the
+ * command-line ones appended after them.  Every such line is explained,
+ * in stack order.
+ *
+ * Nothing from the token is shown as a fact before its MAC has verified.
+ * A token whose MAC failed may have its header and claims shown, labelled
+ * UNVERIFIED, when both decode to JSON; the JSON is re-encoded ASCII-only.
+ * The raw token, its signature and the secret are never printed.
+ */
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+/* Exit statuses. */
+#define VERIFY_ACCEPTED 0
+#define VERIFY_REJECTED 1
+#define VERIFY_ERROR 2	/* usage, configuration or system error */
+
+#define JSON_SHOWN_MAX 1024	/* bytes of header / claims JSON printed */
+
+struct verify_run {
+	const char *user;	/* borrowed: argv */
+	const char *service;	/* borrowed: argv; NULL without --service */
+	const char *cred;	/* borrowed: the stdin buffer */
+	size_t credlen;
+	int nextra;		/* command-line module arguments */
+	char **extra;		/* borrowed: argv */
+};
+
+static void
+verify_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: agentictrust verify --user USER [--service NAME "
+		"[--pam-dir DIR]]\n"
+		"                           [MODULE-ARGUMENT...] < "
+		"CREDENTIAL\n"
+		"\n"
+		"Check the credential on stdin exactly as pam_agentictrust.so "
+		"would for USER.\n"
+		"--service NAME  take the module arguments from the "
+		"pam_agentictrust.so auth\n"
+		"                line(s) of /etc/pam.d/NAME (or DIR/NAME); "
+		"MODULE-ARGUMENTs\n"
+		"                given here are appended and override them\n"
+		"Exit status: 0 accepted (by every pam_agentictrust line), 1 "
+		"rejected,\n"
+		"2 usage or configuration error.\n");
+}
+
+/* "45 s", "3 min", "5 h", "12 d": a coarse length of time. */
+static void
+fmt_span(double secs, char *buf, size_t len)
+{
+	long long s = (long long)(secs < 0 ? -secs : secs);
+
+	if (s < 120)
+		snprintf(buf, len, "%lld s", s);
+	else if (s < 120 * 60)
+		snprintf(buf, len, "%lld min", s / 60);
+	else if (s < 48 * 3600)
+		snprintf(buf, len, "%lld h", s / 3600);
+	else
+		snprintf(buf, len, "%lld d", s / 86400);
+}
+
+/* A NumericDate as a local date, "2026-11-25 13:02:11 CET". */
+static void
+fmt_date(double t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (localtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+		snprintf(buf, len, "%.0f", t);
+}
+
+/* iat, nbf and exp against the verifier's clock and the leeway. */
+static void
+explain_times(const struct at_config *cfg, const struct at_claims *c,
+	      time_t now)
+{
+	double tnow = (double)now, lw = (double)cfg->leeway;
+	char date[64], span[32];
+
+	if (c->has_iat) {
+		fmt_date(c->iat, date, sizeof(date));
+		fmt_span(tnow - c->iat, span, sizeof(span));
+		if (c->iat <= tnow)
+			printf("  iat: %s (issued %s ago)\n", date, span);
+		else
+			printf("  iat: %s (issued %s in the future, %s leeway "
+			       "%u s)\n",
+			       date, span,
+			       c->iat <= tnow + lw ? "within" : "beyond",
+			       cfg->leeway);
+	}
+	if (c->has_nbf) {
+		fmt_date(c->nbf, date, sizeof(date));
+		fmt_span(tnow - c->nbf, span, sizeof(span));
+		if (c->nbf <= tnow)
+			printf("  nbf: %s (valid since %s)\n", date, span);
+		else if (c->nbf <= tnow + lw)
+			printf("  nbf: %s (valid in %s, accepted within leeway "
+			       "%u s)\n",
+			       date, span, cfg->leeway);
+		else
+			printf("  nbf: %s (not valid for another %s, leeway "
+			       "%u s)\n",
+			       date, span, cfg->leeway);
+	}
+	if (c->has_exp) {
+		fmt_date(c->exp, date, sizeof(date));
+		fmt_span(tnow - c->exp, span, sizeof(span));
+		if (tnow < c->exp)
+			printf("  exp: %s (expires in %s, leeway %u s)\n", date,
+			       span, cfg->leeway);
+		else if (tnow < c->exp + lw)
+			printf("  exp: %s (expired %s ago, accepted within "
+			       "leeway %u s)\n",
+			       date, span, cfg->leeway);
+		else
+			printf("  exp: %s (expired %s ago, leeway %u s)\n",
+			       date, span, cfg->leeway);
+	}
+	if (cfg->max_ttl > 0 && c->has_exp && c->has_iat)
+		printf("  ttl: exp - iat = %.0f s (max_ttl %lu s)\n",
+		       c->exp - c->iat, cfg->max_ttl);
+}
+
+/*
+ * The header of a token whose MAC failed is never trusted, but the
+ * signature's length alone tells the usual mistakes apart: an HS384/HS512
+ * backend, or an unsigned alg "none".
+ */
+static void
+explain_signature_length(const char *cred, size_t len)
+{
+	const char *sig;
+	size_t siglen;
+
+	at_trim(&cred, &len);
+	sig = memrchr(cred, '.', len);
+	if (sig == NULL)
+		return;
+	sig++;
+	siglen = at_b64url_decoded_len(len - (size_t)(sig - cred));
+	if (siglen == 0)
+		printf("  hint: the token is unsigned (alg \"none\"?); only "
+		       "HS256 is accepted\n");
+	else if (siglen == 48 || siglen == 64)
+		printf("  hint: a %zu-byte signature looks like HS%zu; only "
+		       "HS256 is accepted\n",
+		       siglen, siglen * 8);
+	else
+		printf("  hint: the signature is %zu bytes, HS256 gives 32; "
+		       "was the token cut short?\n",
+		       siglen);
+}
+
+/*
+ * The module's hint for a credential whose length is a client's buffer
+ * size (at_truncation_hint()), for the same errors it logs it for.
+ */
+static void
+explain_length(enum at_err r, const char *cred, size_t len)
+{
+	const char *clients;
+
+	if (r == AT_ERR_NOMEM || r == AT_ERR_CRYPTO || r == AT_ERR_INTERNAL ||
+	    r == AT_ERR_NOT_MAPPED)
+		return;
+	at_trim(&cred, &len);
+	if ((clients = at_truncation_hint(len)) != NULL)
+		printf("  hint: the credential is exactly %zu bytes, probably "
+		       "truncated by the client (%s)\n",
+		       len, clients);
+}
+
+/*
+ * The JSON one base64url segment decodes to, re-encoded compact and
+ * ASCII-only (every byte printable), cut to JSON_SHOWN_MAX bytes.  NULL
+ * when the segment is not strict base64url of JSON without duplicate
+ * keys.  Owned: free().
+ */
+static char *
+segment_json(const char *seg, size_t len)
+{
+	json_error_t jerr;
+	json_t *j;
+	unsigned char *raw;
+	size_t cap, rawlen = 0;
+	char *out = NULL;
+
+	if (at_b64url_check(seg, len) != AT_OK)
+		return NULL;
+	cap = at_b64url_decoded_len(len) + 1;
+	if ((raw = malloc(cap)) == NULL)
+		return NULL;
+	if (at_b64url_decode(seg, len, raw, cap, &rawlen) != AT_OK)
+		goto out;
+	memset(&jerr, 0, sizeof(jerr));
+	j = json_loadb((const char *)raw, rawlen,
+		       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	if (j == NULL)
+		goto out;
+	out = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+	json_decref(j);
+	if (out != NULL && strlen(out) > JSON_SHOWN_MAX)
+		memcpy(out + JSON_SHOWN_MAX - 4, " ...", 5);
+out:
+	at_freezero(raw, cap);
+	return out;
+}
+
+/*
+ * Header and claims of a compact JWS.  verified: its MAC has verified,
+ * so they are what the issuer signed; otherwise they are shown only when
+ * both decode to JSON, each line labelled UNVERIFIED.
+ */
+static void
+explain_json(const char *cred, size_t len, bool verified)
+{
+	const char *tok = cred, *dot1, *dot2;
+	size_t hlen, plen;
+	char *header = NULL, *claims = NULL;
+
+	at_trim(&tok, &len);
+	if (len > AT_MAX_CREDENTIAL ||
+	    (dot1 = memchr(tok, '.', len)) == NULL ||
+	    (dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 - tok) - 1)) ==
+		    NULL ||
+	    memchr(dot2 + 1, '.', len - (size_t)(dot2 - tok) - 1) != NULL)
+		return;
+	hlen = (size_t)(dot1 - tok);
+	plen = (size_t)(dot2 - dot1 - 1);
+	header = segment_json(tok, hlen);
+	claims = segment_json(dot1 + 1, plen);
+	if (verified) {
+		printf("  header %s\n",
+		       header != NULL ? header : "(not valid JSON)");
+		printf("  claims %s\n",
+		       claims != NULL ? claims : "(not valid JSON)");
+	} else if (header != NULL && claims != NULL) {
+		printf("  UNVERIFIED header %s\n", header);
+		printf("  UNVERIFIED claims %s\n", claims);
+		printf("  (the MAC did not verify: the lines above are what "
+		       "the token says, not facts)\n");
+	}
+	free(header);
+	free(claims);
+}
+
+/* Which service line the arguments came from, and the arguments. */
+static void
+print_context(const struct verify_run *run, const struct pamd_entry *e,
+	      size_t nth, size_t total, int margc, const char **margv)
+{
+	char buf[PAMD_MAX_LINE + 64];
+
+	if (run->service == NULL || e == NULL)
+		return;
+	cli_entry_str(e, buf, sizeof(buf));
+	printf("  service %s: %s:%u: %s", cli_printable(run->service),
+	       cli_printable(e->file), e->line, buf);
+	if (total > 1)
+		printf(" (pam_agentictrust line %zu of %zu)", nth, total);
+	cli_args_str(margc, margv, buf, sizeof(buf));
+	printf("\n  arguments %s", buf);
+	if (run->nextra > 0)
+		printf(" (the last %d from the command line)", run->nextra);
+	printf("\n");
+}
+
+/* What lib found, printed only from values that passed the MAC check. */
+static void
+explain_claims(const struct at_config *cfg, const struct at_claims *claims,
+	       enum at_err r, time_t now)
+{
+	printf("  method %s, secret line #%d of %s matched\n",
+	       at_method_name(claims->method), claims->secret_index + 1,
+	       cli_printable(cfg->secret_file));
+	if (claims->kid != NULL)
+		printf("  kid    %s\n", cli_printable(claims->kid));
+	if (claims->sub != NULL)
+		printf("  sub    %s\n", cli_printable(claims->sub));
+	if (claims->local_user != NULL)
+		printf("  maps to local user %s (%s)\n",
+		       cli_printable(claims->local_user),
+		       getpwnam(claims->local_user) != NULL ?
+			       "exists" :
+			       "no such user on this system");
+	else if (r == AT_ERR_NOT_MAPPED)
+		printf("  maps to no local user (not in the user map)\n");
+	else if (claims->sub != NULL)
+		printf("  maps to local user: not reached (rejected before "
+		       "the user mapping)\n");
+	if (claims->email != NULL)
+		printf("  email  %s\n", cli_printable(claims->email));
+	if (claims->name != NULL)
+		printf("  name   %s\n", cli_printable(claims->name));
+	if (claims->iss != NULL)
+		printf("  iss    %s\n", cli_printable(claims->iss));
+	explain_times(cfg, claims, now);
+}
+
+/*
+ * Judge the credential with one set of module arguments, as the module
+ * does, and explain.  e is the service line (NULL without --service).
+ * Returns VERIFY_ACCEPTED, VERIFY_REJECTED or VERIFY_ERROR.
+ */
+static int
+verify_one(const struct verify_run *run, const struct pamd_entry *e,
+	   size_t nth, size_t total)
+{
+	struct at_config cfg;
+	struct at_claims claims;
+	struct at_verifier *v = NULL;
+	enum at_err r;
+	const char **margv = NULL;
+	int margc = 0, i, ret = VERIFY_ERROR;
+
+	at_config_init(&cfg);
+	at_claims_init(&claims);
+	if ((margv = cli_module_argv(e, run->nextra, run->extra, &margc)) ==
+	    NULL) {
+		fprintf(stderr, "agentictrust: out of memory\n");
+		goto out;
+	}
+	/* As the module: a bare "debug" also covers parsing the options. */
+	cli_log.debug = false;
+	for (i = 0; i < margc; i++)
+		if (strcmp(margv[i], "debug") == 0)
+			cli_log.debug = true;
+	r = at_config_load(&cfg, margc, margv, AT_DEFAULT_CONFIG, geteuid(),
+			   &cli_log);
+	if (r == AT_OK) {
+		cli_log.debug = cfg.debug;
+		r = at_verifier_from_config(&v, &cfg, geteuid(), &cli_log);
+	}
+	if (r != AT_OK) {
+		/* The module logs these as "refused": no credential read. */
+		printf("refused: reason=%s (%s)\n", at_err_reason(r),
+		       at_strerror(r));
+		print_context(run, e, nth, total, margc, margv);
+		goto out;
+	}
+	r = at_verify_credential(v, run->cred, run->credlen, run->user,
+				 &claims);
+	if (r == AT_OK)
+		printf("accepted: user=%s method=%s\n",
+		       cli_printable(run->user), at_method_name(claims.method));
+	else
+		printf("rejected: reason=%s (%s)\n", at_err_reason(r),
+		       at_strerror(r));
+	print_context(run, e, nth, total, margc, margv);
+	if (r == AT_ERR_SIG_LENGTH)
+		explain_signature_length(run->cred, run->credlen);
+	if (r != AT_OK)
+		explain_length(r, run->cred, run->credlen);
+	if (claims.secret_index >= 0)
+		explain_claims(&cfg, &claims, r, at_verifier_now(v));
+	if (claims.method == AT_METHOD_JWT)
+		explain_json(run->cred, run->credlen, claims.secret_index >= 0);
+	/* The module asks before it prompts, and refuses after. */
+	if (getpwnam(run->user) == NULL)
+		printf("  note: user %s does not exist on this system: "
+		       "pam_agentictrust would refuse it "
+		       "(reason=user_unknown)\n",
+		       cli_printable(run->user));
+	ret = r == AT_OK ? VERIFY_ACCEPTED : VERIFY_REJECTED;
+out:
+	at_claims_free(&claims);
+	at_verifier_free(v);
+	at_config_free(&cfg);
+	free(margv);
+	return ret;
+}
+
+int
+cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ "service", required_argument, NULL, 's' },
+		{ "pam-dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct verify_run run;
+	struct pamd_stack st;
+	const char *pam_dir = NULL;
+	char *cred = NULL, err[PAMD_MAX_LINE + 256];
+	size_t credlen = 0, *idx = NULL, n = 0, i, counts[3] = { 0, 0, 0 };
+	int c, one, ret = VERIFY_ERROR;
+
+	memset(&run, 0, sizeof(run));
+	pamd_stack_init(&st);
+	/* "+": options end at the first module argument. */
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 'u':
+			run.user = optarg;
+			break;
+		case 's':
+			run.service = optarg;
+			break;
+		case 'd':
+			pam_dir = optarg;
+			break;
+		case 'h':
+			verify_usage(stdout);
+			return 0;
+		default:
+			verify_usage(stderr);
+			return VERIFY_ERROR;
+		}
+	}
+	if (run.user == NULL || run.user[0] == '\0' ||
+	    (pam_dir != NULL && run.service == NULL)) {
+		verify_usage(stderr);
+		return VERIFY_ERROR;
+	}
+	run.nextra = argc - optind;
+	run.extra = argv + optind;
+	if (run.service != NULL) {
+		if (cli_find_modules(pam_dir, run.service, &st, &idx, &n, err,
+				     sizeof(err)) != 0) {
+			fprintf(stderr, "agentictrust: %s\n", err);
+			goto out;
+		}
+		if (n == 0) {
+			fprintf(stderr,
+				"agentictrust: service %s (%s/%s): no auth "
+				"line for %s\n",
+				cli_printable(run.service),
+				pam_dir != NULL ? pam_dir : PAMD_DEFAULT_DIR,
+				cli_printable(run.service), CLI_MODULE_NAME);
+			goto out;
+		}
+	}
+	if (cli_read_stdin(&cred, &credlen) != 0) {
+		fprintf(stderr, "agentictrust: cannot read stdin\n");
+		goto out;
+	}
+	run.cred = cred;
+	run.credlen = credlen;
+	if (run.service == NULL) {
+		ret = verify_one(&run, NULL, 1, 1);
+		goto out;
+	}
+	ret = VERIFY_ACCEPTED;
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			printf("\n");
+		one = verify_one(&run, &st.entries[idx[i]], i + 1, n);
+		counts[one]++;
+		if (one > ret)
+			ret = one;
+	}
+	if (n > 1)
+		printf("\nsummary: %zu pam_agentictrust lines: %zu accepted, "
+		       "%zu rejected, %zu refused (every line must accept)\n",
+		       n, counts[VERIFY_ACCEPTED], counts[VERIFY_REJECTED],
+		       counts[VERIFY_ERROR]);
+out:
+	if (cred != NULL)
+		at_freezero(cred, credlen + 1);
+	free(idx);
+	pamd_stack_free(&st);
+	return ret;
+}
