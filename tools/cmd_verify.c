@@ -298,9 +298,11 @@ static void
 explain_claims(const struct at_config *cfg, const struct at_claims *claims,
 	       enum at_err r, time_t now)
 {
-	printf("  method %s, secret line #%d of %s matched\n",
+	/* Lines count from 1 for people, from 0 in the module's log. */
+	printf("  method %s, secret line #%d of %s matched (logged as "
+	       "secret=%d)\n",
 	       at_method_name(claims->method), claims->secret_index + 1,
-	       cli_printable(cfg->secret_file));
+	       cli_printable(cfg->secret_file), claims->secret_index);
 	if (claims->kid != NULL)
 		printf("  kid    %s\n", cli_printable(claims->kid));
 	if (claims->sub != NULL)

@@ -203,7 +203,7 @@ TOKENS+=("$TOK2")
 run -i "$TOK2" verify --user "$U" --service direct --pam-dir "$P"
 rc_is "verify --service: JWT signed with secret 2" 0
 has "verify: verdict line is first-line compatible" "^accepted: user=$(q "$U") method=jwt$"
-has "verify: secret index 2 (1-based) matched" "^  method jwt, secret line #2 of $(q "$T/both") matched$"
+has "verify: secret index 2 (1-based) matched" "^  method jwt, secret line #2 of $(q "$T/both") matched \\(logged as secret=1\\)$"
 has "verify: the service line used" "^  service direct: $(q "$P/direct"):1: auth required pam_agentictrust\.so$"
 has "verify: the module arguments used" "^  arguments secret_file=$(q "$T/both")$"
 has "verify: mapped local user exists" "^  maps to local user $(q "$U") \(exists\)$"
