@@ -27,7 +27,6 @@
 
 #include <jwt.h>
 
-#include "askpass.h"
 #include "at.h"
 #include "cli.h"
 

@@ -28,8 +28,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "askpass.h"
 #include "at.h"
+#include "cli.h"
 
 /* Read at most this much: a credential is at most AT_MAX_CREDENTIAL. */
 #define ASKPASS_READ_MAX (AT_MAX_CREDENTIAL + 2)
