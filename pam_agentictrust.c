@@ -118,6 +118,33 @@ log_result(pam_handle_t *pamh, int prio, const char *verdict,
 }
 
 /*
+ * The options of this call (at_config_load: config file, then argv).  A
+ * bare "debug" argument also covers the parsing itself.  On failure the
+ * reason is logged and the PAM code returned.
+ */
+static int
+load_options(pam_handle_t *pamh, int argc, const char **argv,
+	     struct at_config *cfg, struct at_log *log)
+{
+	struct at_claims none;
+	enum at_err r;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "debug") == 0)
+			log->debug = true;
+	if ((r = at_config_load(cfg, argc, argv, AT_DEFAULT_CONFIG, geteuid(),
+				log)) != AT_OK) {
+		at_claims_init(&none);
+		log_result(pamh, LOG_ERR, "refused", NULL, at_err_reason(r),
+			   &none);
+		return at_err_to_pam(r);
+	}
+	log->debug = cfg->debug;
+	return PAM_SUCCESS;
+}
+
+/*
  * Get the credential: PAM_AUTHTOK from an earlier module, or the
  * conversation.  *cred is owned by the caller: at_strfreezero().
  */
@@ -239,25 +266,14 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	enum at_err r = AT_ERR_INTERNAL;
 	const char *user = NULL;
 	char *cred = NULL;
-	int ret = PAM_SERVICE_ERR, pass, i;
+	int ret = PAM_SERVICE_ERR, pass;
 	bool known;
 
 	(void)flags;
 	at_config_init(&cfg);
 	at_claims_init(&claims);
-	/* A bare "debug" argument also covers the config parsing itself. */
-	for (i = 0; i < argc; i++)
-		if (strcmp(argv[i], "debug") == 0)
-			log.debug = true;
-
-	if ((r = at_config_load(&cfg, argc, argv, AT_DEFAULT_CONFIG, geteuid(),
-				&log)) != AT_OK) {
-		log_result(pamh, LOG_ERR, "refused", NULL, at_err_reason(r),
-			   &claims);
-		ret = at_err_to_pam(r);
+	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
 		goto out;
-	}
-	log.debug = cfg.debug;
 
 	/* A second authentication in this handle starts from nothing. */
 	if ((ret = pam_set_data(pamh, AT_DATA_EXP, NULL, NULL)) != PAM_SUCCESS)
@@ -368,22 +384,13 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct at_config cfg;
 	struct at_claims claims;
 	const void *exp = NULL, *user = NULL;
-	enum at_err r;
-	int ret = PAM_SERVICE_ERR, i;
+	int ret = PAM_SERVICE_ERR;
 
 	(void)flags;
 	at_config_init(&cfg);
 	at_claims_init(&claims);
-	for (i = 0; i < argc; i++)
-		if (strcmp(argv[i], "debug") == 0)
-			log.debug = true;
-	if ((r = at_config_load(&cfg, argc, argv, AT_DEFAULT_CONFIG, geteuid(),
-				&log)) != AT_OK) {
-		log_result(pamh, LOG_ERR, "refused", NULL, at_err_reason(r),
-			   &claims);
-		ret = at_err_to_pam(r);
+	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
 		goto out;
-	}
 	if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS)
 		user = NULL;
 	if (pam_get_data(pamh, AT_DATA_EXP, &exp) != PAM_SUCCESS ||

@@ -382,51 +382,9 @@ else
 	done
 fi
 
-# f. a program built against libagentictrust-dev.
-cat >"$tmp/consumer.c" <<'EOF'
-/* Verify a credential for a user with the installed libagentictrust. */
-#include <stdio.h>
-#include <string.h>
-#include <unistd.h>
-#include <agentictrust.h>
-
-int
-main(int argc, char **argv)
-{
-	struct at_config cfg;
-	struct at_verifier *v = NULL;
-	struct at_claims claims;
-	char arg[4096], cred[4200];
-	const char *args[2];
-	size_t n;
-	enum at_err r;
-
-	if (argc != 3)
-		return 2;
-	at_config_init(&cfg);
-	at_claims_init(&claims);
-	snprintf(arg, sizeof(arg), "secret_file=%s", argv[1]);
-	args[0] = arg;
-	args[1] = "mode=jwt";
-	if ((r = at_config_load(&cfg, 2, args, "/nonexistent/at.conf",
-				geteuid(), NULL)) != AT_OK ||
-	    (r = at_verifier_from_config(&v, &cfg, geteuid(), NULL)) != AT_OK) {
-		printf("setup failed: %s\n", at_err_reason(r));
-		return 2;
-	}
-	n = fread(cred, 1, sizeof(cred) - 1, stdin);
-	cred[n] = '\0';
-	while (n > 0 && (cred[n - 1] == '\n' || cred[n - 1] == '\r'))
-		cred[--n] = '\0';
-	r = at_verify_credential(v, cred, n, argv[2], &claims);
-	printf("%s %s\n", r == AT_OK ? "accepted" : "rejected",
-	       at_err_reason(r));
-	at_claims_free(&claims);
-	at_verifier_free(v);
-	at_config_free(&cfg);
-	return r == AT_OK ? 0 : 1;
-}
-EOF
+# f. a program built against libagentictrust-dev: the install test's
+# consumer (tests/install/consumer.c), this time against the package.
+cp "$src/tests/install/consumer.c" "$tmp/consumer.c"
 # shellcheck disable=SC2046
 if cc -o "$tmp/consumer" "$tmp/consumer.c" $(pkg-config --cflags --libs agentictrust) \
 	>"$tmp/cc.log" 2>&1; then
