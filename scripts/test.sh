@@ -8,7 +8,8 @@
 #                   namespace)
 #   2. build-asan/  -Db_sanitize=address,undefined: the same suites but real
 #                   and install (a sanitized module cannot load into sshd)
-#   3. build/       the unit and pam suites again under valgrind
+#   3. build/       the unit and pam suites again under valgrind, and the
+#                   cli suite with every CLI call under valgrind
 #   4. build-fuzz/  clang + libFuzzer: each fuzz target for 20 s on its seeds
 #   5. as root: scripts/deb-test.sh builds the .debs, installs them with
 #      dpkg -i, authenticates through the installed module with pamtester,
@@ -42,6 +43,13 @@ meson test -C build-asan --print-errorlogs -v || status=1
 meson test -C build --setup valgrind --suite unit --suite pam \
 	--print-errorlogs -v || status=1
 
+# The CLI's C code under valgrind too: cli.sh puts AT_CLI_WRAPPER in front
+# of every agentictrust call, and expects its exit codes (99 = a report).
+AT_CLI_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full \
+--errors-for-leak-kinds=definite,indirect" \
+	meson test -C build --suite cli --print-errorlogs || status=1
+cp build/meson-logs/testlog.json build/meson-logs/testlog-cli-valgrind.json
+
 CC=clang setup build-fuzz -Dwerror=true -Dtests=disabled -Dfuzz=true \
 	-Db_sanitize=address,undefined -Db_lundef=false
 meson test -C build-fuzz --suite fuzz --print-errorlogs || status=1
@@ -60,6 +68,7 @@ fi
 /usr/bin/python3 - "$deb_result" build/meson-logs/testlog-plain.json \
 	build-asan/meson-logs/testlog.json \
 	build/meson-logs/testlog-valgrind.json \
+	build/meson-logs/testlog-cli-valgrind.json \
 	build-fuzz/meson-logs/testlog.json <<'PY'
 import json, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
