@@ -11,7 +11,7 @@ packages=(
 	libcmocka-dev libpam-wrapper libpamtest0-dev
 	pamtester python3 python3-jwt valgrind openssl ca-certificates
 	clang libclang-rt-14-dev
-	openssh-server openssh-client sudo scdoc man-db
+	openssh-server openssh-client sudo scdoc man-db iproute2
 	debhelper dpkg-dev git
 )
 
