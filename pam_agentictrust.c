@@ -60,8 +60,23 @@ at_err_to_pam(enum at_err r)
 	}
 }
 
-/* pam_set_data() key: the exp (a double) of the JWT auth accepted. */
+/*
+ * pam_set_data() key: what the account phase re-checks of the JWT the
+ * auth phase accepted, with the leeway in force then (so that the
+ * account line's own options, or their failure to load, cannot change
+ * the verdict).
+ */
 #define AT_DATA_EXP "pam_agentictrust_exp"
+struct exp_data {
+	double exp;		/* the JWT's exp claim */
+	unsigned int leeway;	/* seconds, from the auth line */
+};
+
+/* The variables export_claims() sets. */
+static const char *const claim_vars[] = {
+	"AGENTICTRUST_SUB", "AGENTICTRUST_METHOD", "AGENTICTRUST_EMAIL",
+	"AGENTICTRUST_NAME",
+};
 
 static void
 free_data(pam_handle_t *pamh, void *data, int error_status)
@@ -73,20 +88,40 @@ free_data(pam_handle_t *pamh, void *data, int error_status)
 
 /* Remember an accepted JWT's exp for the account phase. */
 static int
-remember_exp(pam_handle_t *pamh, const struct at_claims *c)
+remember_exp(pam_handle_t *pamh, const struct at_claims *c,
+	     unsigned int leeway)
 {
-	double *exp;
+	struct exp_data *d;
 	int ret;
 
 	if (c->method != AT_METHOD_JWT || !c->has_exp)
 		return PAM_SUCCESS;
-	if ((exp = malloc(sizeof(*exp))) == NULL)
+	if ((d = malloc(sizeof(*d))) == NULL)
 		return PAM_BUF_ERR;
-	*exp = c->exp;
-	if ((ret = pam_set_data(pamh, AT_DATA_EXP, exp, free_data)) !=
+	d->exp = c->exp;
+	d->leeway = leeway;
+	if ((ret = pam_set_data(pamh, AT_DATA_EXP, d, free_data)) !=
 	    PAM_SUCCESS)
-		free(exp);
+		free(d);
 	return ret;
+}
+
+/*
+ * A new authentication in this handle starts from nothing: no exp for the
+ * account phase, no AGENTICTRUST_* variables of an earlier success.
+ */
+static int
+forget_previous(pam_handle_t *pamh)
+{
+	size_t i;
+	int ret;
+
+	if ((ret = pam_set_data(pamh, AT_DATA_EXP, NULL, NULL)) != PAM_SUCCESS)
+		return ret;
+	/* A bare name deletes; PAM_BAD_ITEM just means it was not set. */
+	for (i = 0; i < sizeof(claim_vars) / sizeof(claim_vars[0]); i++)
+		(void)pam_putenv(pamh, claim_vars[i]);
+	return PAM_SUCCESS;
 }
 
 /* A value that came from outside, safe to put in a log line. */
@@ -183,25 +218,20 @@ read_credential(pam_handle_t *pamh, const struct at_config *cfg,
 static int
 export_claims(pam_handle_t *pamh, const struct at_claims *c)
 {
-	const struct {
-		const char *name;
-		const char *value;
-	} vars[] = {
-		{ "AGENTICTRUST_SUB", c->sub },
-		{ "AGENTICTRUST_METHOD", at_method_name(c->method) },
-		{ "AGENTICTRUST_EMAIL", c->email },
-		{ "AGENTICTRUST_NAME", c->name },
+	/* In the order of claim_vars[]. */
+	const char *values[] = {
+		c->sub, at_method_name(c->method), c->email, c->name,
 	};
 	char *entry;
 	size_t i;
 	int ret;
 
-	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+	for (i = 0; i < sizeof(claim_vars) / sizeof(claim_vars[0]); i++) {
 		/* Control characters could forge lines in a shell or log. */
-		if (vars[i].value == NULL ||
-		    !at_str_printable(vars[i].value, strlen(vars[i].value)))
+		if (values[i] == NULL ||
+		    !at_str_printable(values[i], strlen(values[i])))
 			continue;
-		if (asprintf(&entry, "%s=%s", vars[i].name, vars[i].value) < 0)
+		if (asprintf(&entry, "%s=%s", claim_vars[i], values[i]) < 0)
 			return PAM_BUF_ERR;
 		ret = pam_putenv(pamh, entry);
 		free(entry);
@@ -242,7 +272,8 @@ log_truncation_hint(pam_handle_t *pamh, const char *user, enum at_err r,
 /*
  * sudo answers PAM_CONV_ERR, without passing anything on, when the answer
  * is 512 bytes or more (PAM_MAX_RESP_SIZE): the only trace of a token too
- * long for sudo is this conversation error.
+ * long for sudo is this conversation error.  sudo reports a cancelled or
+ * timed-out prompt the same way, hence "if".
  */
 static void
 log_conversation_hint(pam_handle_t *pamh, const char *user)
@@ -250,8 +281,8 @@ log_conversation_hint(pam_handle_t *pamh, const char *user)
 	if (strcmp(program_invocation_short_name, "sudo") != 0)
 		return;
 	pam_syslog(pamh, LOG_NOTICE,
-		   "hint user=%s: sudo refused the answer: a credential of 512 "
-		   "bytes or more is too long for sudo (at most 511 bytes pass); "
+		   "hint user=%s: if the credential was 512 bytes or more, sudo "
+		   "refused it as too long for sudo (at most 511 bytes pass): "
 		   "mint a shorter token", loggable(user));
 }
 
@@ -272,11 +303,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	(void)flags;
 	at_config_init(&cfg);
 	at_claims_init(&claims);
-	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
+	if ((ret = forget_previous(pamh)) != PAM_SUCCESS)
 		goto out;
-
-	/* A second authentication in this handle starts from nothing. */
-	if ((ret = pam_set_data(pamh, AT_DATA_EXP, NULL, NULL)) != PAM_SUCCESS)
+	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
 		goto out;
 
 	ret = pam_get_user(pamh, &user, NULL);
@@ -303,13 +332,19 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	/*
 	 * Pass 0 takes PAM_AUTHTOK under use_first_pass/try_first_pass; pass
-	 * 1 prompts, unless use_first_pass forbids it.
+	 * 1 prompts, unless use_first_pass forbids it.  r turns AT_OK only
+	 * in at_verify_credential(): a pass that verifies nothing cannot
+	 * leave an earlier AT_OK behind.
 	 */
+	r = AT_ERR_INTERNAL;
 	for (pass = cfg.use_first_pass || cfg.try_first_pass ? 0 : 1;
 	     pass < 2; pass++) {
 		at_strfreezero(cred);
 		ret = read_credential(pamh, &cfg, pass == 0, &cred);
-		if (ret == PAM_AUTHTOK_RECOVERY_ERR && cfg.try_first_pass)
+		/* Only a missing PAM_AUTHTOK moves on to the prompt; a
+		 * conversation that fails is a failure. */
+		if (pass == 0 && ret == PAM_AUTHTOK_RECOVERY_ERR &&
+		    cfg.try_first_pass)
 			continue;
 		if (ret != PAM_SUCCESS) {
 			log_result(pamh, LOG_ERR, "refused", user,
@@ -337,16 +372,18 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (r != AT_OK) {
 		log_result(pamh, LOG_NOTICE, "rejected", user,
 			   at_err_reason(r), &claims);
-		log_truncation_hint(pamh, user, r, strlen(cred));
+		if (cred != NULL)
+			log_truncation_hint(pamh, user, r, strlen(cred));
 		ret = at_err_to_pam(r);
+		goto out;
+	}
+	if ((ret = remember_exp(pamh, &claims, cfg.leeway)) != PAM_SUCCESS) {
+		log_result(pamh, LOG_ERR, "refused", user, "pam_data", &claims);
 		goto out;
 	}
 	if ((ret = export_claims(pamh, &claims)) != PAM_SUCCESS) {
 		log_result(pamh, LOG_ERR, "refused", user, "pam_env", &claims);
-		goto out;
-	}
-	if ((ret = remember_exp(pamh, &claims)) != PAM_SUCCESS) {
-		log_result(pamh, LOG_ERR, "refused", user, "pam_data", &claims);
+		(void)forget_previous(pamh);
 		goto out;
 	}
 	log_result(pamh, LOG_INFO, "accepted", user, "ok", &claims);
@@ -371,11 +408,13 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 /*
  * Account phase: a JWT accepted by the auth phase of this handle must
- * still be unexpired (with the configured leeway) when the account is
- * checked, which for sudo or an sshd password login can be long after
- * the prompt.  Nothing to say otherwise (HMAC, no exp, auth by another
- * module or in another process): PAM_IGNORE.  The arguments are parsed
- * as for auth, so a broken configuration fails closed here too.
+ * still be unexpired, with the leeway the auth line had, when the account
+ * is checked, which for sudo or an sshd password login can be long after
+ * the prompt.  That verdict comes first, so that nothing about the account
+ * line's own options can hide an expired token.  Nothing to say otherwise
+ * (HMAC, no exp, auth by another module or in another handle):
+ * PAM_IGNORE, once the options have loaded (a broken configuration fails
+ * closed here too; no secret_file is needed).
  */
 PAM_EXTERN int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -383,34 +422,32 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct at_log log = { log_to_pam, pamh, false };
 	struct at_config cfg;
 	struct at_claims claims;
-	const void *exp = NULL, *user = NULL;
+	const void *data = NULL, *user = NULL;
+	const struct exp_data *d;
 	int ret = PAM_SERVICE_ERR;
 
 	(void)flags;
 	at_config_init(&cfg);
 	at_claims_init(&claims);
-	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
-		goto out;
 	if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS)
 		user = NULL;
-	if (pam_get_data(pamh, AT_DATA_EXP, &exp) != PAM_SUCCESS ||
-	    exp == NULL) {
-		if (cfg.debug)
-			pam_syslog(pamh, LOG_DEBUG,
-				   "no JWT accepted in this handle: ignored");
-		ret = PAM_IGNORE;
-		goto out;
+	if (pam_get_data(pamh, AT_DATA_EXP, &data) == PAM_SUCCESS &&
+	    data != NULL) {
+		d = data;
+		if (at_exp_check(d->exp, d->leeway, time(NULL)) != AT_OK) {
+			claims.method = AT_METHOD_JWT;
+			log_result(pamh, LOG_NOTICE, "rejected", user,
+				   at_err_reason(AT_ERR_EXPIRED), &claims);
+			ret = PAM_PERM_DENIED;
+			goto out;
+		}
 	}
-	claims.method = AT_METHOD_JWT;
-	if (at_exp_check(*(const double *)exp, cfg.leeway, time(NULL)) !=
-	    AT_OK) {
-		log_result(pamh, LOG_NOTICE, "rejected", user,
-			   at_err_reason(AT_ERR_EXPIRED), &claims);
-		ret = PAM_PERM_DENIED;
+	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
 		goto out;
-	}
 	if (cfg.debug)
-		pam_syslog(pamh, LOG_DEBUG, "JWT still valid: ignored");
+		pam_syslog(pamh, LOG_DEBUG, "%s: ignored",
+			   data != NULL ? "JWT still valid"
+					: "no JWT accepted in this handle");
 	ret = PAM_IGNORE;
 out:
 	at_claims_free(&claims);

@@ -375,6 +375,8 @@ out:
 enum at_err
 at_exp_check(double exp, unsigned int leeway, time_t now)
 {
-	/* RFC 7519 4.1.4: the token is invalid on or after exp. */
-	return (double)now >= exp + (double)leeway ? AT_ERR_EXPIRED : AT_OK;
+	/* RFC 7519 4.1.4: the token is invalid on or after exp.  Written so
+	 * that a NaN exp (not from lib's parser, which refuses it, but
+	 * from a caller of this public function) counts as expired. */
+	return (double)now < exp + (double)leeway ? AT_OK : AT_ERR_EXPIRED;
 }

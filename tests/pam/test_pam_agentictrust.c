@@ -1030,6 +1030,67 @@ test_try_first_pass(void **state)
 	assert_not_logged(bad);
 }
 
+/*
+ * Regression: under try_first_pass, a conversation that itself returns
+ * PAM_AUTHTOK_RECOVERY_ERR once let the loop end with nothing verified
+ * and an earlier AT_OK still standing (accepted, no credential), and
+ * after a rejected stacked token it crashed on a NULL credential.
+ */
+static void
+test_try_first_pass_conversation_recovery_err(void **state)
+{
+	struct fixture *f = *state;
+	char *bad =
+		token(f, user, (long)f->now, (long)f->now + 300, TEST_SECRET2);
+	const char *stacked[] = {NULL, bad};
+	size_t i;
+
+	for (i = 0; i < sizeof(stacked) / sizeof(stacked[0]); i++) {
+		struct conv_script cs = {.rv = PAM_AUTHTOK_RECOVERY_ERR};
+		struct pam_testcase tests[] = {
+			pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR),
+		};
+
+		if (stacked[i] != NULL)
+			assert_int_equal(setenv("PAM_AUTHTOK", stacked[i], 1),
+					 0);
+		else
+			unsetenv("PAM_AUTHTOK");
+		capture_reset();
+		assert_pamtest(_pamtest_conv("at_try_first_pass", user,
+					     script_conv, &cs, tests, 1, NULL),
+			       tests);
+		unsetenv("PAM_AUTHTOK");
+		assert_int_equal(cs.prompts, 1);
+		assert_last_reason("conversation");
+		assert_false(logged("accepted"));
+	}
+	assert_not_logged(bad);
+}
+
+/* A failed second authentication in the same handle leaves nothing of
+ * the first one: no AGENTICTRUST_* variables. */
+static void
+test_second_auth_clears_env(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	pam_handle_t *pamh = NULL;
+	struct conv_script cs = {.answers = {tok, "garbage"},
+				 .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+
+	(void)f;
+	assert_int_equal(pam_start("at_default", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_non_null(pam_getenv(pamh, "AGENTICTRUST_SUB"));
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_AUTH_ERR);
+	assert_null(pam_getenv(pamh, "AGENTICTRUST_SUB"));
+	assert_null(pam_getenv(pamh, "AGENTICTRUST_METHOD"));
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
 static void
 test_conversation_error(void **state)
 {
@@ -1490,6 +1551,8 @@ test_acct_expired_meanwhile(void **state)
 	assert_not_logged(tok);
 }
 
+/* The auth line's leeway counts, not the account line's: the verdict
+ * belongs to the credential the auth phase accepted. */
 static void
 test_acct_leeway_keeps_valid(void **state)
 {
@@ -1500,14 +1563,38 @@ test_acct_leeway_keeps_valid(void **state)
 	struct conv_script cs = {.answers = {tok}, .rv = PAM_SUCCESS};
 	struct pam_conv pc = {script_conv, &cs};
 
+	/* auth leeway=60, account leeway=0 */
 	assert_int_equal(pam_start("at_acct_leeway", user, &pc, &pamh),
 			 PAM_SUCCESS);
 	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
 	sleep_until(exp);
-	/* Within the 60 s leeway: ignored, pam_permit decides. */
+	/* Within the auth line's 60 s: ignored, pam_permit decides. */
 	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
 	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
 	assert_false(logged("reason=expired"));
+}
+
+/* An account line whose options do not load cannot hide an expired
+ * token: the expiry verdict comes first. */
+static void
+test_acct_expired_broken_account_line(void **state)
+{
+	struct fixture *f = *state;
+	time_t exp = time(NULL) + 1;
+	char *tok = token(f, user, (long)exp - 60, (long)exp, TEST_SECRET);
+	pam_handle_t *pamh = NULL;
+	struct conv_script cs = {.answers = {tok}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+
+	assert_int_equal(pam_start("at_acct_broken", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	/* Before exp: the broken line fails closed. */
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SERVICE_ERR);
+	sleep_until(exp);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_PERM_DENIED);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	assert_last_reason("expired");
 }
 
 /* HMAC has no exp; no auth in this handle; a later failed auth drops an
@@ -1600,6 +1687,8 @@ main(void)
 		T(test_prompt_default),
 		T(test_use_first_pass),
 		T(test_try_first_pass),
+		T(test_try_first_pass_conversation_recovery_err),
+		T(test_second_auth_clears_env),
 		T(test_conversation_error),
 		T(test_conversation_again),
 		T(test_conversation_no_response),
@@ -1627,6 +1716,7 @@ main(void)
 		T(test_acct_leeway_keeps_valid),
 		T(test_acct_ignored),
 		T(test_acct_no_config),
+		T(test_acct_expired_broken_account_line),
 		T(test_acct_bad_config),
 	};
 

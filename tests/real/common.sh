@@ -565,15 +565,6 @@ rt_check_no_leak() {
 	done
 }
 
-# rt_module_has TEXT...: the build's module contains every TEXT (used to
-# assert log hints only once they are built in).
-rt_module_has() {
-	local s
-	for s in "$@"; do
-		grep -aqF -- "$s" "$RT_MODULE" || return 1
-	done
-}
-
 # A free TCP port on 127.0.0.1 (bound once by the kernel's choice, then
 # checked again with ss just before use by the caller).
 rt_free_port() {

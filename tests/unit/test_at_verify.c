@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -685,6 +686,8 @@ test_exp_check(void **state)
 	assert_int_equal(at_exp_check(0, 300, 0), AT_OK);
 	assert_int_equal(at_exp_check(9007199254740991.0, 300, 2000000000),
 			 AT_OK);
+	assert_int_equal(at_exp_check(NAN, 0, 0), AT_ERR_EXPIRED);
+	assert_int_equal(at_exp_check(-INFINITY, 300, 0), AT_ERR_EXPIRED);
 }
 
 int
