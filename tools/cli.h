@@ -89,7 +89,7 @@ int cmd_askpass(int argc, char **argv);
 /*
  * True when prompt (may be NULL) must not be answered with a credential:
  * kind (SSH_ASKPASS_PROMPT, may be NULL) is "confirm" or "none", or the
- * text asks a yes/no question or for a passphrase.
+ * text asks a yes/no question, for a passphrase or for a PIN.
  */
 bool askpass_prompt_refused(const char *prompt, const char *kind);
 

@@ -17,15 +17,18 @@
  * that is a yes/no question or asks for a key passphrase gets no answer:
  * a token must never be typed into a host-key confirmation.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "at.h"
@@ -33,6 +36,10 @@
 
 /* Read at most this much: a credential is at most AT_MAX_CREDENTIAL. */
 #define ASKPASS_READ_MAX (AT_MAX_CREDENTIAL + 2)
+/* How long $AGENTICTRUST_TOKEN_COMMAND may take, and how long its output
+ * may trail the shell's exit. */
+#define ASKPASS_COMMAND_TIMEOUT_MS 30000
+#define ASKPASS_COMMAND_GRACE_MS 200
 
 static void askpass_error(const char *fmt, ...) AT_PRINTF(1, 2);
 
@@ -73,6 +80,7 @@ askpass_prompt_refused(const char *prompt, const char *kind)
 		"yes/no", "(yes", "fingerprint", "passphrase", "continue connecting",
 	};
 	size_t i;
+	const char *p;
 
 	if (kind != NULL && (strcmp(kind, "confirm") == 0 ||
 			     strcmp(kind, "none") == 0))
@@ -81,6 +89,12 @@ askpass_prompt_refused(const char *prompt, const char *kind)
 		return false;
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		if (contains_nocase(prompt, refused[i]))
+			return true;
+	/* A FIDO or PKCS#11 PIN ("Enter PIN for ..."): a wrong answer costs
+	 * one of the device's few retries.  Upper case, as a word. */
+	for (p = prompt; (p = strstr(p, "PIN")) != NULL; p += 3)
+		if ((p == prompt || !isalpha((unsigned char)p[-1])) &&
+		    !isalpha((unsigned char)p[3]))
 			return true;
 	return false;
 }
@@ -152,7 +166,10 @@ read_token_file(const char *path, char **buf, size_t *len)
 	struct stat st;
 	int fd, ret = -1;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0) {
+	/* O_NONBLOCK: a FIFO must not block the open before fstat says it
+	 * is not a regular file. */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+			     O_NONBLOCK)) < 0) {
 		askpass_error("cannot open $AGENTICTRUST_TOKEN_FILE: %s",
 			      strerror(errno));
 		return -1;
@@ -188,13 +205,38 @@ out:
 	return ret;
 }
 
-/* The standard output of /bin/sh -c command, which must exit 0. */
+/* Milliseconds on CLOCK_MONOTONIC. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The standard output of /bin/sh -c command, which must exit 0 within
+ * ASKPASS_COMMAND_TIMEOUT_MS.  The command runs in its own process group:
+ * output is complete at EOF, or ASKPASS_COMMAND_GRACE_MS after the shell
+ * has exited (a background process it left may hold the pipe open); then
+ * whatever is left of the group is killed, so ssh or sudo never hangs on
+ * us.  *buf as read_bounded().
+ */
 static int
 read_token_command(const char *command, char **buf, size_t *len)
 {
-	int pipefd[2], status, ret = -1;
+	int pipefd[2], status = 0, ret = -1, devnull;
+	long long deadline, exited_at = -1;
+	struct pollfd pfd;
+	bool exited = false;
+	char *b = NULL;
+	size_t n = 0;
+	ssize_t r;
 	pid_t pid;
 
+	*buf = NULL;
+	*len = 0;
 	if (pipe2(pipefd, O_CLOEXEC) != 0) {
 		askpass_error("pipe: %s", strerror(errno));
 		return -1;
@@ -206,40 +248,77 @@ read_token_command(const char *command, char **buf, size_t *len)
 		return -1;
 	}
 	if (pid == 0) {
-		/* stdout becomes the pipe; stdin is closed to the helper so
-		 * it cannot swallow ssh's or sudo's input. */
-		if (dup2(pipefd[1], STDOUT_FILENO) < 0)
-			_exit(127);
-		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0)
+		/* stdout becomes the pipe; stdin is /dev/null so the command
+		 * cannot swallow ssh's or sudo's input. */
+		(void)setpgid(0, 0);
+		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (dup2(pipefd[1], STDOUT_FILENO) < 0 || devnull < 0 ||
+		    dup2(devnull, STDIN_FILENO) < 0)
 			_exit(127);
 		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
 		_exit(127);
 	}
+	(void)setpgid(pid, pid); /* whichever of the two runs first */
 	close(pipefd[1]);
-	if (read_bounded(pipefd[0], buf, len) != 0) {
-		askpass_error("reading $AGENTICTRUST_TOKEN_COMMAND: %s",
-			      strerror(errno));
-		/* It may be blocked writing more: do not wait on it. */
-		kill(pid, SIGKILL);
-	}
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			askpass_error("waitpid: %s", strerror(errno));
-			goto out;
-		}
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		askpass_error("%s", "$AGENTICTRUST_TOKEN_COMMAND failed");
+	if ((b = calloc(1, ASKPASS_READ_MAX + 1)) == NULL) {
+		askpass_error("%s", "out of memory");
 		goto out;
 	}
-	if (*buf != NULL)
-		ret = 0;
+	deadline = now_ms() + ASKPASS_COMMAND_TIMEOUT_MS;
+	pfd.fd = pipefd[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		if (now_ms() >= deadline) {
+			askpass_error("$AGENTICTRUST_TOKEN_COMMAND did not finish "
+				      "within %d s", ASKPASS_COMMAND_TIMEOUT_MS /
+							   1000);
+			goto out;
+		}
+		r = poll(&pfd, 1, 50);
+		if (r < 0 && errno != EINTR) {
+			askpass_error("poll: %s", strerror(errno));
+			goto out;
+		}
+		if (r > 0) {
+			if (n == ASKPASS_READ_MAX) {
+				askpass_error("%s", "$AGENTICTRUST_TOKEN_COMMAND "
+						    "printed too much");
+				goto out;
+			}
+			r = read(pipefd[0], b + n, ASKPASS_READ_MAX - n);
+			if (r < 0 && errno != EINTR) {
+				askpass_error("reading $AGENTICTRUST_TOKEN_"
+					      "COMMAND: %s", strerror(errno));
+				goto out;
+			}
+			if (r == 0)
+				break; /* EOF */
+			if (r > 0)
+				n += (size_t)r;
+			continue;
+		}
+		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+			exited = true;
+			exited_at = now_ms();
+		}
+		if (exited && now_ms() - exited_at >= ASKPASS_COMMAND_GRACE_MS)
+			break;
+	}
+	ret = 0;
 out:
-	if (ret != 0 && *buf != NULL) {
-		at_freezero(*buf, ASKPASS_READ_MAX + 1);
-		*buf = NULL;
+	close(pipefd[0]);
+	(void)kill(-pid, SIGKILL); /* what is left of the command's group */
+	while (!exited && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (ret == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+		askpass_error("%s", "$AGENTICTRUST_TOKEN_COMMAND failed");
+		ret = -1;
+	}
+	if (ret == 0) {
+		*buf = b;
+		*len = n;
+	} else if (b != NULL) {
+		at_freezero(b, ASKPASS_READ_MAX + 1);
 	}
 	return ret;
 }
@@ -262,8 +341,8 @@ cmd_askpass(int argc, char **argv)
 	if (askpass_prompt_refused(prompt, getenv("SSH_ASKPASS_PROMPT"))) {
 		/* The prompt is attacker-influenced text from a server. */
 		askpass_error("%s", "not answering a prompt that is not a "
-				    "credential prompt (yes/no question or key "
-				    "passphrase)");
+				    "credential prompt (yes/no question, key "
+				    "passphrase or PIN)");
 		return 1;
 	}
 	if ((file == NULL || *file == '\0') &&
