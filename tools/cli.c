@@ -29,7 +29,7 @@ struct at_log cli_log = { log_to_stderr, NULL, false };
 int
 cli_read_stdin(char **out, size_t *outlen)
 {
-	size_t cap = 2 * AT_MAX_CREDENTIAL + 2, n;
+	size_t cap = CLI_MAX_STDIN, n;
 	char *buf = malloc(cap + 1);
 
 	*out = NULL;
@@ -37,7 +37,9 @@ cli_read_stdin(char **out, size_t *outlen)
 	if (buf == NULL)
 		return -1;
 	n = fread(buf, 1, cap, stdin);
-	if (ferror(stdin)) {
+	/* All of it or nothing: a credential judged on a cut-off prefix
+	 * could be accepted here and refused by the module. */
+	if (ferror(stdin) || (n == cap && fgetc(stdin) != EOF)) {
 		at_freezero(buf, cap + 1);
 		return -1;
 	}

@@ -22,12 +22,13 @@
  */
 extern struct at_log cli_log;
 
+/* The most verify reads from stdin: the module judges all it is given. */
+#define CLI_MAX_STDIN 65536
+
 /*
- * Read stdin (a credential) into a new NUL-terminated buffer of at most
- * 2 * AT_MAX_CREDENTIAL + 2 bytes; anything longer is left unread (lib
- * refuses the credential as too_long anyway).  *out is owned:
- * at_freezero(*out, *outlen + 1).  Returns 0, or -1 on a read error or
- * out of memory.
+ * Read all of stdin (a credential) into a new NUL-terminated buffer.
+ * *out is owned: at_freezero(*out, *outlen + 1).  Returns 0, or -1 on a
+ * read error, out of memory or more than CLI_MAX_STDIN bytes.
  */
 int cli_read_stdin(char **out, size_t *outlen) AT_WUR AT_NONNULL(1, 2);
 

@@ -65,10 +65,21 @@ say(struct lint *l, enum lint_level level, const char *fmt, ...)
 	      level == LINT_WARNING ? "warning: " :
 				      "ok: ",
 	      stdout);
+	char msg[2048];
+	unsigned char *u;
+
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stdout);
+	/* Paths and words come from files: no control byte reaches the
+	 * terminal (C0, DEL, C1 as UTF-8 become '?'). */
+	for (u = (unsigned char *)msg; *u != '\0'; u++) {
+		if (*u < 0x20 || *u == 0x7f)
+			*u = '?';
+		else if (*u == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f)
+			u[0] = u[1] = '?';
+	}
+	puts(msg);
 }
 
 /* The accepted range, for lib's "malformed value" messages. */

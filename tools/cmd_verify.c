@@ -463,7 +463,8 @@ cmd_verify(int argc, char **argv)
 		}
 	}
 	if (cli_read_stdin(&cred, &credlen) != 0) {
-		fprintf(stderr, "agentictrust: cannot read stdin\n");
+		fprintf(stderr, "agentictrust: cannot read stdin (or more "
+				"than %d bytes)\n", CLI_MAX_STDIN);
 		goto out;
 	}
 	run.cred = cred;

@@ -64,16 +64,45 @@ struct pamd_ctx {
 static int pamd_fail(struct pamd_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Write the reason into c->err; always returns -1. */
+/*
+ * Write the reason into c->err; always returns -1.  The reason quotes
+ * paths and words from files, so control bytes (C0, DEL, C1 as UTF-8)
+ * become '?': nothing in a file can drive the terminal it is printed on.
+ */
 static int
 pamd_fail(struct pamd_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
+	unsigned char *u;
 
 	va_start(ap, fmt);
 	vsnprintf(c->err, c->errlen, fmt, ap);
 	va_end(ap);
+	for (u = (unsigned char *)c->err; *u != '\0'; u++) {
+		if (*u < 0x20 || *u == 0x7f)
+			*u = '?';
+		else if (*u == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f)
+			u[0] = u[1] = '?';
+	}
 	return -1;
+}
+
+/*
+ * A word from a file, for an error message: quoted when it is short, its
+ * length only from 32 bytes on, so that an "@include" of a file that is
+ * not a PAM service (a secret file, say) never puts a secret line on the
+ * screen.  Secrets are at least 32 bytes.
+ */
+static const char *
+quote_word(const char *word, char *buf, size_t len)
+{
+	size_t n = strlen(word);
+
+	if (n < 32)
+		snprintf(buf, len, "\"%s\"", word);
+	else
+		snprintf(buf, len, "(a word of %zu bytes, not shown)", n);
+	return buf;
 }
 
 void
@@ -154,6 +183,11 @@ read_file(struct pamd_ctx *c, const char *path, const char *from,
 		snprintf(where, sizeof(where), "%s:%u: ", from, fromline);
 	else
 		where[0] = '\0';
+	/* Never open a device or FIFO, even without blocking. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		pamd_fail(c, "%s%s%s: not a regular file", where, what, path);
+		goto out;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		pamd_fail(c, "%scannot open %s%s: %s", where, what, path,
@@ -492,7 +526,7 @@ parse_line(struct pamd_ctx *c, const char *file, unsigned int lineno,
 	   char *line, const char *filter, unsigned int depth,
 	   unsigned int level)
 {
-	char *p = line, *tok, *type, *control, *module;
+	char *p = line, *tok, *type, *control, *module, quoted[64];
 	char *args[PAMD_MAX_ARGS];
 	const char *canon = NULL, *why = NULL;
 	bool bracketed, cbracketed, silent = false, substack;
@@ -517,8 +551,9 @@ parse_line(struct pamd_ctx *c, const char *file, unsigned int lineno,
 		if (!bracketed && strcasecmp(type, pamd_types[i]) == 0)
 			canon = pamd_types[i];
 	if (canon == NULL)
-		return pamd_fail(c, "%s:%u: unknown module type \"%.64s\"",
-				 file, lineno, type);
+		return pamd_fail(c, "%s:%u: unknown module type %s", file,
+				 lineno, quote_word(type, quoted,
+						    sizeof(quoted)));
 	/* libpam looks no further at a line of another type. */
 	if (filter != NULL && strcmp(canon, filter) != 0)
 		return 0;
@@ -544,8 +579,9 @@ parse_line(struct pamd_ctx *c, const char *file, unsigned int lineno,
 	}
 	if (pamd_parse_control(control, cbracketed, &on_success, &on_auth_err,
 			       &why) != 0)
-		return pamd_fail(c, "%s:%u: bad control \"%.64s\": %s", file,
-				 lineno, control, why);
+		return pamd_fail(c, "%s:%u: bad control %s: %s", file, lineno,
+				 quote_word(control, quoted, sizeof(quoted)),
+				 why);
 	while ((r = next_token(&p, &tok, &bracketed)) > 0) {
 		if (argc == PAMD_MAX_ARGS)
 			return pamd_fail(c, "%s:%u: more than %d arguments",

@@ -773,6 +773,38 @@ test_skips_substack(void **state)
 	assert_false(pamd_skips(&f->st, 1, 2));
 }
 
+/* An "@include" of a secret file: its line is not put in the error. */
+static void
+test_error_hides_long_words(void **state)
+{
+	struct fixture *f = *state;
+	const char *secret = "Zq8vN3kLp0Ww7xYt2mRb5sHc9dJf4gUe";
+
+	put(f, "secret", "Zq8vN3kLp0Ww7xYt2mRb5sHc9dJf4gUe\n");
+	put(f, "svc", "@include secret\n");
+	assert_fails(f, "svc", "unknown module type (a word of 32 bytes, "
+			       "not shown)");
+	assert_null(strstr(f->err, secret));
+	put(f, "svc2", "auth [Zq8vN3kLp0Ww7xYt2mRb5sHc9dJf4gUe=ok] pam_x.so\n");
+	assert_fails(f, "svc2", "bad control (a word of");
+	assert_null(strstr(f->err, "Zq8vN3kLp0"));
+}
+
+/* Control bytes from a file never reach the message (a terminal). */
+static void
+test_error_has_no_control_bytes(void **state)
+{
+	struct fixture *f = *state;
+	const char *p;
+
+	put(f, "svc", "@include \x1b]0;owned\x07\x1b[2J\n");
+	assert_fails(f, "svc", "cannot open included file");
+	for (p = f->err; *p != '\0'; p++)
+		assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+	put(f, "svc2", "au\x1b[2Jth required pam_x.so\n");
+	assert_fails(f, "svc2", "unknown module type \"au?[2Jth\"");
+}
+
 int
 main(void)
 {
@@ -812,6 +844,8 @@ main(void)
 		T(test_skips_done_and_die),
 		T(test_skips_jumps),
 		T(test_skips_substack),
+		T(test_error_hides_long_words),
+		T(test_error_has_no_control_bytes),
 	};
 #undef T
 
