@@ -66,19 +66,13 @@ say(struct lint *l, enum lint_level level, const char *fmt, ...)
 				      "ok: ",
 	      stdout);
 	char msg[2048];
-	unsigned char *u;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	/* Paths and words come from files: no control byte reaches the
-	 * terminal (C0, DEL, C1 as UTF-8 become '?'). */
-	for (u = (unsigned char *)msg; *u != '\0'; u++) {
-		if (*u < 0x20 || *u == 0x7f)
-			*u = '?';
-		else if (*u == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f)
-			u[0] = u[1] = '?';
-	}
+	 * terminal. */
+	pamd_scrub(msg);
 	puts(msg);
 }
 

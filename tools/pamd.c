@@ -64,6 +64,19 @@ struct pamd_ctx {
 static int pamd_fail(struct pamd_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+void
+pamd_scrub(char *s)
+{
+	unsigned char *u;
+
+	for (u = (unsigned char *)s; *u != '\0'; u++) {
+		if (*u < 0x20 || *u == 0x7f)
+			*u = '?';
+		else if (*u == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f)
+			u[0] = u[1] = '?';
+	}
+}
+
 /*
  * Write the reason into c->err; always returns -1.  The reason quotes
  * paths and words from files, so control bytes (C0, DEL, C1 as UTF-8)
@@ -73,17 +86,11 @@ static int
 pamd_fail(struct pamd_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
-	unsigned char *u;
 
 	va_start(ap, fmt);
 	vsnprintf(c->err, c->errlen, fmt, ap);
 	va_end(ap);
-	for (u = (unsigned char *)c->err; *u != '\0'; u++) {
-		if (*u < 0x20 || *u == 0x7f)
-			*u = '?';
-		else if (*u == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f)
-			u[0] = u[1] = '?';
-	}
+	pamd_scrub(c->err);
 	return -1;
 }
 

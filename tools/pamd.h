@@ -130,6 +130,13 @@ bool pamd_skips(const struct pamd_stack *st, size_t from, size_t target)
 const char *pamd_basename(const char *path) PAMD_NONNULL(1);
 
 /*
+ * Replace, in place, every byte that could drive a terminal (C0 controls,
+ * DEL, C1 controls as UTF-8) with '?'.  For messages that quote paths and
+ * words from files.
+ */
+void pamd_scrub(char *s) PAMD_NONNULL(1);
+
+/*
  * "ok", "done", "jump 2", ... for an action; writes into buf (at least 16
  * bytes) and returns it.
  */
