@@ -1520,6 +1520,13 @@ test_truncation_hint_not_on_success(void **state)
 /* ------------------------------------------------------------------ */
 /* account phase: the accepted JWT's exp, re-checked */
 
+/* Tokens for the account tests expire this many seconds from now: auth
+ * and the first account call must finish before exp (leeway=0), which
+ * leaves them at least ACCT_TTL - 1 s, even under valgrind on a loaded
+ * machine.  With 1 (before) a run that crossed a second boundary between
+ * minting and pam_authenticate() failed. */
+#define ACCT_TTL 3
+
 /* Sleep until time(NULL) >= t (at most a few seconds in these tests). */
 static void
 sleep_until(time_t t)
@@ -1532,7 +1539,7 @@ static void
 test_acct_expired_meanwhile(void **state)
 {
 	struct fixture *f = *state;
-	time_t exp = time(NULL) + 1;
+	time_t exp = time(NULL) + ACCT_TTL;
 	char *tok = token(f, user, (long)exp - 60, (long)exp, TEST_SECRET);
 	pam_handle_t *pamh = NULL;
 	struct conv_script cs = {.answers = {tok}, .rv = PAM_SUCCESS};
@@ -1557,7 +1564,7 @@ static void
 test_acct_leeway_keeps_valid(void **state)
 {
 	struct fixture *f = *state;
-	time_t exp = time(NULL) + 1;
+	time_t exp = time(NULL) + ACCT_TTL;
 	char *tok = token(f, user, (long)exp - 60, (long)exp, TEST_SECRET);
 	pam_handle_t *pamh = NULL;
 	struct conv_script cs = {.answers = {tok}, .rv = PAM_SUCCESS};
@@ -1580,7 +1587,7 @@ static void
 test_acct_expired_broken_account_line(void **state)
 {
 	struct fixture *f = *state;
-	time_t exp = time(NULL) + 1;
+	time_t exp = time(NULL) + ACCT_TTL;
 	char *tok = token(f, user, (long)exp - 60, (long)exp, TEST_SECRET);
 	pam_handle_t *pamh = NULL;
 	struct conv_script cs = {.answers = {tok}, .rv = PAM_SUCCESS};
@@ -1604,7 +1611,7 @@ test_acct_ignored(void **state)
 {
 	struct fixture *f = *state;
 	char *hex = good_hmac(f, user);
-	time_t exp = time(NULL) + 1;
+	time_t exp = time(NULL) + ACCT_TTL;
 	char *tok = token(f, user, (long)exp - 60, (long)exp, TEST_SECRET);
 	pam_handle_t *pamh = NULL;
 	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
