@@ -48,6 +48,23 @@ ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 skip() { n=$((n + 1)); echo "ok $n - # SKIP $*"; }
 diag() { sed 's/^/# /'; }
+
+# dpkg_waiting ARGS...: dpkg, but while another process (apt-daily or
+# unattended-upgrades on a freshly booted VM) holds the dpkg lock, wait
+# and retry, up to 10 minutes, instead of failing the run.
+dpkg_waiting() {
+	local i out rc
+	for i in $(seq 1 120); do
+		out=$(dpkg "$@" 2>&1)
+		rc=$?
+		case $out in
+		*"was locked by another process"*) [ "$i" -lt 120 ] && sleep 5 ;;
+		*) break ;;
+		esac
+	done
+	printf '%s\n' "$out"
+	return "$rc"
+}
 # check DESCRIPTION COMMAND...: ok when COMMAND exits 0 (output hidden).
 check() {
 	local d=$1
@@ -96,7 +113,7 @@ cleanup() {
 	fi
 	if [ "$installed" -eq 1 ]; then
 		echo "# cleanup: purging ${packages[*]}"
-		dpkg --purge "${packages[@]}" >/dev/null 2>&1
+		dpkg_waiting --purge "${packages[@]}" >/dev/null 2>&1
 		for p in "${packages[@]}"; do
 			if pkg_present "$p"; then
 				echo "# cleanup: WARNING: $p is still installed"
@@ -256,7 +273,7 @@ fi
 
 # --- 3. install -----------------------------------------------------------
 installed=1
-if dpkg -i "$(deb libagentictrust0)" "$(deb libagentictrust-dev)" \
+if dpkg_waiting -i "$(deb libagentictrust0)" "$(deb libagentictrust-dev)" \
 	"$(deb libpam-agentictrust)" >"$tmp/dpkg-i.log" 2>&1; then
 	ok "dpkg -i ${packages[*]}"
 else
@@ -546,7 +563,7 @@ else
 fi
 
 # --- 4. purge -------------------------------------------------------------
-if dpkg --purge "${packages[@]}" >"$tmp/purge.log" 2>&1; then
+if dpkg_waiting --purge "${packages[@]}" >"$tmp/purge.log" 2>&1; then
 	ok "dpkg --purge ${packages[*]}"
 	installed=0
 else

@@ -43,5 +43,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-"${as_root[@]}" apt-get update -q
-"${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+# A fresh VM may still run apt-daily or cloud-init: wait for the lock
+# instead of failing on it.
+lock=(-o DPkg::Lock::Timeout=600)
+"${as_root[@]}" apt-get "${lock[@]}" update -q
+"${as_root[@]}" apt-get "${lock[@]}" install -y -q --no-install-recommends \
+	"${missing[@]}"

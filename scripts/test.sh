@@ -47,7 +47,8 @@ meson test -C build --setup valgrind --suite unit --suite pam \
 # of every agentictrust call, and expects its exit codes (99 = a report).
 AT_CLI_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full \
 --errors-for-leak-kinds=definite,indirect" \
-	meson test -C build --suite cli --print-errorlogs || status=1
+	meson test -C build --suite cli --timeout-multiplier 3 \
+	--print-errorlogs || status=1
 cp build/meson-logs/testlog.json build/meson-logs/testlog-cli-valgrind.json
 
 CC=clang setup build-fuzz -Dwerror=true -Dtests=disabled -Dfuzz=true \

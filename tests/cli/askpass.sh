@@ -121,6 +121,12 @@ if [ "$ms" -lt 10000 ]; then
 else
 	not_ok "... and it returned without waiting for it ($ms ms)"
 fi
+# SIGKILL is sent by the time askpass exits; give the kernel a moment to
+# reap the process before pgrep can no longer see it.
+for _ in $(seq 1 20); do
+	pgrep -f "sleep 31.4159" >/dev/null 2>&1 || break
+	sleep 0.1
+done
 if pgrep -f "sleep 31.4159" >/dev/null 2>&1; then
 	not_ok "... and its process group was killed"
 	pkill -f "sleep 31.4159"

@@ -96,8 +96,13 @@ mkdir -p "$NPM_DIR"
 if [ "$NPM_DIR" != "$HERE" ]; then
 	cp "$HERE/package.json" "$HERE/package-lock.json" "$NPM_DIR/"
 fi
-if (cd "$NPM_DIR" && npm ci --no-audit --no-fund --loglevel=error) \
-	>"$TMP/npm.log" 2>&1; then
+# Once more after a pause if the registry fails us: a fresh machine has an
+# empty npm cache, so the first run goes to the network.
+npm_ci() {
+	(cd "$NPM_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+}
+if npm_ci >"$TMP/npm.log" 2>&1 ||
+	{ sleep 10 && npm_ci >>"$TMP/npm.log" 2>&1; }; then
 	ok "npm ci installs the pinned jsonwebtoken into $NPM_DIR"
 else
 	bail "npm ci installs the pinned jsonwebtoken into $NPM_DIR" \
