@@ -28,6 +28,7 @@
 
 RT_TIMEOUT=${RT_TIMEOUT:-240}	# seconds for the whole namespace run
 RT_PY=/usr/bin/python3		# Debian's python3 (not a pyenv one)
+RT_UID_MIN=20000		# throwaway users get uids from here
 RT_N=0				# checks so far
 RT_FAILED=0			# of which failed
 
@@ -204,11 +205,12 @@ rt_state() {
 			grep -cE '\[(atalice|atbob|atnobody|atcarol|atdave)[0-9]+ *\]')"
 	done
 	# lastlog and faillog are arrays indexed by uid (292- and 32-byte
-	# records); the test users get uids from 20000 (rt_useradd).
+	# records); the test users get uids from RT_UID_MIN (rt_useradd).
 	for f in /var/log/lastlog:292 /var/log/faillog:32; do
 		[ -e "${f%:*}" ] || { echo "${f%:*} absent"; continue; }
-		echo "${f%:*} uids 20000-20015 $(dd if="${f%:*}" bs="${f#*:}" \
-			skip=20000 count=16 2>/dev/null | sha256sum | cut -c1-16)"
+		echo "${f%:*} uids $RT_UID_MIN+0..15 $(dd if="${f%:*}" \
+			bs="${f#*:}" skip="$RT_UID_MIN" count=16 2>/dev/null |
+			sha256sum | cut -c1-16)"
 	done
 	for f in "${RT_PRIVATE_PATHS[@]}"; do
 		if [ -e "$f" ] || [ -L "$f" ]; then
@@ -365,7 +367,7 @@ rt_setup_namespace() {
 # dir, no password.
 rt_useradd() {
 	[ -d "$RT_TMP/home" ] || mkdir -m 0755 "$RT_TMP/home"
-	useradd -m -d "$RT_TMP/home/$1" -s /bin/sh -K UID_MIN=20000 "$1" ||
+	useradd -m -d "$RT_TMP/home/$1" -s /bin/sh -K UID_MIN="$RT_UID_MIN" "$1" ||
 		rt_bail "useradd $1"
 	echo "$1" >>"$RT_TMP/users"
 }
