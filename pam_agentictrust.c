@@ -9,6 +9,7 @@
  *          handle (pam_sm_acct_mgmt); PAM_IGNORE when there is none.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +287,19 @@ log_conversation_hint(pam_handle_t *pamh, const char *user)
 		   "mint a shorter token", loggable(user));
 }
 
+/*
+ * An accepted JWT's email or name that lib dropped (too long, or with a
+ * control character): the token is good, the variable is not exported.
+ */
+static void
+log_dropped(pam_handle_t *pamh, const char *user, const char *claim,
+	    enum at_drop why)
+{
+	if (why == AT_DROP_NONE)
+		return;
+	pam_syslog(pamh, LOG_NOTICE, "claim_dropped user=%s claim=%s cause=%s",
+		   loggable(user), claim, at_drop_name(why));
+}
 
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -295,9 +309,11 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct at_claims claims;
 	struct at_verifier *v = NULL;
 	enum at_err r = AT_ERR_INTERNAL;
+	const struct passwd *pw;
 	const char *user = NULL;
 	char *cred = NULL;
 	int ret = PAM_SERVICE_ERR, pass;
+	uid_t uid = 0;
 	bool known;
 
 	(void)flags;
@@ -328,7 +344,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	/* Asked before the prompt, acted on after: an unknown user is still
 	 * prompted, so the conversation does not tell who exists. */
-	known = pam_modutil_getpwnam(pamh, user) != NULL;
+	pw = pam_modutil_getpwnam(pamh, user);
+	if ((known = pw != NULL))
+		uid = pw->pw_uid;
 
 	/*
 	 * Pass 0 takes PAM_AUTHTOK under use_first_pass/try_first_pass; pass
@@ -377,6 +395,20 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		ret = at_err_to_pam(r);
 		goto out;
 	}
+	/* A credential that proves the user still opens no root or system
+	 * account unless user_map or allow_system_users says so. */
+	if ((r = at_user_policy_check(&cfg, cfg.user_map != NULL, uid,
+				      AT_DEFAULT_LOGIN_DEFS, geteuid(),
+				      &log)) != AT_OK) {
+		if (r == AT_ERR_SYSTEM_USER)
+			log_result(pamh, LOG_NOTICE, "rejected", user,
+				   at_err_reason(r), &claims);
+		else
+			log_result(pamh, LOG_ERR, "refused", user,
+				   at_err_reason(r), &claims);
+		ret = at_err_to_pam(r);
+		goto out;
+	}
 	if ((ret = remember_exp(pamh, &claims, cfg.leeway)) != PAM_SUCCESS) {
 		log_result(pamh, LOG_ERR, "refused", user, "pam_data", &claims);
 		goto out;
@@ -386,6 +418,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		(void)forget_previous(pamh);
 		goto out;
 	}
+	log_dropped(pamh, user, "email", claims.email_drop);
+	log_dropped(pamh, user, "name", claims.name_drop);
 	log_result(pamh, LOG_INFO, "accepted", user, "ok", &claims);
 	ret = PAM_SUCCESS;
 out:

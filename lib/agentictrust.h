@@ -60,7 +60,8 @@ extern "C" {
 #define AT_MAX_SECRET 1024	/* bytes of one secret line */
 #define AT_MAX_SECRETS 16	/* lines in a secret file */
 #define AT_MAX_SUB 256		/* bytes of an external id (JWT sub) */
-#define AT_MAX_CLAIM 1024	/* bytes of email / name / iss */
+#define AT_MAX_CLAIM 1024	/* bytes of email / name / iss (longer email
+				 * or name: dropped, see enum at_drop) */
 #define AT_MAX_FILE 65536	/* bytes of any config, map or secret file */
 #define AT_MAX_LINE 4096	/* bytes of one line in those files */
 #define AT_MAX_LEEWAY 300	/* seconds */
@@ -118,6 +119,7 @@ enum at_err {
 	/* identity */
 	AT_ERR_USER_MISMATCH = -80, /* "user_mismatch" */
 	AT_ERR_NOT_MAPPED = -81, /* "user_not_mapped" */
+	AT_ERR_SYSTEM_USER = -82, /* "system_user": root or uid < UID_MIN */
 };
 
 /* Stable reason tag, e.g. "expired".  Never NULL; static storage. */
@@ -179,6 +181,9 @@ struct at_config {
 	bool use_first_pass;
 	bool try_first_pass;
 	bool debug;
+	/* Without user_map, let credentials open root and the system
+	 * accounts (uid below UID_MIN); see pam_agentictrust(8). */
+	bool allow_system_users;
 };
 
 /* Set defaults.  Always succeeds; pair with at_config_free(). */
@@ -319,6 +324,16 @@ enum at_method {
 };
 
 /*
+ * Why an optional display claim (email, name) was not kept: the token is
+ * still accepted, the claim is simply absent from struct at_claims.
+ */
+enum at_drop {
+	AT_DROP_NONE = 0,	/* absent from the token, or kept */
+	AT_DROP_TOO_LONG,	/* longer than AT_MAX_CLAIM bytes */
+	AT_DROP_UNPRINTABLE,	/* a control character (or NUL) in it */
+};
+
+/*
  * What a verification found.  Filled progressively: fields are set only
  * once the MAC has been verified, so nothing in here is ever an
  * unauthenticated value.  Strings are owned: at_claims_free().
@@ -327,13 +342,15 @@ struct at_claims {
 	enum at_method method;
 	int secret_index;	/* which secret line matched; -1 = none */
 	char *sub;		/* external id (JWT sub or the HMAC'd id) */
-	char *email;		/* JWT email claim or NULL */
-	char *name;		/* JWT name claim or NULL */
+	char *email;		/* JWT email claim or NULL (see email_drop) */
+	char *name;		/* JWT name claim or NULL (see name_drop) */
 	char *iss;		/* JWT iss claim or NULL */
 	char *kid;		/* JWT kid header when printable, else NULL */
 	char *local_user;	/* user the external id maps to */
 	bool has_exp, has_nbf, has_iat;
 	double exp, nbf, iat;	/* seconds since the epoch */
+	enum at_drop email_drop; /* why email is NULL although sent */
+	enum at_drop name_drop;	/* why name is NULL although sent */
 };
 
 /* Initialise to empty (method NONE, index -1). */
