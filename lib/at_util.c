@@ -62,8 +62,7 @@ static const struct {
 	{ AT_ERR_NOT_MAPPED, "user_not_mapped",
 	  "external id is not in the user map" },
 	{ AT_ERR_SYSTEM_USER, "system_user",
-	  "local account is root or a system account (uid below UID_MIN); "
-	  "only user_map or allow_system_users opens it" },
+	  "local account is root or a system account (uid below UID_MIN)" },
 };
 
 const char *
