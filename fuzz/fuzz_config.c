@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fuzz_config.c - config file and user map parsing: the input is written
- * to a private file (mode 0600) and loaded as a config file and as a
- * user map.
+ * fuzz_config.c - config file, user map and login.defs parsing: the
+ * input is written to a private file (mode 0600) and loaded as a config
+ * file, as a user map and as login.defs (at_login_defs_uid_min(), and
+ * at_login_defs_parse() on the raw bytes, NULs included).
  */
 #include <fcntl.h>
 #include <stddef.h>
@@ -23,6 +24,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char arg[96];
 	struct at_config cfg;
 	struct at_verifier *v = NULL;
+	uid_t uid_min, again;
+	enum at_err r;
 	int fd;
 
 	if (path[0] == '\0')
@@ -41,6 +44,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)at_verifier_load_user_map(v, path, geteuid());
 	at_verifier_free(v);
 	at_config_free(&cfg);
+	/* A refusal leaves the default behind, and the file and the buffer
+	 * agree (but over AT_MAX_FILE bytes, where only the file is
+	 * refused). */
+	r = at_login_defs_uid_min(path, geteuid(), NULL, &uid_min);
+	if (r != AT_OK && uid_min != AT_DEFAULT_UID_MIN)
+		abort();
+	if (size <= AT_MAX_FILE &&
+	    (at_login_defs_parse((const char *)data, size, path, NULL,
+				 &again) != r ||
+	     again != uid_min))
+		abort();
 	unlink(path);
 	return 0;
 }
