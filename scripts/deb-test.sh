@@ -84,7 +84,7 @@ for cmd in git dpkg-buildpackage dpkg-checkbuilddeps dh pamtester unshare \
 	command -v "$cmd" >/dev/null 2>&1 ||
 		bail "$cmd not found (bash scripts/install-deps.sh installs it)"
 done
-dpkg-query -W -f='${Status}' libnss-wrapper 2>/dev/null | grep -q 'install ok installed' ||
+[ "$(dpkg-query -W -f='${Status}' libnss-wrapper 2>/dev/null)" = "install ok installed" ] ||
 	bail "libnss-wrapper not installed (bash scripts/install-deps.sh installs it)"
 
 # pkg_present PACKAGE: installed, half-installed or config-files left.
@@ -442,7 +442,10 @@ if cc -o "$tmp/consumer" "$tmp/consumer.c" $(pkg-config --cflags --libs agentict
 	>"$tmp/cc.log" 2>&1; then
 	ok "a program builds with pkg-config agentictrust (libagentictrust-dev)"
 	# /lib is /usr/lib on a merged-/usr system: either path is the package's.
-	if ldd "$tmp/consumer" |
+	# ldd's output first, then grep: under pipefail, "ldd | grep -q"
+	# fails whenever grep exits before ldd has written its last line.
+	libs=$(ldd "$tmp/consumer")
+	if printf '%s\n' "$libs" |
 		grep -Eq "libagentictrust\.so\.0 => (/usr)?/lib/$ma/libagentictrust\.so\.0 "; then
 		ok "it loads the installed libagentictrust.so.0"
 	else
