@@ -60,8 +60,7 @@ extern "C" {
 #define AT_MAX_SECRET 1024	/* bytes of one secret line */
 #define AT_MAX_SECRETS 16	/* lines in a secret file */
 #define AT_MAX_SUB 256		/* bytes of an external id (JWT sub) */
-#define AT_MAX_CLAIM 1024	/* bytes of email / name / iss (longer email
-				 * or name: dropped, see enum at_drop) */
+#define AT_MAX_CLAIM 1024	/* bytes of iss; of email / name, or dropped */
 #define AT_MAX_FILE 65536	/* bytes of any config, map or secret file */
 #define AT_MAX_LINE 4096	/* bytes of one line in those files */
 #define AT_MAX_LEEWAY 300	/* seconds */

@@ -59,7 +59,8 @@ at_login_defs_parse(const char *buf, size_t len, const char *path,
 		if (more < 0) {
 			at_log(log, LOG_ERR,
 			       "%s:%u: line longer than %d bytes or with a NUL "
-			       "byte", path, lineno, AT_MAX_LINE);
+			       "byte",
+			       path, lineno, AT_MAX_LINE);
 			goto out;
 		}
 		p = line;
@@ -68,8 +69,8 @@ at_login_defs_parse(const char *buf, size_t len, const char *path,
 		if (n == 0 || p[0] == '#')
 			continue;
 		/* shadow's getdef: the name ends at the first blank. */
-		for (keylen = 0; keylen < n && p[keylen] != ' ' &&
-				 p[keylen] != '\t';
+		for (keylen = 0;
+		     keylen < n && p[keylen] != ' ' && p[keylen] != '\t';
 		     keylen++)
 			;
 		if (keylen != sizeof(UID_MIN_KEY) - 1 ||
@@ -147,8 +148,8 @@ at_user_policy_check(const struct at_config *cfg, bool has_map, uid_t uid,
 	uid_t uid_min = AT_DEFAULT_UID_MIN;
 
 	if (!has_map && !cfg->allow_system_users &&
-	    (r = at_login_defs_uid_min(login_defs, owner_uid, log,
-				       &uid_min)) != AT_OK)
+	    (r = at_login_defs_uid_min(login_defs, owner_uid, log, &uid_min)) !=
+		    AT_OK)
 		goto out;
 	r = at_user_policy(cfg, has_map, uid, uid_min);
 	if (r == AT_ERR_SYSTEM_USER)

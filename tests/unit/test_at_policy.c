@@ -23,7 +23,7 @@
 
 struct fixture {
 	char *dir;
-	char *path;	/* dir/login.defs */
+	char *path; /* dir/login.defs */
 	struct unit_log ulog;
 	struct at_config cfg;
 };
@@ -214,7 +214,8 @@ test_defs_nul(void **state)
 	struct fixture *f = *state;
 	static const char text[] = "UID_MIN 1000\n# a\0b\n";
 	/* A NUL inside the value, which a C string parser would stop at. */
-	static const char value[] = "UID_MIN 10\0" "00\n";
+	static const char value[] = "UID_MIN 10\0"
+				    "00\n";
 	uid_t got = 0;
 
 	f->ulog.buf[0] = '\0';
@@ -238,8 +239,7 @@ test_file_read(void **state)
 	uid_t got = 0;
 
 	assert_int_equal(test_write_file(f->path, "UID_MIN 1234\n", 0644), 0);
-	assert_at(at_login_defs_uid_min(f->path, getuid(), &f->ulog.log,
-					&got),
+	assert_at(at_login_defs_uid_min(f->path, getuid(), &f->ulog.log, &got),
 		  AT_OK);
 	assert_int_equal(got, 1234);
 }
@@ -250,8 +250,7 @@ test_file_missing(void **state)
 	struct fixture *f = *state;
 	uid_t got = 0;
 
-	assert_at(at_login_defs_uid_min(f->path, getuid(), &f->ulog.log,
-					&got),
+	assert_at(at_login_defs_uid_min(f->path, getuid(), &f->ulog.log, &got),
 		  AT_OK);
 	assert_int_equal(got, AT_DEFAULT_UID_MIN);
 }
@@ -265,8 +264,7 @@ test_file_unsafe(void **state)
 
 	/* Group or world writable: anyone could lower UID_MIN. */
 	assert_int_equal(test_write_file(f->path, "UID_MIN 1000\n", 0664), 0);
-	assert_at(at_login_defs_uid_min(f->path, getuid(), &f->ulog.log,
-					&got),
+	assert_at(at_login_defs_uid_min(f->path, getuid(), &f->ulog.log, &got),
 		  AT_ERR_FILE);
 	assert_int_equal(got, AT_DEFAULT_UID_MIN);
 	assert_non_null(strstr(f->ulog.buf, "group or world writable"));
@@ -306,8 +304,7 @@ test_file_too_large(void **state)
 		text[i] = (i % 64 == 63) ? '\n' : '#';
 	text[AT_MAX_FILE + 1] = '\0';
 	assert_int_equal(test_write_file(f->path, text, 0644), 0);
-	assert_at(at_login_defs_uid_min(f->path, getuid(), &f->ulog.log,
-					&got),
+	assert_at(at_login_defs_uid_min(f->path, getuid(), &f->ulog.log, &got),
 		  AT_ERR_FILE);
 	assert_non_null(strstr(f->ulog.buf, "larger than"));
 	free(text);
@@ -320,8 +317,7 @@ test_file_malformed(void **state)
 	uid_t got = 0;
 
 	assert_int_equal(test_write_file(f->path, "\nUID_MIN 1k\n", 0644), 0);
-	assert_at(at_login_defs_uid_min(f->path, getuid(), &f->ulog.log,
-					&got),
+	assert_at(at_login_defs_uid_min(f->path, getuid(), &f->ulog.log, &got),
 		  AT_ERR_FILE);
 	assert_non_null(strstr(f->ulog.buf, "login.defs:2: UID_MIN is not"));
 }
@@ -392,20 +388,20 @@ test_policy_check(void **state)
 		  AT_ERR_SYSTEM_USER);
 	assert_non_null(strstr(f->ulog.buf, "uid 999 is root or below "
 					    "UID_MIN 1000"));
-	assert_at(at_user_policy_check(&f->cfg, false, 1000, f->path,
-				       getuid(), &f->ulog.log),
+	assert_at(at_user_policy_check(&f->cfg, false, 1000, f->path, getuid(),
+				       &f->ulog.log),
 		  AT_OK);
 	assert_int_equal(test_write_file(f->path, "UID_MIN 2000\n", 0644), 0);
-	assert_at(at_user_policy_check(&f->cfg, false, 1500, f->path,
-				       getuid(), &f->ulog.log),
+	assert_at(at_user_policy_check(&f->cfg, false, 1500, f->path, getuid(),
+				       &f->ulog.log),
 		  AT_ERR_SYSTEM_USER);
-	assert_at(at_user_policy_check(&f->cfg, false, 2000, f->path,
-				       getuid(), &f->ulog.log),
+	assert_at(at_user_policy_check(&f->cfg, false, 2000, f->path, getuid(),
+				       &f->ulog.log),
 		  AT_OK);
 	/* A malformed file fails closed, for root too. */
 	assert_int_equal(test_write_file(f->path, "UID_MIN x\n", 0644), 0);
-	assert_at(at_user_policy_check(&f->cfg, false, 5000, f->path,
-				       getuid(), &f->ulog.log),
+	assert_at(at_user_policy_check(&f->cfg, false, 5000, f->path, getuid(),
+				       &f->ulog.log),
 		  AT_ERR_FILE);
 	assert_at(at_user_policy_check(&f->cfg, false, 0, f->path, getuid(),
 				       &f->ulog.log),
