@@ -357,7 +357,9 @@ enum at_err at_jwt_verify(struct at_verifier *v, const char *tok, size_t len,
  * claims, and the user mapping.  For HMAC the candidate external ids are
  * those the map sends to user (or user itself without a map).  claims
  * (owned by the caller: at_claims_free()) is filled as far as verification
- * got.  Returns AT_OK only when the credential proves `user`.
+ * got.  Returns AT_OK only when the credential proves `user`.  A NUL
+ * byte anywhere in the len bytes is AT_ERR_FORMAT: a PAM conversation
+ * answer ends at its first NUL, so judge the bytes before it.
  */
 enum at_err at_verify_credential(struct at_verifier *v, const char *cred,
 				 size_t len, const char *user,

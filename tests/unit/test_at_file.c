@@ -931,7 +931,7 @@ test_sticky_dir_hard_link(void **state)
 }
 
 static void
-test_check_dirs(void **state)
+test_path_check_dirs(void **state)
 {
 	struct fixture *f = *state;
 	char *gw = mkdir_mode(f->dir, "gw", 0775);
@@ -1102,7 +1102,7 @@ main(void)
 		T(test_dir_path_names_no_file),
 		T(test_dir_missing_parent),
 		T(test_sticky_dir_hard_link),
-		T(test_check_dirs),
+		T(test_path_check_dirs),
 		cmocka_unit_test(test_lines_basic),
 		cmocka_unit_test(test_lines_only_one_cr_stripped),
 		cmocka_unit_test(test_lines_empty_buffer),
