@@ -194,8 +194,8 @@ at_path_open_dir(const char *path, const char *what, uid_t owner_uid,
 				at_log(log, LOG_ERR,
 				       "%s %s: symbolic link %s: %s", what,
 				       path, shown,
-				       got < 0 ? strerror(errno) :
-						 "empty or too long");
+				       got < 0 ? strerror(errno)
+					       : "empty or too long");
 				goto out;
 			}
 			close(next);
@@ -294,8 +294,8 @@ at_file_read(const char *path, enum at_file_kind kind, uid_t owner_uid,
 		r = AT_OK; /* a directory on the path is missing */
 		goto out;
 	}
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-					 O_NOCTTY | O_NONBLOCK);
+	fd = openat(dirfd, name,
+		    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT && missing_ok) {
 			r = AT_OK;
