@@ -37,6 +37,8 @@ struct fixture {
 	struct unit_log ulog;
 	char *buf;
 	size_t len;
+	char tmp_a[64], tmp_b[64]; /* files directly in /tmp, or "" */
+	char *tmp_dir;		   /* a directory directly in /tmp, or NULL */
 };
 
 static int
@@ -76,6 +78,13 @@ teardown(void **state)
 
 	if (f->buf != NULL)
 		at_freezero(f->buf, f->len + 1);
+	if (f->tmp_a[0] != '\0')
+		unlink(f->tmp_a);
+	if (f->tmp_b[0] != '\0')
+		unlink(f->tmp_b);
+	if (f->tmp_dir != NULL)
+		rm_tree(f->tmp_dir);
+	free(f->tmp_dir);
 	rm_tree(f->dir);
 	free(f->dir);
 	free(f);
@@ -576,12 +585,10 @@ test_dir_sticky_root_ok(void **state)
 			      "root-owned mode 1777 directory here\n");
 		skip();
 	}
-	priv = strdup("/tmp/at-test-sticky-XXXXXX");
+	priv = f->tmp_dir = strdup("/tmp/at-test-sticky-XXXXXX");
 	assert_non_null(priv);
 	assert_non_null(mkdtemp(priv));
 	assert_at(read_in(f, priv, getuid()), AT_OK);
-	rm_tree(priv);
-	free(priv);
 	if (geteuid() == 0) {
 		/* Root's sticky directories, group or world writable. */
 		d = mkdir_mode(f->dir, "sticky", 01777);
@@ -892,7 +899,7 @@ test_sticky_dir_hard_link(void **state)
 {
 	struct fixture *f = *state;
 	struct stat st;
-	char a[64], b[64], *x, *y;
+	char *a = f->tmp_a, *b = f->tmp_b, *x, *y;
 
 	/* In a sticky directory anyone may link a file of root's under a
 	 * name the administrator meant to create: one link only. */
@@ -902,8 +909,11 @@ test_sticky_dir_hard_link(void **state)
 			      "root-owned mode 1777 directory here\n");
 		skip();
 	}
-	snprintf(a, sizeof(a), "/tmp/at-test-link-%ld-a", (long)getpid());
-	snprintf(b, sizeof(b), "/tmp/at-test-link-%ld-b", (long)getpid());
+	/* Removed by teardown, even when an assertion fails. */
+	snprintf(a, sizeof(f->tmp_a), "/tmp/at-test-link-%ld-a",
+		 (long)getpid());
+	snprintf(b, sizeof(f->tmp_b), "/tmp/at-test-link-%ld-b",
+		 (long)getpid());
 	unlink(b);
 	assert_int_equal(test_write_file(a, "k = v\n", 0600), 0);
 	assert_at(at_file_read(a, AT_FILE_CONFIG, getuid(), false,
