@@ -223,9 +223,9 @@ scenario(const struct oom_case *c, const char *cred)
 	at_verifier_set_clock(v, unit_fixed_clock, &now);
 	r = at_verify_credential(v, cred, strlen(cred), "alice", &claims);
 out:
-	at_claims_free(&claims);
+	at_claims_clear(&claims);
 	at_verifier_free(v);
-	at_config_free(&cfg);
+	at_config_clear(&cfg);
 	return r;
 }
 
