@@ -39,8 +39,8 @@ main(int argc, char **argv)
 	/* No default config file: a path that does not exist. */
 	if ((r = at_config_new(&cfg)) != AT_OK ||
 	    (r = at_claims_new(&claims)) != AT_OK ||
-	    (r = at_config_load(cfg, 2, args, "/nonexistent/at.conf",
-				geteuid(), NULL)) != AT_OK ||
+	    (r = at_config_load(cfg, 2, args, "/nonexistent/at.conf", geteuid(),
+				NULL)) != AT_OK ||
 	    (r = at_verifier_from_config(&v, cfg, geteuid(), NULL)) != AT_OK) {
 		printf("setup failed: %s\n", at_err_reason(r));
 		goto out;

@@ -35,8 +35,8 @@ setup(void **state)
 	    at_verifier_new(&a->v, a->cfg, NULL) != AT_OK ||
 	    at_verifier_add_secret(a->v, TEST_SECRET, strlen(TEST_SECRET)) !=
 		    AT_OK ||
-	    at_verifier_add_secret(a->v, TEST_SECRET2,
-				   strlen(TEST_SECRET2)) != AT_OK ||
+	    at_verifier_add_secret(a->v, TEST_SECRET2, strlen(TEST_SECRET2)) !=
+		    AT_OK ||
 	    at_verifier_add_mapping(a->v, "ext-alice", "alice") != AT_OK ||
 	    at_claims_new(&a->claims) != AT_OK) {
 		at_claims_free(a->claims);
@@ -94,12 +94,11 @@ static void
 test_config_leeway_reads_the_option(void **state)
 {
 	struct at_config *cfg = NULL;
-	const char *argv[] = { "leeway=7" };
+	const char *argv[] = {"leeway=7"};
 
 	(void)state;
 	assert_at(at_config_new(&cfg), AT_OK);
-	assert_at(at_config_load(cfg, 1, argv, "/nonexistent", geteuid(),
-				 NULL),
+	assert_at(at_config_load(cfg, 1, argv, "/nonexistent", geteuid(), NULL),
 		  AT_OK);
 	assert_int_equal(at_config_leeway(cfg), 7);
 	assert_at(at_config_set(cfg, "leeway", "0", NULL), AT_OK);
@@ -192,8 +191,8 @@ test_accessors_after_an_hmac_reusing_the_claims(void **state)
 {
 	struct api *a = *state;
 	char *tok = full_jwt();
-	char *hex = test_hmac_hex(TEST_SECRET, strlen(TEST_SECRET),
-				  "ext-alice");
+	char *hex =
+		test_hmac_hex(TEST_SECRET, strlen(TEST_SECRET), "ext-alice");
 	double t = -1;
 
 	/* Fill every field first: at_verify_credential() must empty the
