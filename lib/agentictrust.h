@@ -347,14 +347,20 @@ enum at_method at_claims_method(const struct at_claims *c) AT_NONNULL(1);
 int at_claims_secret_index(const struct at_claims *c) AT_NONNULL(1);
 
 /*
- * The strings: printable, NUL-terminated, or NULL when not (yet) known.
- * Each is borrowed from c: valid until at_claims_free(c) or the next
- * verification into c.
- *   sub         the external id: the JWT sub, or the id an HMAC matched
+ * The strings, NUL-terminated, or NULL when not (yet) known.  Each is
+ * borrowed from c: valid until at_claims_free(c) or the next verification
+ * into c.
+ *   sub         the external id: a JWT's sub (printable, at most
+ *               AT_MAX_SUB bytes), or the id an HMAC matched (a user map
+ *               entry's, or without a map the user passed in)
  *   email, name the JWT email / name claims
  *   iss         the JWT iss claim
- *   kid         the JWT kid header, when printable
- *   local_user  the local user the external id maps to
+ *   kid         the JWT kid header, only when printable
+ *   local_user  the local user the external id maps to: the user passed
+ *               to at_verify_credential() once the mapping matched
+ * email, name and iss are the issuer's strings as signed, at most
+ * AT_MAX_CLAIM bytes without NUL but not checked for control bytes:
+ * escape them before they reach a log line or a terminal.
  */
 const char *at_claims_sub(const struct at_claims *c) AT_NONNULL(1);
 const char *at_claims_email(const struct at_claims *c) AT_NONNULL(1);
