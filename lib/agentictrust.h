@@ -356,8 +356,9 @@ int at_claims_secret_index(const struct at_claims *c) AT_NONNULL(1);
  *   email, name the JWT email / name claims
  *   iss         the JWT iss claim
  *   kid         the JWT kid header, only when printable
- *   local_user  the local user the external id maps to: the user passed
- *               to at_verify_credential() once the mapping matched
+ *   local_user  the local user the external id maps to (a user map
+ *               entry's, or a JWT's sub without a map), also when that
+ *               is not the user asked for (AT_ERR_USER_MISMATCH)
  * email, name and iss are the issuer's strings as signed, at most
  * AT_MAX_CLAIM bytes without NUL but not checked for control bytes:
  * escape them before they reach a log line or a terminal.

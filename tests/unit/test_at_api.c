@@ -249,6 +249,22 @@ test_accessors_after_an_expired_jwt(void **state)
 }
 
 static void
+test_accessors_after_another_users_jwt(void **state)
+{
+	struct api *a = *state;
+	char *tok = full_jwt();
+
+	/* ext-alice maps to alice: presented for bob, it is refused, and
+	 * local_user says whom it does belong to. */
+	assert_at(
+		at_verify_credential(a->v, tok, strlen(tok), "bob", a->claims),
+		AT_ERR_USER_MISMATCH);
+	assert_string_equal(at_claims_sub(a->claims), "ext-alice");
+	assert_string_equal(at_claims_local_user(a->claims), "alice");
+	free(tok);
+}
+
+static void
 test_accessors_after_a_forged_jwt(void **state)
 {
 	struct api *a = *state;
@@ -305,6 +321,9 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_accessors_after_an_expired_jwt, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_accessors_after_another_users_jwt, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_accessors_after_a_forged_jwt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_jwt_verify_into_new_claims,
