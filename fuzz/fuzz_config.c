@@ -40,7 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (at_verifier_new(&v, &cfg, NULL) == AT_OK)
 		(void)at_verifier_load_user_map(v, path, geteuid());
 	at_verifier_free(v);
-	at_config_free(&cfg);
+	at_config_clear(&cfg);
 	unlink(path);
 	return 0;
 }

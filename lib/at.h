@@ -11,6 +11,81 @@
 #include "agentictrust.h"
 
 /* ------------------------------------------------------------------ */
+/* The layouts that agentictrust.h keeps opaque.  Only code built against
+ * this header (the library, the module, the CLI, the tests, the fuzzers
+ * and the benchmark) uses them directly, on the stack; programs linking
+ * libagentictrust.so go through at_config_new() / at_claims_new() and the
+ * accessors, so fields may be added here freely. */
+
+/*
+ * Every option of the module, parsed once.  String fields are owned and
+ * freed by at_config_clear().  Defaults come from at_config_init().
+ */
+struct at_config {
+	char *config_file;	/* owned: at_config_clear(); NULL = default */
+	char *secret_file;	/* owned: at_config_clear() */
+	char *issuer;		/* owned: at_config_clear(); NULL = unchecked */
+	char *audience;		/* owned: at_config_clear(); NULL = unchecked */
+	char *user_map;		/* owned: at_config_clear(); NULL = no map */
+	char *prompt;		/* owned: at_config_clear() */
+	enum at_mode mode;
+	unsigned int leeway;	/* seconds, 0..AT_MAX_LEEWAY */
+	unsigned long max_ttl;	/* seconds; 0 = unchecked */
+	bool allow_no_exp;
+	bool use_first_pass;
+	bool try_first_pass;
+	bool debug;
+};
+
+/* Set defaults on an embedded struct.  Always succeeds; pair with
+ * at_config_clear(). */
+void at_config_init(struct at_config *cfg) AT_NONNULL(1);
+/* Free owned strings and reset to defaults; the struct itself is not
+ * freed (that is at_config_free(), for at_config_new() objects only).
+ * cfg may be NULL. */
+void at_config_clear(struct at_config *cfg);
+
+/*
+ * What a verification found.  Filled progressively: fields are set only
+ * once the MAC has been verified, so nothing in here is ever an
+ * unauthenticated value.  Strings are owned: at_claims_clear().
+ */
+struct at_claims {
+	enum at_method method;
+	int secret_index;	/* which secret line matched; -1 = none */
+	char *sub;		/* external id (JWT sub or the HMAC'd id) */
+	char *email;		/* JWT email claim or NULL */
+	char *name;		/* JWT name claim or NULL */
+	char *iss;		/* JWT iss claim or NULL */
+	char *kid;		/* JWT kid header when printable, else NULL */
+	char *local_user;	/* user the external id maps to */
+	bool has_exp, has_nbf, has_iat;
+	double exp, nbf, iat;	/* seconds since the epoch */
+};
+
+/* Initialise an embedded struct to empty (method NONE, index -1). */
+void at_claims_init(struct at_claims *c) AT_NONNULL(1);
+/* Free owned strings and re-initialise; the struct itself is not freed.
+ * c may be NULL. */
+void at_claims_clear(struct at_claims *c);
+
+/*
+ * The allocations behind at_config_new() / at_claims_new(): calloc plus
+ * init, NULL when out of memory.  GCC is told that at_config_free() /
+ * at_claims_free() release what they return, so passing those a pointer
+ * to a stack or static struct (the pre-0.3.0 meaning of the names, now
+ * at_config_clear() / at_claims_clear()) is a -Wfree-nonheap-object
+ * warning: an error with -Dwerror=true.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
+#define AT_DEALLOC(f) __attribute__((malloc, malloc(f, 1)))
+#else
+#define AT_DEALLOC(f) __attribute__((malloc))
+#endif
+struct at_config *at_config_alloc(void) AT_WUR AT_DEALLOC(at_config_free);
+struct at_claims *at_claims_alloc(void) AT_WUR AT_DEALLOC(at_claims_free);
+
+/* ------------------------------------------------------------------ */
 /* at_util.c */
 
 /*

@@ -21,7 +21,7 @@ at_config_init(struct at_config *cfg)
 }
 
 void
-at_config_free(struct at_config *cfg)
+at_config_clear(struct at_config *cfg)
 {
 	if (cfg == NULL)
 		return;

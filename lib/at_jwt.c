@@ -38,7 +38,7 @@ at_claims_init(struct at_claims *c)
 }
 
 void
-at_claims_free(struct at_claims *c)
+at_claims_clear(struct at_claims *c)
 {
 	if (c == NULL)
 		return;

@@ -137,7 +137,7 @@ at_verify_credential(struct at_verifier *v, const char *cred, size_t len,
 	enum at_err r = AT_ERR_INTERNAL;
 	enum at_mode mode = v->cfg->mode;
 
-	at_claims_free(claims);
+	at_claims_clear(claims);
 	at_trim(&cred, &len);
 	if (len == 0) {
 		r = AT_ERR_EMPTY;

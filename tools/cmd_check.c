@@ -494,7 +494,7 @@ check_config(struct lint *l, int argc, const char **argv,
 	l->held[0] = '\0';
 out:
 	at_verifier_free(v);
-	at_config_free(&cfg);
+	at_config_clear(&cfg);
 }
 
 /* What an earlier module does to pam_agentictrust when it succeeds. */

@@ -393,9 +393,9 @@ verify_one(const struct verify_run *run, const struct pamd_entry *e,
 		       cli_printable(run->user));
 	ret = r == AT_OK ? VERIFY_ACCEPTED : VERIFY_REJECTED;
 out:
-	at_claims_free(&claims);
+	at_claims_clear(&claims);
 	at_verifier_free(v);
-	at_config_free(&cfg);
+	at_config_clear(&cfg);
 	free(margv);
 	return ret;
 }

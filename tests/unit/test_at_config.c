@@ -52,7 +52,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	at_config_free(&f->cfg);
+	at_config_clear(&f->cfg);
 	test_rmdir(f->dir);
 	free(f->dir);
 	free(f->default_config);
@@ -110,10 +110,10 @@ test_free_resets(void **state)
 
 	assert_at(set(f, "secret_file", "/etc/s"), AT_OK);
 	assert_at(set(f, "leeway", "5"), AT_OK);
-	at_config_free(&f->cfg);
+	at_config_clear(&f->cfg);
 	assert_null(f->cfg.secret_file);
 	assert_int_equal(f->cfg.leeway, AT_DEFAULT_LEEWAY);
-	at_config_free(NULL);
+	at_config_clear(NULL);
 }
 
 static void

@@ -58,7 +58,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	at_verifier_free(f->v);
-	at_config_free(&f->cfg);
+	at_config_clear(&f->cfg);
 	test_rmdir(f->dir);
 	free(f->dir);
 	free(f);

@@ -223,9 +223,9 @@ scenario(const struct oom_case *c, const char *cred)
 	at_verifier_set_clock(v, unit_fixed_clock, &now);
 	r = at_verify_credential(v, cred, strlen(cred), "alice", &claims);
 out:
-	at_claims_free(&claims);
+	at_claims_clear(&claims);
 	at_verifier_free(v);
-	at_config_free(&cfg);
+	at_config_clear(&cfg);
 	return r;
 }
 
@@ -312,10 +312,42 @@ test_oom_forged_hmac_never_accepted(void **state)
 	fail_each_allocation(c, c->hmac, false);
 }
 
+/* at_config_new() / at_claims_new() out of memory: AT_ERR_NOMEM and
+ * *out NULL, so the caller's free of *out is safe. */
+static void
+test_oom_new_objects(void **state)
+{
+	/* Non-NULL sentinels (never dereferenced): the failure must write
+	 * NULL. */
+	struct at_config *cfg = (void *)&cfg;
+	struct at_claims *claims = (void *)&claims;
+
+	(void)state;
+	injected = NULL;
+	countdown = 1;
+	assert_at(at_config_new(&cfg), AT_ERR_NOMEM);
+	countdown = -1;
+	assert_ptr_equal(injected, &seen_lib);
+	assert_null(cfg);
+	injected = NULL;
+	countdown = 1;
+	assert_at(at_claims_new(&claims), AT_ERR_NOMEM);
+	countdown = -1;
+	assert_ptr_equal(injected, &seen_lib);
+	assert_null(claims);
+	at_config_free(cfg);
+	at_claims_free(claims);
+	assert_at(at_config_new(&cfg), AT_OK);
+	assert_at(at_claims_new(&claims), AT_OK);
+	at_claims_free(claims);
+	at_config_free(cfg);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_oom_new_objects),
 		cmocka_unit_test_setup_teardown(
 			test_oom_good_jwt_never_accepted_on_our_failures, setup,
 			teardown),
