@@ -1231,11 +1231,12 @@ test_default_config(void **state)
 	char *tok = good_token(f, user);
 	char *hex = good_hmac(f, user);
 
-	/* No default file and no arguments: no secret_file. */
+	/* No default file and no arguments: no secret file. */
 	unlink(AT_TEST_DEFAULT_CONFIG);
 	auth_one("at_no_args", user, tok, PAM_SERVICE_ERR);
 	assert_last_reason("bad_config");
-	assert_logged("no secret_file given");
+	assert_logged("mode=any accepts HMAC credentials and JWTs but no "
+		      "secret file serves them");
 
 	/* With it, everything comes from the file. */
 	snprintf(conf, sizeof(conf), "secret_file = %s\nmode = jwt\n",

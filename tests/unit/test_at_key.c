@@ -65,17 +65,18 @@ teardown(void **state)
 	return 0;
 }
 
-/* Which secret authenticates msg under key?  -1 when none. */
+/* Which secret of method's set authenticates msg under key?  -1: none. */
 static int
-index_for(struct fixture *f, const void *key, size_t keylen, const char *msg)
+method_index_for(struct fixture *f, enum at_method method, const void *key,
+		 size_t keylen, const char *msg)
 {
 	unsigned char mac[AT_MAC_LEN];
 	int index = 99;
 	enum at_err r;
 
 	assert_at(at_hmac_sha256(key, keylen, msg, strlen(msg), mac), AT_OK);
-	r = at_verifier_check_mac(f->v, msg, strlen(msg), mac, sizeof(mac),
-				  &index);
+	r = at_verifier_check_mac(f->v, method, msg, strlen(msg), mac,
+				  sizeof(mac), &index);
 	if (r == AT_OK) {
 		assert_true(index >= 0);
 		return index;
@@ -83,6 +84,20 @@ index_for(struct fixture *f, const void *key, size_t keylen, const char *msg)
 	assert_at(r, AT_ERR_SIGNATURE);
 	assert_int_equal(index, -1);
 	return -1;
+}
+
+/*
+ * The same for secrets meant for both methods (at_verifier_add_secret(),
+ * at_verifier_load_secrets()): both sets must give the same answer.
+ */
+static int
+index_for(struct fixture *f, const void *key, size_t keylen, const char *msg)
+{
+	int hmac = method_index_for(f, AT_METHOD_HMAC, key, keylen, msg);
+
+	assert_int_equal(method_index_for(f, AT_METHOD_JWT, key, keylen, msg),
+			 hmac);
+	return hmac;
 }
 
 static char *
@@ -280,15 +295,197 @@ test_check_mac_tag_length(void **state)
 		AT_OK);
 	assert_at(at_hmac_sha256(TEST_SECRET, strlen(TEST_SECRET), "m", 1, mac),
 		  AT_OK);
-	assert_at(at_verifier_check_mac(f->v, "m", 1, mac, 16, &index),
-		  AT_ERR_SIG_LENGTH);
-	assert_int_equal(index, -1);
-	assert_at(at_verifier_check_mac(f->v, "m", 1, mac, AT_MAC_LEN + 1,
+	assert_at(at_verifier_check_mac(f->v, AT_METHOD_JWT, "m", 1, mac, 16,
 					&index),
 		  AT_ERR_SIG_LENGTH);
-	assert_at(at_verifier_check_mac(f->v, "m", 1, mac, AT_MAC_LEN, &index),
+	assert_int_equal(index, -1);
+	assert_at(at_verifier_check_mac(f->v, AT_METHOD_HMAC, "m", 1, mac,
+					AT_MAC_LEN + 1, &index),
+		  AT_ERR_SIG_LENGTH);
+	assert_at(at_verifier_check_mac(f->v, AT_METHOD_JWT, "m", 1, mac,
+					AT_MAC_LEN, &index),
 		  AT_OK);
 	assert_int_equal(index, 0);
+	/* No set for "none": an internal error, never a match. */
+	index = 7;
+	assert_at(at_verifier_check_mac(f->v, AT_METHOD_NONE, "m", 1, mac,
+					AT_MAC_LEN, &index),
+		  AT_ERR_INTERNAL);
+	assert_int_equal(index, -1);
+}
+
+/* ------------------------------------------------------------------ */
+/* per-method secrets */
+
+/* A secret for one method never verifies the other. */
+static void
+test_method_secrets_separate(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_HMAC,
+						TEST_SECRET,
+						strlen(TEST_SECRET)),
+		  AT_OK);
+	assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_JWT,
+						TEST_SECRET2,
+						strlen(TEST_SECRET2)),
+		  AT_OK);
+	assert_int_equal(at_verifier_secret_count(f->v), 2);
+	assert_int_equal(at_verifier_method_secret_count(f->v, AT_METHOD_HMAC),
+			 1);
+	assert_int_equal(at_verifier_method_secret_count(f->v, AT_METHOD_JWT),
+			 1);
+	assert_int_equal(method_index_for(f, AT_METHOD_HMAC, TEST_SECRET,
+					  strlen(TEST_SECRET), "h.p"),
+			 0);
+	assert_int_equal(method_index_for(f, AT_METHOD_JWT, TEST_SECRET,
+					  strlen(TEST_SECRET), "h.p"),
+			 -1);
+	assert_int_equal(method_index_for(f, AT_METHOD_JWT, TEST_SECRET2,
+					  strlen(TEST_SECRET2), "h.p"),
+			 0);
+	assert_int_equal(method_index_for(f, AT_METHOD_HMAC, TEST_SECRET2,
+					  strlen(TEST_SECRET2), "h.p"),
+			 -1);
+	assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_NONE,
+						TEST_SECRET,
+						strlen(TEST_SECRET)),
+		  AT_ERR_INTERNAL);
+	assert_int_equal(at_verifier_secret_count(f->v), 2);
+}
+
+/* A secret for both methods is held once and sits in both sets. */
+static void
+test_method_secrets_both(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(
+		at_verifier_add_secret(f->v, TEST_SECRET, strlen(TEST_SECRET)),
+		AT_OK);
+	assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_JWT,
+						TEST_SECRET2,
+						strlen(TEST_SECRET2)),
+		  AT_OK);
+	assert_int_equal(at_verifier_secret_count(f->v), 2);
+	assert_int_equal(at_verifier_method_secret_count(f->v, AT_METHOD_HMAC),
+			 1);
+	assert_int_equal(at_verifier_method_secret_count(f->v, AT_METHOD_JWT),
+			 2);
+	assert_int_equal(method_index_for(f, AT_METHOD_JWT, TEST_SECRET2,
+					  strlen(TEST_SECRET2), "m"),
+			 1);
+	assert_int_equal(method_index_for(f, AT_METHOD_HMAC, TEST_SECRET2,
+					  strlen(TEST_SECRET2), "m"),
+			 -1);
+	assert_int_equal(index_for(f, TEST_SECRET, strlen(TEST_SECRET), "m"),
+			 0);
+}
+
+/* Each set holds AT_MAX_SECRETS, whatever the other holds. */
+static void
+test_method_secrets_limit_per_set(void **state)
+{
+	struct fixture *f = *state;
+	char key[40];
+	int i;
+
+	for (i = 0; i < AT_MAX_SECRETS; i++) {
+		snprintf(key, sizeof(key), "hmac-secret-%02d-0123456789abcdefghij",
+			 i);
+		assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_HMAC,
+							key, strlen(key)),
+			  AT_OK);
+		snprintf(key, sizeof(key), "jwt-secret-%02d-0123456789abcdefghijk",
+			 i);
+		assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_JWT,
+							key, strlen(key)),
+			  AT_OK);
+	}
+	assert_int_equal(at_verifier_secret_count(f->v), 2 * AT_MAX_SECRETS);
+	assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_JWT, key,
+						strlen(key)),
+		  AT_ERR_SECRET);
+	assert_at(at_verifier_add_secret(f->v, key, strlen(key)),
+		  AT_ERR_SECRET);
+	assert_int_equal(at_verifier_secret_count(f->v), 2 * AT_MAX_SECRETS);
+}
+
+/* Per-method files: each method's set from its own file; the origin
+ * (file and line) of a matching secret is known for the CLI. */
+static void
+test_method_secret_files_and_origin(void **state)
+{
+	struct fixture *f = *state;
+	char *hmac = write_file(f, "hmac", "# h\n" TEST_SECRET "\n", 0600);
+	char *jwt = write_file(f, "jwt", "# j\n\n" TEST_SECRET2 "\n", 0600);
+	const char *path = NULL;
+	unsigned int line = 99;
+
+	assert_at(at_verifier_load_method_secrets(f->v, AT_METHOD_HMAC, hmac,
+						  getuid()),
+		  AT_OK);
+	assert_at(at_verifier_load_method_secrets(f->v, AT_METHOD_JWT, jwt,
+						  getuid()),
+		  AT_OK);
+	assert_int_equal(method_index_for(f, AT_METHOD_JWT, TEST_SECRET,
+					  strlen(TEST_SECRET), "h.p"),
+			 -1);
+	assert_int_equal(method_index_for(f, AT_METHOD_JWT, TEST_SECRET2,
+					  strlen(TEST_SECRET2), "h.p"),
+			 0);
+	assert_true(at_verifier_secret_origin(f->v, AT_METHOD_JWT, 0, &path,
+					      &line));
+	assert_string_equal(path, jwt);
+	assert_int_equal(line, 3);
+	assert_true(at_verifier_secret_origin(f->v, AT_METHOD_HMAC, 0, &path,
+					      &line));
+	assert_string_equal(path, hmac);
+	assert_int_equal(line, 2);
+	assert_false(at_verifier_secret_origin(f->v, AT_METHOD_HMAC, 1, &path,
+					       &line));
+	assert_null(path);
+	assert_int_equal(line, 0);
+	assert_false(at_verifier_secret_origin(f->v, AT_METHOD_JWT, -1, &path,
+					       &line));
+	assert_at(at_verifier_load_method_secrets(f->v, AT_METHOD_NONE, jwt,
+						  getuid()),
+		  AT_ERR_INTERNAL);
+	/* Added through the API: no file, no line. */
+	assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_JWT,
+						TEST_SECRET,
+						strlen(TEST_SECRET)),
+		  AT_OK);
+	assert_true(at_verifier_secret_origin(f->v, AT_METHOD_JWT, 1, &path,
+					      &line));
+	assert_null(path);
+	assert_int_equal(line, 0);
+	free(hmac);
+	free(jwt);
+}
+
+/* A refused file leaves the verifier as it was, other sets included. */
+static void
+test_method_secret_file_refused_keeps_earlier(void **state)
+{
+	struct fixture *f = *state;
+	char *bad = write_file(f, "bad", TEST_SECRET2 "\n \n", 0600);
+
+	assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_HMAC,
+						TEST_SECRET,
+						strlen(TEST_SECRET)),
+		  AT_OK);
+	assert_at(at_verifier_load_method_secrets(f->v, AT_METHOD_JWT, bad,
+						  getuid()),
+		  AT_ERR_SECRET);
+	assert_int_equal(at_verifier_secret_count(f->v), 1);
+	assert_int_equal(at_verifier_method_secret_count(f->v, AT_METHOD_JWT),
+			 0);
+	assert_int_equal(method_index_for(f, AT_METHOD_HMAC, TEST_SECRET,
+					  strlen(TEST_SECRET), "m"),
+			 0);
+	free(bad);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1132,6 +1329,11 @@ main(void)
 		T(test_rotation_index),
 		T(test_rotation_same_secret_twice_first_wins),
 		T(test_check_mac_tag_length),
+		T(test_method_secrets_separate),
+		T(test_method_secrets_both),
+		T(test_method_secrets_limit_per_set),
+		T(test_method_secret_files_and_origin),
+		T(test_method_secret_file_refused_keeps_earlier),
 		T(test_secret_file_rules),
 		T(test_secret_file_0600_ok),
 		T(test_secret_file_0640_ok),
