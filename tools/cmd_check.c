@@ -352,6 +352,10 @@ check_same_secret(struct lint *l, const char *hpath, const char *hopt,
 	struct secret_lines h, j;
 	size_t a, b;
 
+	/* Both set before either is read: a failed first read skips the
+	 * second, and both are freed. */
+	memset(&h, 0, sizeof(h));
+	memset(&j, 0, sizeof(j));
 	if (secret_lines_read(&h, hpath) == 0 &&
 	    secret_lines_read(&j, jpath) == 0) {
 		for (a = 0; a < h.n; a++) {

@@ -544,6 +544,12 @@ has "check: is bad_config" '^error: the module cannot use this configuration \(r
 run check hmac_secret_file="$T/hmac1" jwt_secret_file="$T/s644"
 rc_is "check: unusable JWT secret file" 1
 has "check: lints the per-method file" '^error: secret file .*/s644: mode 0644 gives others access'
+run check hmac_secret_file="$T/s644" jwt_secret_file="$T/jwt2"
+rc_is "check: unusable HMAC secret file" 1
+has "check: lints the HMAC file" '^error: secret file .*/s644: mode 0644 gives others access'
+run check hmac_secret_file="$T/ws_line" jwt_secret_file="$T/ws_line"
+rc_is "check: one refused file for both" 1
+count_is "check: its bad line reported once" ':2: line of only white space' 1
 
 # Secret files that mean something else: exit 1, the line named, never
 # its bytes.

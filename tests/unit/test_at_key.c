@@ -392,19 +392,26 @@ test_method_secrets_limit_per_set(void **state)
 	int i;
 
 	for (i = 0; i < AT_MAX_SECRETS; i++) {
-		snprintf(key, sizeof(key), "hmac-secret-%02d-0123456789abcdefghij",
-			 i);
-		assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_HMAC,
-							key, strlen(key)),
-			  AT_OK);
 		snprintf(key, sizeof(key), "jwt-secret-%02d-0123456789abcdefghijk",
 			 i);
 		assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_JWT,
 							key, strlen(key)),
 			  AT_OK);
 	}
-	assert_int_equal(at_verifier_secret_count(f->v), 2 * AT_MAX_SECRETS);
+	/* The JWT set is full, the verifier is not. */
 	assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_JWT, key,
+						strlen(key)),
+		  AT_ERR_SECRET);
+	assert_int_equal(at_verifier_secret_count(f->v), AT_MAX_SECRETS);
+	for (i = 0; i < AT_MAX_SECRETS; i++) {
+		snprintf(key, sizeof(key),
+			 "hmac-secret-%02d-0123456789abcdefghij", i);
+		assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_HMAC,
+							key, strlen(key)),
+			  AT_OK);
+	}
+	assert_int_equal(at_verifier_secret_count(f->v), 2 * AT_MAX_SECRETS);
+	assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_HMAC, key,
 						strlen(key)),
 		  AT_ERR_SECRET);
 	assert_at(at_verifier_add_secret(f->v, key, strlen(key)),
