@@ -168,8 +168,9 @@ enum at_mode {
 struct at_config {
 	char *config_file;	/* owned: at_config_free(); NULL = default */
 	char *secret_file;	/* owned: at_config_free(); both methods */
-	char *hmac_secret_file;	/* owned: at_config_free(); NULL = secret_file */
-	char *jwt_secret_file;	/* owned: at_config_free(); NULL = secret_file */
+	/* owned: at_config_free(); NULL: secret_file serves the method */
+	char *hmac_secret_file;
+	char *jwt_secret_file;
 	char *issuer;		/* owned: at_config_free(); NULL = unchecked */
 	char *audience;		/* owned: at_config_free(); NULL = unchecked */
 	char *user_map;		/* owned: at_config_free(); NULL = no map */

@@ -16,7 +16,7 @@ struct at_mapping {
 /* One secret the verifier holds, and where it was read from. */
 struct at_secret {
 	struct at_hmac_key *key;	/* owned */
-	char *path;		/* owned; NULL: added by at_verifier_add_*() */
+	char *path;		/* owned; NULL: added by at_verifier_add_* */
 	unsigned int line;	/* its line in path; 0 when not from a file */
 };
 

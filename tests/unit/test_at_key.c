@@ -392,8 +392,8 @@ test_method_secrets_limit_per_set(void **state)
 	int i;
 
 	for (i = 0; i < AT_MAX_SECRETS; i++) {
-		snprintf(key, sizeof(key), "jwt-secret-%02d-0123456789abcdefghijk",
-			 i);
+		snprintf(key, sizeof(key),
+			 "jwt-secret-%02d-0123456789abcdefghijk", i);
 		assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_JWT,
 							key, strlen(key)),
 			  AT_OK);
