@@ -376,8 +376,9 @@ at_config_load(struct at_config *cfg, int argc, const char **argv,
 		if ((r = config_arg(cfg, argv[i], log)) != AT_OK)
 			goto out;
 	}
-	/* No secret_file is not an error here: the account phase needs
-	 * none.  at_verifier_from_config() refuses it. */
+	/* No secret file is not an error here: the account phase needs
+	 * none.  at_verifier_from_config() refuses it, naming the method
+	 * that mode accepts without one. */
 	r = AT_ERR_CONFIG;
 	if (cfg->use_first_pass && cfg->try_first_pass) {
 		at_log(log, LOG_ERR,
