@@ -251,29 +251,37 @@ void at_verifier_set_clock(struct at_verifier *v, at_clock_fn fn, void *ctx)
 time_t at_verifier_now(const struct at_verifier *v) AT_NONNULL(1);
 
 /*
- * Add one secret (bytes copied, caller keeps and wipes its own copy).
+ * Add one secret (bytes copied, caller keeps and wipes its own copy) for
+ * both credential kinds: it verifies HMAC credentials and JWS signatures
+ * (see at_verifier_add_method_secret() for one kind only, and why).
  * The verifier derives its keyed HMAC state here, once.
  * Errors: AT_ERR_SECRET_SHORT (< AT_MIN_SECRET bytes), AT_ERR_SECRET
- * (> AT_MAX_SECRET bytes or more than AT_MAX_SECRETS), AT_ERR_NOMEM,
- * AT_ERR_CRYPTO.
+ * (> AT_MAX_SECRET bytes or more than AT_MAX_SECRETS for a kind),
+ * AT_ERR_NOMEM, AT_ERR_CRYPTO.
  */
 enum at_err at_verifier_add_secret(struct at_verifier *v, const void *key,
 				   size_t keylen) AT_WUR AT_NONNULL(1, 2);
 
 /*
- * Load every secret line of path (at_file_read() rules, AT_FILE_SECRET):
- * blank and '#' lines skipped, a trailing "\r" stripped, each line's
- * bytes a key as-is.  The file buffer is wiped.  Errors: AT_ERR_SECRET
- * (unusable file, no secret in it, a line too long),
- * AT_ERR_SECRET_SHORT, AT_ERR_NOMEM, AT_ERR_CRYPTO; the reason is logged
- * with the line number, never the secret.
+ * Load every secret line of path (at_file_read() rules, AT_FILE_SECRET)
+ * for both credential kinds: empty lines and lines whose first byte is
+ * '#' skipped, a trailing "\r" stripped, each other line's bytes a key
+ * as-is.  A file with a line that cannot be meant as a key is refused as
+ * a whole: a UTF-8 byte order mark at the start of a line, a line of only
+ * white space, a comment indented by white space, white space before or
+ * after a secret.  On any error no secret of the file is kept.  The file
+ * buffer is wiped.  Errors: AT_ERR_SECRET (unusable file, no secret in
+ * it, a refused line, a line too long), AT_ERR_SECRET_SHORT,
+ * AT_ERR_NOMEM, AT_ERR_CRYPTO; the reason is logged with the file name and
+ * line number, never the secret or the line's bytes.
  */
 enum at_err at_verifier_load_secrets(struct at_verifier *v, const char *path,
 				     uid_t owner_uid) AT_WUR AT_NONNULL(1, 2);
 
 /*
  * Copy out the n-th secret (0-based, blank and '#' lines not counted) of
- * a secret file, for tools that mint credentials.  *key is owned:
+ * a secret file, for tools that mint credentials.  The whole file must
+ * pass at_verifier_load_secrets()'s line rules.  *key is owned:
  * at_freezero(*key, *keylen).  Errors as at_verifier_load_secrets().
  */
 enum at_err at_secret_file_get(const char *path, uid_t owner_uid,
@@ -282,18 +290,21 @@ enum at_err at_secret_file_get(const char *path, uid_t owner_uid,
 	AT_NONNULL(1, 5, 6);
 
 /*
- * The verifier the module uses: at_verifier_new(), then the secrets of
- * cfg->secret_file and, when set, the map of cfg->user_map, both with
- * owner_uid as the trusted non-root owner.  *out owned:
+ * The verifier the module uses: at_verifier_new(), then the secrets and,
+ * when set, the map of cfg->user_map, all with owner_uid as the trusted
+ * non-root owner.  Each credential kind that cfg->mode accepts gets its
+ * secrets from its own file when one is set (cfg->hmac_secret_file,
+ * cfg->jwt_secret_file), and from cfg->secret_file otherwise; a kind that
+ * mode refuses gets none, and its own file is not opened.  *out owned:
  * at_verifier_free().  Errors: those of the calls above; AT_ERR_CONFIG
- * (logged) without a secret_file.
+ * (logged, naming the kind) when a kind that mode accepts has no file.
  */
 enum at_err at_verifier_from_config(struct at_verifier **out,
 				    const struct at_config *cfg,
 				    uid_t owner_uid, const struct at_log *log)
 	AT_WUR AT_NONNULL(1, 2);
 
-/* Number of secrets loaded. */
+/* Number of distinct secrets loaded (a secret for both kinds counts once). */
 size_t at_verifier_secret_count(const struct at_verifier *v) AT_NONNULL(1);
 
 /*
@@ -409,6 +420,31 @@ enum at_err at_verify_credential(struct at_verifier *v, const char *cred,
 
 /* "jwt", "hmac" or "none". */
 const char *at_method_name(enum at_method m);
+
+/*
+ * Add one secret for one credential kind only (method AT_METHOD_HMAC or
+ * AT_METHOD_JWT).  Why: HMAC-SHA256(secret, id) for an id of the form
+ * "<b64url header>.<b64url payload>" IS the HS256 signature of that JWT,
+ * so with one secret for both kinds, whoever can have the backend HMAC a
+ * chosen id can mint a JWT.  A secret added here for HMAC never verifies
+ * a JWS signature, and the reverse.  Errors as at_verifier_add_secret(),
+ * and AT_ERR_INTERNAL for another method.
+ */
+enum at_err at_verifier_add_method_secret(struct at_verifier *v,
+					  enum at_method method,
+					  const void *key, size_t keylen)
+	AT_WUR AT_NONNULL(1, 3);
+
+/*
+ * at_verifier_load_secrets() for one credential kind only (method
+ * AT_METHOD_HMAC or AT_METHOD_JWT), as at_verifier_add_method_secret().
+ * Errors as at_verifier_load_secrets(), and AT_ERR_INTERNAL for another
+ * method.
+ */
+enum at_err at_verifier_load_method_secrets(struct at_verifier *v,
+					    enum at_method method,
+					    const char *path, uid_t owner_uid)
+	AT_WUR AT_NONNULL(1, 3);
 
 /*
  * Clients cut long answers at a fixed buffer size, silently: a credential

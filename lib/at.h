@@ -23,7 +23,10 @@
  */
 struct at_config {
 	char *config_file;	/* owned: at_config_clear(); NULL = default */
-	char *secret_file;	/* owned: at_config_clear() */
+	char *secret_file;	/* owned: at_config_clear(); both methods */
+	/* owned: at_config_clear(); NULL: secret_file serves the method */
+	char *hmac_secret_file;
+	char *jwt_secret_file;
 	char *issuer;		/* owned: at_config_clear(); NULL = unchecked */
 	char *audience;		/* owned: at_config_clear(); NULL = unchecked */
 	char *user_map;		/* owned: at_config_clear(); NULL = no map */
@@ -159,6 +162,23 @@ int at_file_next_line(const char *buf, size_t len, size_t *pos,
 		      const char **line, size_t *linelen) AT_WUR;
 
 /* ------------------------------------------------------------------ */
+/* at_config.c */
+
+/* True when mode accepts credentials of kind method. */
+bool at_mode_allows(enum at_mode mode, enum at_method method);
+
+/*
+ * The secret file that serves method under cfg: NULL when cfg->mode
+ * refuses the method or no file is set; else the method's own file
+ * (hmac_secret_file, jwt_secret_file) when set, and secret_file
+ * otherwise.  *option (may be NULL) receives the option's name, static.
+ * The one rule at_verifier_from_config() and the CLI share.
+ */
+const char *at_config_secret_file(const struct at_config *cfg,
+				  enum at_method method, const char **option)
+	AT_NONNULL(1);
+
+/* ------------------------------------------------------------------ */
 /* at_hmac.c: keyed HMAC-SHA256 state through OpenSSL EVP_MAC */
 
 struct at_hmac_key;
@@ -192,15 +212,51 @@ enum at_err at_hmac_key_verify(struct at_hmac_key *k, const void *msg,
 /* at_key.c */
 
 /*
- * Find which secret authenticates data: on AT_OK *index is the secret's
- * position (0-based, file order).  Every secret is tried, each with a
- * constant-time comparison.  Returns AT_OK, AT_ERR_SIGNATURE,
- * AT_ERR_SIG_LENGTH or AT_ERR_CRYPTO.
+ * Find which secret of method's set (AT_METHOD_HMAC: HMAC credentials,
+ * AT_METHOD_JWT: JWS signatures; no other set is ever tried) authenticates
+ * data: on AT_OK *index is the secret's position in that set (0-based,
+ * load order: the secret's index in its file).  Every secret of the set
+ * is tried, each with a constant-time comparison.  Returns AT_OK,
+ * AT_ERR_SIGNATURE, AT_ERR_SIG_LENGTH, AT_ERR_CRYPTO, or AT_ERR_INTERNAL
+ * for another method.
  */
-enum at_err at_verifier_check_mac(struct at_verifier *v, const void *data,
-				  size_t datalen, const unsigned char *tag,
-				  size_t taglen, int *index) AT_WUR
-	AT_NONNULL(1, 6);
+enum at_err at_verifier_check_mac(struct at_verifier *v, enum at_method method,
+				  const void *data, size_t datalen,
+				  const unsigned char *tag, size_t taglen,
+				  int *index) AT_WUR AT_NONNULL(1, 7);
+
+/*
+ * Where secret index (as at_verifier_check_mac() returns it) of method's
+ * set came from: *path (borrowed from the verifier; NULL when the secret
+ * was added by at_verifier_add_*secret()) and *line (1-based line in that
+ * file; 0 when not from a file).  Returns false for an index out of
+ * range.
+ */
+bool at_verifier_secret_origin(const struct at_verifier *v,
+			       enum at_method method, int index,
+			       const char **path, unsigned int *line)
+	AT_NONNULL(1, 4, 5);
+
+/* Number of secrets in method's set (0 for another method). */
+size_t at_verifier_method_secret_count(const struct at_verifier *v,
+				       enum at_method method) AT_NONNULL(1);
+
+/*
+ * The line rules of a secret file, shared by the loaders and `agentictrust
+ * check`: the next line of buf (read by at_file_read()) that holds a
+ * secret.  Empty lines (also "\r" alone) and lines whose first byte is '#'
+ * are skipped; one trailing "\r" is the line end.  Returns 1 with *line /
+ * *linelen set, 0 at the end, or AT_ERR_SECRET with *why set to a static
+ * description of what is wrong with the line (never its bytes): over
+ * AT_MAX_LINE bytes or with a NUL, a UTF-8 byte order mark at its start,
+ * only white space, a comment indented by white space, white space
+ * before or after the secret (space, tab, CR, VT, FF).  *lineno counts the
+ * lines read, so after any return it names the last line looked at.  The
+ * iteration may continue after an error, to report every bad line.
+ */
+int at_secret_next_line(const char *buf, size_t len, size_t *pos,
+			unsigned int *lineno, const char **line,
+			size_t *linelen, const char **why) AT_WUR;
 
 /* ------------------------------------------------------------------ */
 /* at_jwt.c: the layers under at_jwt_verify() */
