@@ -11,6 +11,99 @@
 #include "agentictrust.h"
 
 /* ------------------------------------------------------------------ */
+/* The layouts that agentictrust.h keeps opaque.  Only code built against
+ * this header (the library, the module, the CLI, the tests, the fuzzers
+ * and the benchmark) uses them directly, on the stack; programs linking
+ * libagentictrust.so go through at_config_new() / at_claims_new() and the
+ * accessors, so fields may be added here freely. */
+
+/*
+ * Every option of the module, parsed once.  String fields are owned and
+ * freed by at_config_clear().  Defaults come from at_config_init().
+ */
+struct at_config {
+	char *config_file;	/* owned: at_config_clear(); NULL = default */
+	char *secret_file;	/* owned: at_config_clear(); both methods */
+	/* owned: at_config_clear(); NULL: secret_file serves the method */
+	char *hmac_secret_file;
+	char *jwt_secret_file;
+	char *issuer;		/* owned: at_config_clear(); NULL = unchecked */
+	char *audience;		/* owned: at_config_clear(); NULL = unchecked */
+	char *user_map;		/* owned: at_config_clear(); NULL = no map */
+	char *prompt;		/* owned: at_config_clear() */
+	enum at_mode mode;
+	unsigned int leeway;	/* seconds, 0..AT_MAX_LEEWAY */
+	unsigned long max_ttl;	/* seconds; 0 = unchecked */
+	bool allow_no_exp;
+	bool use_first_pass;
+	bool try_first_pass;
+	bool debug;
+	/* Without user_map, let credentials open root and the system
+	 * accounts (uid below UID_MIN); see at_user_policy(). */
+	bool allow_system_users;
+};
+
+/* Set defaults on an embedded struct.  Always succeeds; pair with
+ * at_config_clear(). */
+void at_config_init(struct at_config *cfg) AT_NONNULL(1);
+/* Free owned strings and reset to defaults; the struct itself is not
+ * freed (that is at_config_free(), for at_config_new() objects only).
+ * cfg may be NULL. */
+void at_config_clear(struct at_config *cfg);
+
+/*
+ * Why an optional display claim (email, name) was not kept: the token is
+ * still accepted, the claim is simply NULL in struct at_claims.
+ */
+enum at_drop {
+	AT_DROP_NONE = 0,	/* absent from the token, or kept */
+	AT_DROP_TOO_LONG,	/* longer than AT_MAX_CLAIM bytes */
+	AT_DROP_UNPRINTABLE,	/* a control character (or NUL) in it */
+};
+
+/*
+ * What a verification found.  Filled progressively: fields are set only
+ * once the MAC has been verified, so nothing in here is ever an
+ * unauthenticated value.  Strings are owned: at_claims_clear().
+ */
+struct at_claims {
+	enum at_method method;
+	int secret_index;	/* which secret line matched; -1 = none */
+	char *sub;		/* external id (JWT sub or the HMAC'd id) */
+	char *email;		/* JWT email claim or NULL (see email_drop) */
+	char *name;		/* JWT name claim or NULL (see name_drop) */
+	char *iss;		/* JWT iss claim or NULL */
+	char *kid;		/* JWT kid header when printable, else NULL */
+	char *local_user;	/* user the external id maps to */
+	bool has_exp, has_nbf, has_iat;
+	double exp, nbf, iat;	/* seconds since the epoch */
+	enum at_drop email_drop; /* why email is NULL although sent */
+	enum at_drop name_drop;	/* why name is NULL although sent */
+};
+
+/* Initialise an embedded struct to empty (method NONE, index -1). */
+void at_claims_init(struct at_claims *c) AT_NONNULL(1);
+/* Free owned strings and re-initialise; the struct itself is not freed.
+ * c may be NULL. */
+void at_claims_clear(struct at_claims *c);
+
+/*
+ * The allocations behind at_config_new() / at_claims_new(): calloc plus
+ * init, NULL when out of memory.  GCC is told that at_config_free() /
+ * at_claims_free() release what they return, so passing those a pointer
+ * to a stack or static struct (the pre-0.3.0 meaning of the names, now
+ * at_config_clear() / at_claims_clear()) is a -Wfree-nonheap-object
+ * warning: an error with -Dwerror=true.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
+#define AT_DEALLOC(f) __attribute__((malloc, malloc(f, 1)))
+#else
+#define AT_DEALLOC(f) __attribute__((malloc))
+#endif
+struct at_config *at_config_alloc(void) AT_WUR AT_DEALLOC(at_config_free);
+struct at_claims *at_claims_alloc(void) AT_WUR AT_DEALLOC(at_claims_free);
+
+/* ------------------------------------------------------------------ */
 /* at_util.c */
 
 /*
@@ -60,14 +153,61 @@ enum at_file_kind {
 };
 
 /*
- * Read a whole file safely: open with O_NOFOLLOW|O_CLOEXEC, fstat the
- * handle, require a regular file owned by root or by owner_uid, no
- * group/other write, and for AT_FILE_SECRET no access for others; size at
- * most AT_MAX_FILE.  On success *buf (owned: at_freezero(*buf, *len + 1))
- * holds the bytes plus a NUL.  Errors: AT_ERR_FILE (config kind) or
- * AT_ERR_SECRET (secret kind), with the reason logged at LOG_ERR;
- * AT_ERR_NOMEM.  When missing_ok is set and the file does not exist,
- * returns AT_OK with *buf NULL.
+ * The directory rule for every file that holds or points at a secret
+ * (sshd StrictModes: OpenSSH misc.c safe_path), in one race-free walk.
+ * path must be absolute.  Starting at "/", each component of path's
+ * directory part is opened with openat(O_PATH|O_NOFOLLOW) relative to the
+ * directory before it and fstat()ed on that descriptor, so nothing
+ * checked can be swapped for something unchecked:
+ *   - every directory reached (including "/", and each one a ".." or a
+ *     link passes through) must be owned by root or owner_uid and not be
+ *     group or other writable, except that a directory owned by root
+ *     with the sticky bit (/tmp) may be: there only root and an entry's
+ *     owner can rename or remove the entry, and the next component is
+ *     itself checked;
+ *   - a symbolic link is followed (at most AT_MAX_SYMLINKS) when it is
+ *     owned by root or owner_uid: the directory holding it was checked,
+ *     and its target is walked the same way (Debian's merged /usr: /lib
+ *     is root's link to usr/lib);
+ *   - the last component must be a name, not "", "." or "..".
+ * Unlike safe_path(), which checks the realpath() of the file, the
+ * directories of the path as written are checked too, and a group or
+ * other writable directory is allowed only as root's sticky one.
+ *
+ * at_path_open_dir(): on AT_OK *dirfd is an O_PATH descriptor of the
+ * directory holding the last component (owned: close()), *name points at
+ * that component inside path, and *sticky says whether that directory is
+ * root's sticky one.  When missing_ok is set and a directory does not
+ * exist, returns AT_OK with *dirfd -1 and nothing logged.  Open the file
+ * with openat(*dirfd, *name, ...|O_NOFOLLOW).
+ * at_path_check_dirs(): the same walk for a caller that must open path by
+ * name (SQLite); a missing directory is an error.
+ * what names the file in the log line ("secret file", "database").
+ * Errors: AT_ERR_FILE, with one LOG_ERR line naming the directory (or
+ * link) and why: its owner uid, its mode.
+ */
+#define AT_MAX_SYMLINKS 40
+enum at_err at_path_open_dir(const char *path, const char *what,
+			     uid_t owner_uid, bool missing_ok,
+			     const struct at_log *log, int *dirfd,
+			     const char **name, bool *sticky)
+	AT_WUR AT_NONNULL(1, 2, 6, 7, 8);
+enum at_err at_path_check_dirs(const char *path, const char *what,
+			       uid_t owner_uid, const struct at_log *log)
+	AT_WUR AT_NONNULL(1, 2);
+
+/*
+ * Read a whole file safely: the directories on its path per
+ * at_path_open_dir(), then the file opened relative to its directory
+ * with O_NOFOLLOW|O_CLOEXEC, fstat the handle, require a regular file
+ * owned by root or by owner_uid, no group/other write, and for
+ * AT_FILE_SECRET no access for others; in root's sticky directory, one
+ * link only; size at most AT_MAX_FILE.  On success *buf (owned:
+ * at_freezero(*buf, *len + 1)) holds the bytes plus a NUL.  Errors:
+ * AT_ERR_FILE (config kind) or AT_ERR_SECRET (secret kind), with the
+ * reason logged at LOG_ERR; AT_ERR_NOMEM.  When missing_ok is set and the
+ * file (or a directory on its path) does not exist, returns AT_OK with
+ * *buf NULL.
  */
 enum at_err at_file_read(const char *path, enum at_file_kind kind,
 			 uid_t owner_uid, bool missing_ok,
@@ -82,6 +222,23 @@ enum at_err at_file_read(const char *path, enum at_file_kind kind,
  */
 int at_file_next_line(const char *buf, size_t len, size_t *pos,
 		      const char **line, size_t *linelen) AT_WUR;
+
+/* ------------------------------------------------------------------ */
+/* at_config.c */
+
+/* True when mode accepts credentials of kind method. */
+bool at_mode_allows(enum at_mode mode, enum at_method method);
+
+/*
+ * The secret file that serves method under cfg: NULL when cfg->mode
+ * refuses the method or no file is set; else the method's own file
+ * (hmac_secret_file, jwt_secret_file) when set, and secret_file
+ * otherwise.  *option (may be NULL) receives the option's name, static.
+ * The one rule at_verifier_from_config() and the CLI share.
+ */
+const char *at_config_secret_file(const struct at_config *cfg,
+				  enum at_method method, const char **option)
+	AT_NONNULL(1);
 
 /* ------------------------------------------------------------------ */
 /* at_hmac.c: keyed HMAC-SHA256 state through OpenSSL EVP_MAC */
@@ -117,15 +274,51 @@ enum at_err at_hmac_key_verify(struct at_hmac_key *k, const void *msg,
 /* at_key.c */
 
 /*
- * Find which secret authenticates data: on AT_OK *index is the secret's
- * position (0-based, file order).  Every secret is tried, each with a
- * constant-time comparison.  Returns AT_OK, AT_ERR_SIGNATURE,
- * AT_ERR_SIG_LENGTH or AT_ERR_CRYPTO.
+ * Find which secret of method's set (AT_METHOD_HMAC: HMAC credentials,
+ * AT_METHOD_JWT: JWS signatures; no other set is ever tried) authenticates
+ * data: on AT_OK *index is the secret's position in that set (0-based,
+ * load order: the secret's index in its file).  Every secret of the set
+ * is tried, each with a constant-time comparison.  Returns AT_OK,
+ * AT_ERR_SIGNATURE, AT_ERR_SIG_LENGTH, AT_ERR_CRYPTO, or AT_ERR_INTERNAL
+ * for another method.
  */
-enum at_err at_verifier_check_mac(struct at_verifier *v, const void *data,
-				  size_t datalen, const unsigned char *tag,
-				  size_t taglen, int *index) AT_WUR
-	AT_NONNULL(1, 6);
+enum at_err at_verifier_check_mac(struct at_verifier *v, enum at_method method,
+				  const void *data, size_t datalen,
+				  const unsigned char *tag, size_t taglen,
+				  int *index) AT_WUR AT_NONNULL(1, 7);
+
+/*
+ * Where secret index (as at_verifier_check_mac() returns it) of method's
+ * set came from: *path (borrowed from the verifier; NULL when the secret
+ * was added by at_verifier_add_*secret()) and *line (1-based line in that
+ * file; 0 when not from a file).  Returns false for an index out of
+ * range.
+ */
+bool at_verifier_secret_origin(const struct at_verifier *v,
+			       enum at_method method, int index,
+			       const char **path, unsigned int *line)
+	AT_NONNULL(1, 4, 5);
+
+/* Number of secrets in method's set (0 for another method). */
+size_t at_verifier_method_secret_count(const struct at_verifier *v,
+				       enum at_method method) AT_NONNULL(1);
+
+/*
+ * The line rules of a secret file, shared by the loaders and `agentictrust
+ * check`: the next line of buf (read by at_file_read()) that holds a
+ * secret.  Empty lines (also "\r" alone) and lines whose first byte is '#'
+ * are skipped; one trailing "\r" is the line end.  Returns 1 with *line /
+ * *linelen set, 0 at the end, or AT_ERR_SECRET with *why set to a static
+ * description of what is wrong with the line (never its bytes): over
+ * AT_MAX_LINE bytes or with a NUL, a UTF-8 byte order mark at its start,
+ * only white space, a comment indented by white space, white space
+ * before or after the secret (space, tab, CR, VT, FF).  *lineno counts the
+ * lines read, so after any return it names the last line looked at.  The
+ * iteration may continue after an error, to report every bad line.
+ */
+int at_secret_next_line(const char *buf, size_t len, size_t *pos,
+			unsigned int *lineno, const char **line,
+			size_t *linelen, const char **why) AT_WUR;
 
 /* ------------------------------------------------------------------ */
 /* at_jwt.c: the layers under at_jwt_verify() */

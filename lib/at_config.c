@@ -21,12 +21,14 @@ at_config_init(struct at_config *cfg)
 }
 
 void
-at_config_free(struct at_config *cfg)
+at_config_clear(struct at_config *cfg)
 {
 	if (cfg == NULL)
 		return;
 	free(cfg->config_file);
 	free(cfg->secret_file);
+	free(cfg->hmac_secret_file);
+	free(cfg->jwt_secret_file);
 	free(cfg->issuer);
 	free(cfg->audience);
 	free(cfg->user_map);
@@ -46,6 +48,48 @@ at_mode_name(enum at_mode mode)
 		break;
 	}
 	return "any";
+}
+
+bool
+at_mode_allows(enum at_mode mode, enum at_method method)
+{
+	switch (method) {
+	case AT_METHOD_HMAC:
+		return mode == AT_MODE_ANY || mode == AT_MODE_HMAC;
+	case AT_METHOD_JWT:
+		return mode == AT_MODE_ANY || mode == AT_MODE_JWT;
+	case AT_METHOD_NONE:
+		break;
+	}
+	return false;
+}
+
+const char *
+at_config_secret_file(const struct at_config *cfg, enum at_method method,
+		      const char **option)
+{
+	const char *own = NULL, *name = NULL;
+
+	if (option != NULL)
+		*option = NULL;
+	if (!at_mode_allows(cfg->mode, method))
+		return NULL;
+	if (method == AT_METHOD_HMAC) {
+		own = cfg->hmac_secret_file;
+		name = "hmac_secret_file";
+	} else {
+		own = cfg->jwt_secret_file;
+		name = "jwt_secret_file";
+	}
+	/* A method's own file is its only source: secret_file serves the
+	 * methods that have none. */
+	if (own == NULL) {
+		own = cfg->secret_file;
+		name = "secret_file";
+	}
+	if (option != NULL && own != NULL)
+		*option = name;
+	return own;
 }
 
 /* Parse a decimal number in [min, max]: digits only, no sign, no space. */
@@ -94,9 +138,14 @@ set_string(char **field, const char *value)
 	return AT_OK;
 }
 
-enum at_err
-at_config_set(struct at_config *cfg, const char *key, const char *value,
-	      const struct at_log *log)
+/*
+ * at_config_set(); show: the value may appear in the log (a module
+ * argument).  A config file's words never do: the file may be something
+ * else (config=/etc/mysql/debian.cnf), and its caller names the line.
+ */
+static enum at_err
+config_set(struct at_config *cfg, const char *key, const char *value,
+	   bool show, const struct at_log *log)
 {
 	unsigned long n;
 	bool *flag = NULL;
@@ -114,6 +163,10 @@ at_config_set(struct at_config *cfg, const char *key, const char *value,
 		flag = &cfg->allow_system_users;
 	else if (strcmp(key, "secret_file") == 0)
 		path = &cfg->secret_file;
+	else if (strcmp(key, "hmac_secret_file") == 0)
+		path = &cfg->hmac_secret_file;
+	else if (strcmp(key, "jwt_secret_file") == 0)
+		path = &cfg->jwt_secret_file;
 	else if (strcmp(key, "user_map") == 0)
 		path = &cfg->user_map;
 	else if (strcmp(key, "config") == 0)
@@ -168,13 +221,27 @@ at_config_set(struct at_config *cfg, const char *key, const char *value,
 		cfg->max_ttl = n;
 		return AT_OK;
 	}
-	at_log(log, LOG_ERR, "unknown option \"%.64s\"", key);
+	if (show)
+		at_log(log, LOG_ERR, "unknown option \"%.64s\"", key);
+	else
+		at_log(log, LOG_ERR, "unknown option");
 	return AT_ERR_CONFIG;
 bad_value:
-	/* The value is configuration, not a secret: safe to show, bounded. */
-	at_log(log, LOG_ERR, "option %s: malformed value \"%.64s\"", key,
-	       value != NULL ? value : "(none)");
+	/* An argument is configuration, not a secret: safe to show,
+	 * bounded.  key is one of the names above. */
+	if (show)
+		at_log(log, LOG_ERR, "option %s: malformed value \"%.64s\"",
+		       key, value != NULL ? value : "(none)");
+	else
+		at_log(log, LOG_ERR, "option %s: malformed value", key);
 	return AT_ERR_CONFIG;
+}
+
+enum at_err
+at_config_set(struct at_config *cfg, const char *key, const char *value,
+	      const struct at_log *log)
+{
+	return config_set(cfg, key, value, true, log);
 }
 
 /*
@@ -220,7 +287,7 @@ config_file_line(struct at_config *cfg, const char *line, size_t len,
 		       path, lineno);
 		goto out;
 	}
-	if ((r = at_config_set(cfg, key, value, log)) != AT_OK)
+	if ((r = config_set(cfg, key, value, false, log)) != AT_OK)
 		at_log(log, LOG_ERR, "%s:%u: rejected", path, lineno);
 out:
 	free(key);
@@ -330,8 +397,9 @@ at_config_load(struct at_config *cfg, int argc, const char **argv,
 		if ((r = config_arg(cfg, argv[i], log)) != AT_OK)
 			goto out;
 	}
-	/* No secret_file is not an error here: the account phase needs
-	 * none.  at_verifier_from_config() refuses it. */
+	/* No secret file is not an error here: the account phase needs
+	 * none.  at_verifier_from_config() refuses it, naming the method
+	 * that mode accepts without one. */
 	r = AT_ERR_CONFIG;
 	if (cfg->use_first_pass && cfg->try_first_pass) {
 		at_log(log, LOG_ERR,

@@ -14,6 +14,10 @@
  * command-line ones appended after them.  Every such line is explained,
  * in stack order.
  *
+ * The credential is what stdin holds up to its first NUL byte, as the
+ * module sees a PAM conversation's answer; anything after it is ignored,
+ * with a note.
+ *
  * Nothing from the token is shown as a fact before its MAC has verified.
  * A token whose MAC failed may have its header and claims shown, labelled
  * UNVERIFIED, when both decode to JSON; the JSON is re-encoded ASCII-only.
@@ -42,7 +46,8 @@ struct verify_run {
 	const char *user;	/* borrowed: argv */
 	const char *service;	/* borrowed: argv; NULL without --service */
 	const char *cred;	/* borrowed: the stdin buffer */
-	size_t credlen;
+	size_t credlen;		/* bytes before the first NUL */
+	size_t ignored;		/* bytes from the first NUL on */
 	int nextra;		/* command-line module arguments */
 	char **extra;		/* borrowed: argv */
 };
@@ -349,16 +354,41 @@ explain_account(const struct verify_run *run, const struct at_config *cfg,
 			       "allow_system_users is set");
 }
 
+/*
+ * Which secret verified the MAC: its file, the option that names the
+ * file for this method, its line, and its number among the file's
+ * secrets.  Numbers count from 1 for people, from 0 in the module's log.
+ */
+static void
+explain_secret(const struct at_verifier *v, const struct at_config *cfg,
+	       const struct at_claims *claims)
+{
+	const char *path = NULL, *option = NULL;
+	unsigned int line = 0;
+
+	(void)at_config_secret_file(cfg, claims->method, &option);
+	if (at_verifier_secret_origin(v, claims->method, claims->secret_index,
+				      &path, &line) &&
+	    path != NULL)
+		printf("  method %s, line %u of %s (%s, secret #%d) matched "
+		       "(logged as secret=%d)\n",
+		       at_method_name(claims->method), line,
+		       cli_printable(path),
+		       option != NULL ? option : "secret file",
+		       claims->secret_index + 1, claims->secret_index);
+	else
+		printf("  method %s, secret #%d matched (logged as "
+		       "secret=%d)\n",
+		       at_method_name(claims->method),
+		       claims->secret_index + 1, claims->secret_index);
+}
+
 /* What lib found, printed only from values that passed the MAC check. */
 static void
-explain_claims(const struct at_config *cfg, const struct at_claims *claims,
-	       enum at_err r, time_t now)
+explain_claims(const struct at_verifier *v, const struct at_config *cfg,
+	       const struct at_claims *claims, enum at_err r, time_t now)
 {
-	/* Lines count from 1 for people, from 0 in the module's log. */
-	printf("  method %s, secret line #%d of %s matched (logged as "
-	       "secret=%d)\n",
-	       at_method_name(claims->method), claims->secret_index + 1,
-	       cli_printable(cfg->secret_file), claims->secret_index);
+	explain_secret(v, cfg, claims);
 	if (claims->kid != NULL)
 		printf("  kid    %s\n", cli_printable(claims->kid));
 	if (claims->sub != NULL)
@@ -454,12 +484,17 @@ verify_one(const struct verify_run *run, const struct pamd_entry *e,
 		printf("rejected: reason=%s (%s)\n", at_err_reason(r),
 		       at_strerror(r));
 	print_context(run, e, nth, total, margc, margv);
+	if (run->ignored > 0)
+		printf("  note: input after a NUL byte at offset %zu ignored "
+		       "(%zu bytes): the module never sees it (a PAM "
+		       "conversation answer ends at its first NUL)\n",
+		       run->credlen, run->ignored - 1);
 	if (r == AT_ERR_SIG_LENGTH)
 		explain_signature_length(run->cred, run->credlen);
 	if (r != AT_OK)
 		explain_length(r, run->cred, run->credlen);
 	if (claims.secret_index >= 0)
-		explain_claims(&cfg, &claims, r, at_verifier_now(v));
+		explain_claims(v, &cfg, &claims, r, at_verifier_now(v));
 	explain_account(run, &cfg, r);
 	if (claims.method == AT_METHOD_JWT)
 		explain_json(run->cred, run->credlen, claims.secret_index >= 0);
@@ -471,9 +506,9 @@ verify_one(const struct verify_run *run, const struct pamd_entry *e,
 		       cli_printable(run->user));
 	ret = r == AT_OK ? VERIFY_ACCEPTED : VERIFY_REJECTED;
 out:
-	at_claims_free(&claims);
+	at_claims_clear(&claims);
 	at_verifier_free(v);
-	at_config_free(&cfg);
+	at_config_clear(&cfg);
 	free(margv);
 	return ret;
 }
@@ -545,8 +580,11 @@ cmd_verify(int argc, char **argv)
 				"than %d bytes)\n", CLI_MAX_STDIN);
 		goto out;
 	}
+	/* The module gets a conversation answer, a C string: judge exactly
+	 * the bytes it would see. */
 	run.cred = cred;
-	run.credlen = credlen;
+	run.credlen = strnlen(cred, credlen);
+	run.ignored = credlen - run.credlen;
 	if (run.service == NULL) {
 		ret = verify_one(&run, NULL, 1, 1);
 		goto out;

@@ -67,6 +67,19 @@ run() {
 	LAST="$*"
 }
 
+# run_nul BEFORE AFTER ARG...: like run, stdin is BEFORE, a NUL byte,
+# AFTER (a shell variable cannot hold a NUL).
+run_nul() {
+	local before=$1 after=$2
+
+	shift 2
+	OUT=$({ printf '%s' "$before"; printf '\0'; printf '%s' "$after"; } |
+		"${NSSW[@]}" "${WRAP[@]}" "$CLI" "$@" 2>&1)
+	RC=$?
+	ALL+=$OUT$'\n'
+	LAST="$*"
+}
+
 # rc_is DESC WANT
 rc_is() {
 	if [ "$RC" -eq "$2" ]; then
@@ -114,7 +127,7 @@ if [ ! -x "$CLI" ]; then
 	echo "1..$n"
 	exit 1
 fi
-for tool in openssl basenc od; do
+for tool in openssl basenc od xxd stat; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "1..0 # SKIP $tool is not installed"
 		exit 77
@@ -140,6 +153,18 @@ printf '%s\n' "$S2" >"$T/only2"
 printf '%s\n' "$S3" >"$T/s3"
 printf '# rotated: old first\n\n%s\n%s\n' "$S1" "$S2" >"$T/both"
 printf '%s\n' "$SHORT" >"$T/short"
+# Per-method secrets: S1 signs HMAC credentials, S2 JWTs.
+printf '%s\n' "$S1" >"$T/hmac1"
+printf '%s\n' "$S2" >"$T/jwt2"
+printf '# the HMAC secret again\n%s\n%s\n' "$S2" "$S1" >"$T/jwt_same"
+# Secret files that mean something else; the secret in them must never
+# be printed.
+DIST=distinctive-secret-$(rand_hex)
+printf '%s\n \t \n' "$DIST" >"$T/ws_line"
+printf '%s \n' "$DIST" >"$T/ws_trail"
+printf '\357\273\277%s\n' "$DIST" >"$T/bom"
+printf '%s\n  # %s\n' "$S1" "$DIST" >"$T/indented"
+printf '\t%s\n' "$DIST" >"$T/ws_lead"
 for i in $(seq 1 17); do rand_hex; echo; done >"$T/many"
 printf '%s\n' "$S1" >"$T/s600"
 for m in 644 660 602 640; do
@@ -155,6 +180,14 @@ printf 'secret_file = %s\nmode = jwt\n' "$T/both" >"$T/conf"
 chmod 0644 "$T/conf"
 printf 'secret_file = %s\n' "$T/both" >"$T/conf666"
 chmod 0666 "$T/conf666"
+
+# The library checks every directory above $T: when this machine's
+# TMPDIR fails that rule, stop here and name the directory.
+if ! pre=$("$CLI" check secret_file="$T/s1" 2>&1) && [[ $pre == *": directory "* ]]; then
+	echo "Bail out! $T fails the library's directory rule (every directory from / down owned by root or uid $(id -u), not group or world writable, unless root's sticky one):"
+	printf '%s\n' "$pre" | grep -F ': directory ' | sed 's/^/# /'
+	exit 1
+fi
 
 svc() { printf -- "$2" >"$P/$1"; }
 svc direct "auth required pam_agentictrust.so secret_file=$T/both\n"
@@ -211,7 +244,7 @@ TOKENS+=("$TOK2")
 run -i "$TOK2" verify --user "$U" --service direct --pam-dir "$P"
 rc_is "verify --service: JWT signed with secret 2" 0
 has "verify: verdict line is first-line compatible" "^accepted: user=$(q "$U") method=jwt$"
-has "verify: secret index 2 (1-based) matched" "^  method jwt, secret line #2 of $(q "$T/both") matched \\(logged as secret=1\\)$"
+has "verify: file, line and secret index 2 (1-based) matched" "^  method jwt, line 4 of $(q "$T/both") \\(secret_file, secret #2\\) matched \\(logged as secret=1\\)$"
 has "verify: the service line used" "^  service direct: $(q "$P/direct"):1: auth required pam_agentictrust\.so$"
 has "verify: the module arguments used" "^  arguments secret_file=$(q "$T/both")$"
 has "verify: mapped local user exists" "^  maps to local user $(q "$U") \(exists\)$"
@@ -231,7 +264,7 @@ run -i "$TOKX" verify --user "$U" --service direct --pam-dir "$P"
 rc_is "verify: expired token" 1
 has "verify: expired reason tag" '^rejected: reason=expired \(token has expired\)$'
 has "verify: expired N ago, with the leeway" '^  exp: .* UTC \(expired (3 min|[0-9]+ s) ago, leeway 60 s\)$'
-has "verify: expired token still names secret #1" '^  method jwt, secret line #1 of '
+has "verify: expired token still names secret #1" '^  method jwt, line 3 of .* \(secret_file, secret #1\) matched '
 has "verify: issued an hour ago" '^  iat: .*\(issued (63 min|[0-9]+ min) ago\)$'
 has "verify: mapping not reached" '^  maps to local user: not reached \(rejected before the user mapping\)$'
 
@@ -265,7 +298,7 @@ rc_is "verify: forged token" 1
 has "verify: forged token reason tag" '^rejected: reason=bad_signature \(signature does not match any secret\)$'
 has "verify: forged header shown only as UNVERIFIED" '^  UNVERIFIED header \{"alg":"HS256","typ":"JWT"\}$'
 has "verify: forged claims shown only as UNVERIFIED" '^  UNVERIFIED claims \{"sub":'
-hasnt "verify: no secret line for a forgery" 'secret line #'
+hasnt "verify: no secret line for a forgery" 'matched \(logged as'
 hasnt "verify: no verified header for a forgery" '^  (header|claims) '
 
 # Tampered payload over a real signature: still UNVERIFIED.
@@ -333,7 +366,7 @@ TOKENS+=("$TOKR" "$TOKS" "$TOKE" "$TOKO" "$HMR")
 run -i "$TOKR" verify --user root --service direct --pam-dir "$P"
 rc_is "verify: valid JWT for root" 1
 has "verify: root is system_user" '^rejected: reason=system_user \(local account is root or a system account \(uid below UID_MIN\)\)$'
-has "verify: root: the credential itself verified" '^  method jwt, secret line #1 of '
+has "verify: root: the credential itself verified" '^  method jwt, line [0-9]+ of .* matched '
 has "verify: root: says why" '^  local user root \(uid 0\) is root: refused without user_map or allow_system_users$'
 run -i "$HMR" verify --user root --service direct --pam-dir "$P"
 rc_is "verify: valid HMAC for root" 1
@@ -371,6 +404,24 @@ run -i "$TOKD" verify --user "$U" --service direct --pam-dir "$P"
 rc_is "verify: a name that is not a string" 1
 has "verify: non-string name is bad_claim" '^rejected: reason=bad_claim \(email or name is not a string\)$'
 
+# A NUL byte: the module gets the answer of a PAM conversation, a C
+# string, so it sees only what comes before the first NUL (pamtester-
+# smoke.sh shows it through pam_wrapper and libpam); verify judges the
+# same bytes and says what it ignored.
+run_nul "$TOK2" "junk-after-the-nul"$'\n' verify --user "$U" --service direct --pam-dir "$P"
+rc_is "verify: token, NUL, junk: accepted as by the module" 0
+has "verify: token, NUL, junk: the verdict" "^accepted: user=$(q "$U") method=jwt$"
+has "verify: token, NUL, junk: says what was ignored" "^  note: input after a NUL byte at offset ${#TOK2} ignored \(19 bytes\): the module never sees it \(a PAM conversation answer ends at its first NUL\)$"
+run_nul "" "$TOK2" verify --user "$U" --service direct --pam-dir "$P"
+rc_is "verify: NUL, then a token: the module sees nothing" 1
+has "verify: NUL first is empty" '^rejected: reason=empty '
+has "verify: NUL at offset 0 noted" '^  note: input after a NUL byte at offset 0 ignored '
+run_nul "not-a-token" "$TOK2" verify --user "$U" --service direct --pam-dir "$P"
+rc_is "verify: garbage, NUL, a good token" 1
+has "verify: only the garbage is judged" '^rejected: reason=malformed '
+run -i "$TOK2" verify --user "$U" --service direct --pam-dir "$P"
+hasnt "verify: no NUL note without a NUL" 'NUL byte'
+
 # Command-line arguments override the pam.d ones.
 run -i "$TOK2" verify --user "$U" --service direct --pam-dir "$P" mode=hmac
 rc_is "verify: mode=hmac from the command line" 1
@@ -382,7 +433,7 @@ TOKENS+=("$HM")
 run -i "$HM" verify --user "$U" --service sudo --pam-dir "$P"
 rc_is "verify: HMAC on the sudo stack" 0
 has "verify: HMAC accepted" "^accepted: user=$(q "$U") method=hmac$"
-has "verify: HMAC secret #1" '^  method hmac, secret line #1 of '
+has "verify: HMAC secret #1" '^  method hmac, line 3 of .*/both \(secret_file, secret #1\) matched '
 
 # Through @include and "auth include", config= in the included line.
 run -i "$TOK2" verify --user "$U" --service viainclude --pam-dir "$P"
@@ -406,6 +457,35 @@ has "verify: first line accepts" '^accepted: user='
 has "verify: second line refuses the method" '^rejected: reason=method_not_allowed '
 has "verify: line 2 of 2 labelled" '\(pam_agentictrust line 2 of 2\)$'
 has "verify: summary" '^summary: 2 pam_agentictrust lines: 1 accepted, 1 rejected, 0 refused'
+
+# Per-method secrets.  The forgery: the id "<header>.<payload>" given to
+# the backend's HMAC (here `agentictrust hmac`), its hex output turned
+# into base64url, is that JWT's signature.
+NOW=$(date +%s)
+FH=$(printf '%s' "$HDR" | b64url)
+FP=$(printf '{"sub":"%s","exp":%d}' "$U" $((NOW + 600)) | b64url)
+FHEX=$("$CLI" hmac --secret-file "$T/hmac1" "$FH.$FP")
+FORGED="$FH.$FP.$(printf '%s' "$FHEX" | xxd -r -p | b64url)"
+TOKENS+=("$FHEX" "$FORGED")
+run -i "$FORGED" verify --user "$U" secret_file="$T/hmac1"
+rc_is "verify: one secret for both: the forgery is accepted (the known risk)" 0
+run -i "$FORGED" verify --user "$U" mode=jwt secret_file="$T/hmac1"
+rc_is "verify: mode=jwt does not stop it" 0
+run -i "$FORGED" verify --user "$U" hmac_secret_file="$T/hmac1" jwt_secret_file="$T/jwt2"
+rc_is "verify: separate secrets: the forgery is refused" 1
+has "verify: forgery is bad_signature" '^rejected: reason=bad_signature '
+TOKS2=$("$CLI" token --secret-file "$T/jwt2" --sub "$U")
+TOKENS+=("$TOKS2")
+run -i "$TOKS2" verify --user "$U" hmac_secret_file="$T/hmac1" jwt_secret_file="$T/jwt2"
+rc_is "verify: separate secrets: a JWT under the JWT secret" 0
+has "verify: names the JWT file and its line" "^  method jwt, line 1 of $(q "$T/jwt2") \(jwt_secret_file, secret #1\) matched \(logged as secret=0\)$"
+HM1=$("$CLI" hmac --secret-file "$T/hmac1" "$U")
+run -i "$HM1" verify --user "$U" secret_file="$T/both" jwt_secret_file="$T/jwt2"
+rc_is "verify: secret_file serves HMAC when only jwt_secret_file is set" 0
+has "verify: names secret_file for HMAC" "^  method hmac, line 3 of $(q "$T/both") \(secret_file, secret #1\) matched "
+run -i "$TOKS2" verify --user "$U" hmac_secret_file="$T/hmac1"
+rc_is "verify: mode=any without a JWT secret" 2
+has "verify: names the method without a secret" 'mode=any accepts JWTs but no secret file serves them'
 
 # Configuration and usage errors: exit 2.
 run -i "$TOK2" verify --user "$U" --service badperm --pam-dir "$P"
@@ -438,7 +518,9 @@ has "check: module line found" "^ok: $(q "$P/direct"):1: \"auth required pam_age
 has "check: secret file ok, count, mode" "^ok: secret file $(q "$T/both"): 2 secret\(s\), mode 0600, owner uid $(id -u)$"
 has "check: the module loads it" '^ok: the module loads 2 secret\(s\)$'
 hasnt "check: no error on a good stack" '^error: '
-hasnt "check: no warning on a good stack" '^warning: '
+count_is "check: one warning on a good stack: one secret for both methods" '^warning: ' 1
+has "check: one secret serves both methods, and why" "^warning: secret_file $(q "$T/both") serves both HMAC credentials and JWTs: an HMAC credential for an id containing '\\.' is a valid JWT signature"
+has "check: which file serves which method" "^ok: HMAC credentials: secret_file $(q "$T/both"); JWTs: secret_file $(q "$T/both")$"
 has "check: the local-account policy said" '^ok: local accounts: external ids are local user names; root and system accounts \(uid below UID_MIN [0-9]+, /etc/login\.defs\) are refused \(reason=system_user\)$'
 
 # Local accounts: allow_system_users is a risk; with a map, the map decides.
@@ -449,8 +531,8 @@ hasnt "check: no policy ok line with the flag" '^ok: local accounts'
 run check --service direct --pam-dir "$P" user_map="$T/map_root"
 rc_is "check: a map naming root and a system account" 0
 has "check: the map decides" '^ok: local accounts: the user map alone decides which ones a credential opens'
-has "check: map entry opening root warned" "^warning: user map $(q "$T/map_root"):1: \"ops-admin\" opens the root account \"root\" \(uid 0\): allowed, since the map is the only authority$"
-has "check: map entry opening a system account warned" "^warning: user map $(q "$T/map_root"):2: \"backup-agent\" opens the system account \"atsys\" \(uid 999\): allowed"
+has "check: map entry opening root warned" "^warning: user map $(q "$T/map_root"):1: the local user is root \(uid 0\): allowed, since the map is the only authority$"
+has "check: map entry opening a system account warned" "^warning: user map $(q "$T/map_root"):2: the local user is a system account \(uid 999\): allowed"
 run check --service direct --pam-dir "$P" user_map="$T/map_ok" allow_system_users
 rc_is "check: a map and allow_system_users" 0
 has "check: the flag has no effect with a map" '^warning: allow_system_users has no effect with user_map'
@@ -478,12 +560,12 @@ rc_is "check: a jump over the module is a warning" 0
 has "check: success=2 jumps over it" '^warning: .*/jump2:1: "auth \[success=2 default=ignore\] pam_unix\.so" .*it jumps over 2 module\(s\) and pam_agentictrust\.so is skipped$'
 run check --service jump1 --pam-dir "$P"
 rc_is "check: a jump that lands on the module" 0
-hasnt "check: success=1 does not skip it" '^warning: '
+hasnt "check: success=1 does not skip it" '^warning: .*is skipped'
 run check --service after --pam-dir "$P"
-hasnt "check: sufficient after the module is fine" '^warning: '
+hasnt "check: sufficient after the module is fine" '^warning: .*is skipped'
 run check --service substack --pam-dir "$P"
 rc_is "check: sufficient inside a substack" 0
-hasnt "check: done in a substack ends only the substack" '^warning: '
+hasnt "check: done in a substack ends only the substack" '^warning: .*is skipped'
 
 run check --service sudo --pam-dir "$P"
 rc_is "check: sudo with mode=hmac" 0
@@ -511,10 +593,11 @@ rc_is "check: module not in the auth stack" 1
 has "check: module missing is an error" '^error: service none: no auth line for pam_agentictrust\.so'
 run check --service loop --pam-dir "$P"
 rc_is "check: include loop" 1
-has "check: loop named" '^error: service loop: .*/loop2:1: include loop: .*/loop is already being read$'
+has "check: loop named" '^error: service loop: .*/loop2:1: include loop: the file it includes is already being read$'
 run check --service missing-include --pam-dir "$P"
 rc_is "check: missing included file" 1
-has "check: missing include named" '^error: service missing-include: .*/missing-include:1: cannot open included file .*/not-there: No such file or directory$'
+has "check: missing include named by its line" '^error: service missing-include: .*/missing-include:1: cannot open the included file: No such file or directory$'
+hasnt "check: missing include: the line's word not shown" 'not-there'
 run check --service no-such-service --pam-dir "$P"
 rc_is "check: no service file" 1
 has "check: missing service named" '^error: service no-such-service: cannot open .*/no-such-service: No such file'
@@ -535,7 +618,7 @@ rc_is "check: 0602 secret file" 1
 has "check: world writable refused" '^error: secret file .*/s602: mode 0602 is group or world writable$'
 run check secret_file="$T/s640"
 rc_is "check: 0640 secret file" 0
-has "check: group readable warned" '^warning: secret file .*/s640: mode 0640 lets group [0-9]+ read it'
+has "check: group readable: names the group and what its members can do" "^warning: secret file .*/s640: mode 0640 lets group \"$(q "$(stat -c %G "$T/s640")")\" \\(gid $(stat -c %g "$T/s640")\\) read it: every member of that group can mint credentials for every user"
 run check secret_file="$T/short"
 rc_is "check: short secret" 1
 has "check: short secret named by line and length" '^error: secret file .*/short:1: secret #1 is 12 bytes, fewer than 32 \(RFC 7518 3\.2\)$'
@@ -547,20 +630,86 @@ run check secret_file="$T/absent"
 rc_is "check: missing secret file" 1
 has "check: missing secret file named" '^error: secret file .*/absent: cannot open: No such file or directory$'
 
+# Per-method secret files.
+run check hmac_secret_file="$T/hmac1" jwt_secret_file="$T/jwt2"
+rc_is "check: separate secrets" 0
+hasnt "check: separate secrets: no warning" '^warning: '
+has "check: each method's file" "^ok: HMAC credentials: hmac_secret_file $(q "$T/hmac1"); JWTs: jwt_secret_file $(q "$T/jwt2")$"
+has "check: the module loads both" '^ok: the module loads 2 secret\(s\)$'
+run check hmac_secret_file="$T/hmac1" jwt_secret_file="$T/jwt_same"
+rc_is "check: the same secret in both files is a warning" 0
+has "check: identical secret named by file and line" "^warning: $(q "$T/hmac1"):1 \\(hmac_secret_file\\) and $(q "$T/jwt_same"):3 \\(jwt_secret_file\\) hold the same secret: an HMAC credential for an id containing '\\.' is a valid JWT signature"
+run check secret_file="$T/hmac1" jwt_secret_file="$T/jwt_same"
+has "check: identical secret, secret_file serving HMAC" "^warning: $(q "$T/hmac1"):1 \\(secret_file\\) and $(q "$T/jwt_same"):3 \\(jwt_secret_file\\) hold the same secret"
+run check hmac_secret_file="$T/hmac1" jwt_secret_file="$T/hmac1"
+has "check: one file named for both" "^warning: $(q "$T/hmac1"):1 \\(hmac_secret_file\\) and $(q "$T/hmac1"):1 \\(jwt_secret_file\\) hold the same secret"
+run check secret_file="$T/both" mode=jwt
+rc_is "check: mode=jwt with secret_file" 0
+hasnt "check: mode=jwt: one secret does not serve both here" 'serves both'
+has "check: HMAC refused by mode" "^ok: HMAC credentials: refused by mode=jwt; JWTs: secret_file $(q "$T/both")$"
+run check jwt_secret_file="$T/jwt2" hmac_secret_file="$T/absent" mode=jwt
+rc_is "check: a per-method file that mode excludes" 0
+has "check: excluded file named, not read" "^warning: hmac_secret_file $(q "$T/absent") is set but mode=jwt refuses HMAC credentials: the module does not read it$"
+run check hmac_secret_file="$T/hmac1"
+rc_is "check: mode=any without a JWT secret" 1
+has "check: the method without a secret" '^error: mode=any accepts JWTs but no secret file serves them: set jwt_secret_file or secret_file$'
+has "check: is bad_config" '^error: the module cannot use this configuration \(reason=bad_config\)$'
+run check hmac_secret_file="$T/hmac1" jwt_secret_file="$T/s644"
+rc_is "check: unusable JWT secret file" 1
+has "check: lints the per-method file" '^error: secret file .*/s644: mode 0644 gives others access'
+run check hmac_secret_file="$T/s644" jwt_secret_file="$T/jwt2"
+rc_is "check: unusable HMAC secret file" 1
+has "check: lints the HMAC file" '^error: secret file .*/s644: mode 0644 gives others access'
+run check hmac_secret_file="$T/ws_line" jwt_secret_file="$T/ws_line"
+rc_is "check: one refused file for both" 1
+count_is "check: its bad line reported once" ':2: line of only white space' 1
+
+# Secret files that mean something else: exit 1, the line named, never
+# its bytes.
+run check secret_file="$T/ws_line"
+rc_is "check: a line of white space" 1
+has "check: white-space line named" "^error: secret file $(q "$T/ws_line"):2: line of only white space"
+has "check: the module refuses it too" '^error: the module cannot use this configuration \(reason=secret_unusable\)$'
+run check secret_file="$T/ws_trail"
+rc_is "check: trailing white space" 1
+has "check: trailing white space named" "^error: secret file $(q "$T/ws_trail"):1: white space after the secret"
+run check secret_file="$T/ws_lead"
+rc_is "check: leading white space" 1
+has "check: leading white space named" "^error: secret file $(q "$T/ws_lead"):1: white space before the secret"
+run check secret_file="$T/bom"
+rc_is "check: byte order mark" 1
+has "check: BOM named" "^error: secret file $(q "$T/bom"):1: .*byte order mark"
+run check secret_file="$T/indented"
+rc_is "check: indented comment" 1
+has "check: indented comment named" "^error: secret file $(q "$T/indented"):2: indented comment"
+run -i "$TOK2" verify --user "$U" secret_file="$T/ws_trail"
+rc_is "verify: trailing white space refused" 2
+has "verify: refused as secret_unusable" '^refused: reason=secret_unusable '
+has "verify: the library names the line" "secret file $(q "$T/ws_trail"):1: white space after the secret"
+run token --secret-file "$T/ws_trail" --sub "$U"
+rc_is "token: refuses the file too" 1
+run hmac --secret-file "$T/indented" "$U"
+rc_is "hmac: refuses a file with a bad line after the first secret" 1
+if [[ $ALL == *"$DIST"* ]]; then
+	not_ok "no byte of a refused secret file is printed"
+else
+	ok "no byte of a refused secret file is printed"
+fi
+
 # The user map.
 run check secret_file="$T/both" user_map="$T/map_ok"
 rc_is "check: good user map" 0
 has "check: map entries counted" '^ok: user map .*/map_ok: 1 entry$'
 run check secret_file="$T/both" user_map="$T/map_dup"
 rc_is "check: duplicate external id" 1
-has "check: duplicate named with both lines" '^error: user map .*/map_dup:3: duplicate external id "ext-1" \(first on line 1\)$'
+has "check: duplicate named with both lines" '^error: user map .*/map_dup:3: duplicate external id \(first on line 1\)$'
 has "check: duplicate is file_unusable for the module" '\(reason=file_unusable\)$'
 run check secret_file="$T/both" user_map="$T/map_same"
 rc_is "check: two ids, one local user" 0
-has "check: same local user warned" "^warning: user map .*/map_same:2: \"ext-2\" and \"ext-1\" \(line 1\) both map to local user \"$(q "$U")\"$"
+has "check: same local user warned" "^warning: user map .*/map_same:2: maps to the same local user as line 1$"
 run check secret_file="$T/both" user_map="$T/map_nouser"
 rc_is "check: map to a user that does not exist" 0
-has "check: missing local user warned" "^warning: user map .*/map_nouser:1: local user \"$NOUSER\" does not exist on this system$"
+has "check: missing local user warned" "^warning: user map .*/map_nouser:1: the local user does not exist on this system$"
 run check secret_file="$T/both" user_map="$T/map_bad"
 rc_is "check: malformed map line" 1
 has "check: malformed map line named" '^error: user map .*/map_bad:1: expected EXTERNAL_ID LOCAL_USER$'
@@ -580,7 +729,7 @@ run check secret_file="$T/both" leeway=200
 rc_is "check: leeway 200" 0
 has "check: long leeway warned" '^warning: leeway 200 s is long'
 run check secret_file="$T/both" leeway=120
-hasnt "check: leeway 120 is fine" '^warning: '
+hasnt "check: leeway 120 is fine" '^warning: leeway'
 run check secret_file="$T/both" use_first_pass try_first_pass
 rc_is "check: use_first_pass with try_first_pass" 1
 has "check: exclusive passes, lib message" '^error: use_first_pass and try_first_pass are exclusive$'
@@ -599,7 +748,7 @@ run check secret_file="$T/both" issuer=https://issuer.example
 has "check: mode=any does not bind HMAC to issuer" '^warning: mode=any also accepts HMAC credentials'
 run check mode=jwt
 rc_is "check: no secret_file" 1
-has "check: no secret_file, lib message" '^error: no secret_file given$'
+has "check: no secret file, lib message names the method" '^error: mode=jwt accepts JWTs but no secret file serves them: set jwt_secret_file or secret_file$'
 has "check: no secret_file is bad_config" '^error: the module cannot use this configuration \(reason=bad_config\)$'
 run check config="$T/conf666"
 rc_is "check: unsafe config file" 1
@@ -607,6 +756,96 @@ has "check: config file mode, lib message" '^error: file .*/conf666: mode 0666 i
 run check config="$T/conf"
 rc_is "check: config file only" 0
 has "check: config file values" '^ok: configuration loads: mode=jwt leeway=60 s'
+
+# Nothing of a file that does not parse is printed (--pam-dir /etc
+# --service shadow once printed a line of /etc/shadow): the file, the
+# line, what is wrong.
+CANARY=AtCliCanary7q
+mkdir "$T/leak"
+printf '%s:*:19000:0:::\nroot:*:19000:0:99999:7:::\n' "$CANARY" >"$T/leak/shadow"
+printf 'auth %s pam_x.so\n' "$CANARY" >"$T/leak/control"
+printf '@include %s\n' "$CANARY" >"$T/leak/include"
+printf '%s ext-1 %s\next-1 %s\n' "$CANARY" "$U" "$U" >"$T/leakmap"
+printf 'ext-1 %s\next-1 %s\next-2 %s\next-3 %s\n' "$CANARY" "$CANARY" "$CANARY" "$U" >"$T/leakmap2"
+printf 'leeway = %s\n' "$CANARY" >"$T/leakconf"
+printf '%s = 1\n' "$CANARY" >"$T/leakconf2"
+printf '%s\n' "$CANARY" >"$T/leakconf3"
+chmod 0644 "$T/leakconf" "$T/leakconf2" "$T/leakconf3"
+for svcname in shadow control include; do
+	run check --service "$svcname" --pam-dir "$T/leak"
+	rc_is "check: a file that is no PAM service ($svcname)" 1
+	has "check: $svcname: names the file and line" "^error: service $svcname: $(q "$T/leak/$svcname"):1: "
+	hasnt "check: $svcname: prints nothing of the file" "$CANARY"
+	run -i "$TOK2" verify --user "$U" --service "$svcname" --pam-dir "$T/leak"
+	rc_is "verify: a file that is no PAM service ($svcname)" 2
+	has "verify: $svcname: names the file and line" "^agentictrust: $(q "$T/leak/$svcname"):1: "
+	hasnt "verify: $svcname: prints nothing of the file" "$CANARY"
+done
+run check secret_file="$T/both" user_map="$T/leakmap"
+rc_is "check: a user map with a bad line" 1
+has "check: bad map line named" "^error: user map $(q "$T/leakmap"):1: expected EXTERNAL_ID LOCAL_USER$"
+hasnt "check: bad map line not printed" "$CANARY"
+run check secret_file="$T/both" user_map="$T/leakmap2"
+rc_is "check: a user map with a duplicate id" 1
+has "check: duplicate id named by line" "^error: user map $(q "$T/leakmap2"):2: duplicate external id \(first on line 1\)$"
+has "check: missing local user named by line" "^warning: user map $(q "$T/leakmap2"):1: the local user does not exist on this system$"
+has "check: same local user named by lines" "^warning: user map $(q "$T/leakmap2"):3: maps to the same local user as line 1$"
+hasnt "check: map fields not printed" "$CANARY"
+for c in leakconf leakconf2 leakconf3; do
+	run check config="$T/$c"
+	rc_is "check: a config file that does not parse ($c)" 1
+	has "check: $c: line named" "^error: $(q "$T/$c"):1: "
+	hasnt "check: $c: prints nothing of the file" "$CANARY"
+	run -i "$TOK2" verify --user "$U" config="$T/$c"
+	rc_is "verify: a config file that does not parse ($c)" 2
+	hasnt "verify: $c: prints nothing of the file" "$CANARY"
+done
+run check config="$T/leakconf"
+has "check: a bad value names its option" '^error: option leeway: malformed value \(leeway is 0\.\.300 s'
+
+# Every directory above the files must be safe (sshd StrictModes): the
+# offending one is named, with its mode or owner.
+mkdir "$T/gw" "$T/gw/sub"
+chmod 0775 "$T/gw"
+printf '%s\n' "$S1" >"$T/gw/sub/secret"
+printf 'ext-42 %s\n' "$U" >"$T/gw/sub/map"
+printf 'secret_file = %s\n' "$T/both" >"$T/gw/sub/conf"
+run check secret_file="$T/gw/sub/secret"
+rc_is "check: secret file under a group-writable directory" 1
+has "check: the directory and its mode named" "^error: secret file $(q "$T/gw/sub/secret"): directory $(q "$T/gw"): mode 0775 is group or world writable \(owner uid $(id -u); only a root-owned sticky directory may be\)$"
+has "check: the module cannot use it" '^error: the module cannot use this configuration \(reason=secret_unusable\)$'
+run -i "$TOK2" verify --user "$U" secret_file="$T/gw/sub/secret"
+rc_is "verify: secret file under a group-writable directory" 2
+has "verify: refused, secret_unusable" '^refused: reason=secret_unusable '
+has "verify: the directory named" "directory $(q "$T/gw"): mode 0775 is group or world writable"
+run check secret_file="$T/both" user_map="$T/gw/sub/map"
+rc_is "check: user map under a group-writable directory" 1
+has "check: user map's directory named" "^error: file $(q "$T/gw/sub/map"): directory $(q "$T/gw"): mode 0775 "
+run check config="$T/gw/sub/conf"
+rc_is "check: config file under a group-writable directory" 1
+has "check: config file's directory named" "^error: file $(q "$T/gw/sub/conf"): directory $(q "$T/gw"): mode 0775 "
+chmod 0757 "$T/gw"
+run check secret_file="$T/gw/sub/secret"
+has "check: world-writable directory named" "^error: secret file .*: directory $(q "$T/gw"): mode 0757 "
+chmod 0755 "$T/gw"
+run check secret_file="$T/gw/sub/secret"
+rc_is "check: the same files once the directory is fixed" 0
+# A link to a directory is followed, the link's directory checked.
+ln -s "$T/gw/sub" "$T/linked"
+run check secret_file="$T/linked/secret"
+rc_is "check: a secret file through a symbolic link to its directory" 0
+if [ "$(id -u)" -eq 0 ]; then
+	# An unused uid owns the directory.
+	ouid=54321
+	while getent passwd "$ouid" >/dev/null; do ouid=$((ouid + 1)); done
+	chown "$ouid" "$T/gw"
+	run check secret_file="$T/gw/sub/secret"
+	rc_is "check: directory owned by another uid" 1
+	has "check: the directory and its owner named" "^error: secret file .*: directory $(q "$T/gw"): owned by uid $ouid, not root or 0 \(mode 0755\)$"
+	chown 0 "$T/gw"
+else
+	ok "# SKIP check: directory owned by another uid (needs root to chown)"
+fi
 
 # Usage errors.
 run check --pam-dir "$P"
@@ -618,7 +857,7 @@ rc_is "check: service name with a slash" 2
 
 # -------------------------------------------------------- leaks
 leak=
-for s in "$S1" "$S2" "$S3" "$SHORT"; do
+for s in "$S1" "$S2" "$S3" "$SHORT" "$DIST"; do
 	[[ $ALL == *"$s"* ]] && leak+=" a secret;"
 done
 for t in "${TOKENS[@]}"; do
@@ -627,7 +866,7 @@ for t in "${TOKENS[@]}"; do
 	[ -n "$sig" ] && [[ $ALL == *"$sig"* ]] && leak+=" a signature;"
 done
 if [ -z "$leak" ]; then
-	ok "no secret, token or signature in any output (${#TOKENS[@]} credentials, 4 secrets)"
+	ok "no secret, token or signature in any output (${#TOKENS[@]} credentials, 5 secrets)"
 else
 	not_ok "no secret, token or signature in any output" "found:$leak"
 fi

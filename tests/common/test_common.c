@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,30 @@ test_hmac_hex(const void *key, size_t keylen, const char *msg)
 }
 
 char *
+test_forge_jwt_from_hmac(const char *header, const char *payload,
+			 const void *hmac_key, size_t keylen)
+{
+	char *h = b64(header, strlen(header)), *p = b64(payload, strlen(payload));
+	size_t n = strlen(h) + strlen(p) + 2;
+	char *id = xmalloc(n), *hex, *tok;
+	unsigned char sig[AT_MAC_LEN];
+
+	/* The id the attacker registers: the JWS signing input. */
+	snprintf(id, n, "%s.%s", h, p);
+	/* What the backend hands out for that id: its HMAC credential. */
+	hex = test_hmac_hex(hmac_key, keylen, id);
+	/* The same 32 bytes, base64url: the token's signature. */
+	if (at_hex_decode(hex, strlen(hex), sig, sizeof(sig)) != AT_OK)
+		abort();
+	tok = test_jws_with_sig(header, payload, sig, sizeof(sig));
+	free(h);
+	free(p);
+	free(id);
+	free(hex);
+	return tok;
+}
+
+char *
 test_token(const char *sub, long iat, long exp, const char *key)
 {
 	char payload[1024];
@@ -112,6 +137,41 @@ test_write_file(const char *path, const char *content, mode_t mode)
 	return close(fd);
 }
 
+static void test_log_stderr(void *ctx, int prio, const char *fmt, va_list ap)
+	AT_PRINTF(3, 0);
+
+static void
+test_log_stderr(void *ctx, int prio, const char *fmt, va_list ap)
+{
+	(void)ctx;
+	(void)prio;
+	fputs("  ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int
+test_check_dirs(const char *dir)
+{
+	struct at_log log = { test_log_stderr, NULL, false };
+	char *probe = test_path(dir, "probe");
+	enum at_err r;
+
+	r = at_path_check_dirs(probe, "test file", geteuid(), &log);
+	free(probe);
+	if (r == AT_OK)
+		return 0;
+	fprintf(stderr,
+		"the test directory %s fails the library's directory rule "
+		"(the line above names the directory): every directory from "
+		"/ down to a secret, config or map file must be owned by root "
+		"or uid %lu and not be group or world writable, unless it is "
+		"root's sticky directory like /tmp.  Run the tests from a "
+		"build directory (and with a TMPDIR) whose parents are.\n",
+		dir, (unsigned long)geteuid());
+	return -1;
+}
+
 char *
 test_mkdtemp(void)
 {
@@ -126,6 +186,10 @@ test_mkdtemp(void)
 	snprintf(dir, n, "%s/at-test-XXXXXX", tmp);
 	if (mkdtemp(dir) == NULL)
 		abort();
+	if (test_check_dirs(dir) != 0) {
+		rmdir(dir);
+		abort();
+	}
 	return dir;
 }
 

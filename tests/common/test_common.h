@@ -26,6 +26,14 @@ char *test_jws_with_sig(const char *header, const char *payload,
 			const unsigned char *sig, size_t siglen);
 /* Lowercase hex HMAC-SHA256(key, msg) as a malloc'd string. */
 char *test_hmac_hex(const void *key, size_t keylen, const char *msg);
+/*
+ * The cross-protocol forgery: the HMAC credential a backend computes for
+ * the id b64url(header) "." b64url(payload) under hmac_key (hex of
+ * HMAC-SHA256(hmac_key, id)), turned into that JWT's signature.  No JWT
+ * key is involved.  Returns a malloc'd token.
+ */
+char *test_forge_jwt_from_hmac(const char *header, const char *payload,
+			       const void *hmac_key, size_t keylen);
 /* A standard Agentic Trust token: {"alg":"HS256","typ":"JWT"} and
  * {"sub":sub,"iat":iat,"exp":exp} (exp omitted when exp < 0). */
 char *test_token(const char *sub, long iat, long exp, const char *key);
@@ -33,8 +41,13 @@ char *test_token(const char *sub, long iat, long exp, const char *key);
 /* Write content to path with exactly mode (fchmod after create).
  * Returns 0 or -1. */
 int test_write_file(const char *path, const char *content, mode_t mode);
-/* Create a fresh private directory under $TMPDIR; malloc'd path. */
+/* Create a fresh private directory under $TMPDIR; malloc'd path.  Aborts,
+ * naming the directory at fault, when its parents fail the library's
+ * directory rule (test_check_dirs()). */
 char *test_mkdtemp(void);
+/* 0 when a file in dir would pass at_path_check_dirs() for the euid;
+ * else -1, after printing to stderr which directory fails and why. */
+int test_check_dirs(const char *dir);
 /* rm -r of a directory created by test_mkdtemp (one level of files). */
 void test_rmdir(const char *dir);
 /* malloc'd "dir/name". */

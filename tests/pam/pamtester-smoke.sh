@@ -73,6 +73,17 @@ printf '%s\n' 'smoke-test-secret-0123456789-abcdefghijkl' >"$secret"
 printf '%s\n' 'another-secret-not-in-the-file-0123456789' >"$other"
 chmod 600 "$secret" "$other"
 user=atagent
+# The module checks every directory above the secret: name the one at
+# fault when this machine's TMPDIR fails that rule.
+if [ -x "$cli" ] && ! pre=$("$cli" check secret_file="$secret" 2>&1); then
+	case $pre in
+	*": directory "*)
+		echo "Bail out! $tmp fails the module's directory rule (every directory from / down owned by root or uid $(id -u), not group or world writable, unless root's sticky one):"
+		printf '%s\n' "$pre" | grep -F ': directory ' | sed 's/^/# /'
+		exit 1
+		;;
+	esac
+fi
 
 # mint_token SECRET_FILE SUB / mint_hmac SECRET_FILE ID
 if [ -x "$cli" ]; then
@@ -120,6 +131,27 @@ check() {
 	shift 3
 	out=$(printf '%s\n' "$cred" | "$@" 2>&1)
 	rc=$?
+	verdict
+}
+
+# check_nul NAME WANT CREDENTIAL JUNK COMMAND...: as check, stdin is the
+# credential, a NUL byte, then JUNK and a newline.  The conversation
+# hands the module a C string, so it sees the credential alone (and
+# agentictrust verify judges the same bytes: tests/cli/cli.sh).
+check_nul() {
+	name=$1
+	want=$2
+	cred=$3
+	junk=$4
+	shift 4
+	out=$({ printf '%s' "$cred"; printf '\000'; printf '%s\n' "$junk"; } |
+		"$@" 2>&1)
+	rc=$?
+	verdict
+}
+
+# The verdict on $name $want $rc $out $cred.
+verdict() {
 	if { [ "$want" = ok ] && [ $rc -eq 0 ]; } ||
 	   { [ "$want" = fail ] && [ $rc -ne 0 ]; }; then
 		passed=$((passed + 1))
@@ -200,6 +232,10 @@ check "pam_wrapper: user_map: a JWT for sub root itself is not in the map" \
 	fail "$root_tok" wrapped -map root
 logged "pam_wrapper: user_map: sub root logged user_not_mapped" \
 	"rejected user=root .*reason=user_not_mapped "
+check_nul "pam_wrapper: good JWT, NUL, junk (the module sees the JWT)" ok \
+	"$good" "junk-after-the-nul" wrapped
+check_nul "pam_wrapper: garbage, NUL, good JWT (the module sees the garbage)" \
+	fail "not-a-token" "$good" wrapped
 
 # 2. The real libpam, only as root (it reads /etc/pam.d).
 if [ "$(id -u)" -eq 0 ] && [ -d /etc/pam.d ]; then
@@ -219,6 +255,8 @@ if [ "$(id -u)" -eq 0 ] && [ -d /etc/pam.d ]; then
 		"$root_tok" real root
 	check "libpam: valid JWT for atsys (uid 999) refused (system_user)" \
 		fail "$sys_tok" real atsys
+	check_nul "libpam: good JWT, NUL, junk (the module sees the JWT)" ok \
+		"$good" "junk-after-the-nul" real
 	rm -f "$etc_service"
 	etc_service=
 	[ -e "/etc/pam.d/agentictrust-smoke-$$" ] && {

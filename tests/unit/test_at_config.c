@@ -52,7 +52,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	at_config_free(&f->cfg);
+	at_config_clear(&f->cfg);
 	test_rmdir(f->dir);
 	free(f->dir);
 	free(f->default_config);
@@ -90,6 +90,8 @@ test_defaults(void **state)
 
 	assert_null(f->cfg.config_file);
 	assert_null(f->cfg.secret_file);
+	assert_null(f->cfg.hmac_secret_file);
+	assert_null(f->cfg.jwt_secret_file);
 	assert_null(f->cfg.issuer);
 	assert_null(f->cfg.audience);
 	assert_null(f->cfg.user_map);
@@ -109,11 +111,15 @@ test_free_resets(void **state)
 	struct fixture *f = *state;
 
 	assert_at(set(f, "secret_file", "/etc/s"), AT_OK);
+	assert_at(set(f, "hmac_secret_file", "/etc/h"), AT_OK);
+	assert_at(set(f, "jwt_secret_file", "/etc/j"), AT_OK);
 	assert_at(set(f, "leeway", "5"), AT_OK);
-	at_config_free(&f->cfg);
+	at_config_clear(&f->cfg);
 	assert_null(f->cfg.secret_file);
+	assert_null(f->cfg.hmac_secret_file);
+	assert_null(f->cfg.jwt_secret_file);
 	assert_int_equal(f->cfg.leeway, AT_DEFAULT_LEEWAY);
-	at_config_free(NULL);
+	at_config_clear(NULL);
 }
 
 static void
@@ -138,6 +144,84 @@ test_opt_secret_file(void **state)
 	/* A second value replaces the first. */
 	assert_at(set(f, "secret_file", "/etc/other"), AT_OK);
 	assert_string_equal(f->cfg.secret_file, "/etc/other");
+}
+
+static void
+test_opt_hmac_secret_file(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(set(f, "hmac_secret_file", "/etc/security/hmac.secret"),
+		  AT_OK);
+	assert_string_equal(f->cfg.hmac_secret_file,
+			    "/etc/security/hmac.secret");
+	assert_null(f->cfg.secret_file);
+	assert_null(f->cfg.jwt_secret_file);
+	assert_at(set(f, "hmac_secret_file", "/etc/other"), AT_OK);
+	assert_string_equal(f->cfg.hmac_secret_file, "/etc/other");
+}
+
+static void
+test_opt_jwt_secret_file(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(set(f, "jwt_secret_file", "/etc/security/jwt.secret"),
+		  AT_OK);
+	assert_string_equal(f->cfg.jwt_secret_file,
+			    "/etc/security/jwt.secret");
+	assert_null(f->cfg.secret_file);
+	assert_null(f->cfg.hmac_secret_file);
+}
+
+/*
+ * Which file serves which method: a method's own file when set (its only
+ * source), secret_file otherwise, nothing for a method mode refuses.
+ */
+static void
+test_secret_file_for_method(void **state)
+{
+	struct fixture *f = *state;
+	const char *opt = "x";
+
+	assert_null(at_config_secret_file(&f->cfg, AT_METHOD_HMAC, &opt));
+	assert_null(opt);
+	assert_at(set(f, "secret_file", "/s"), AT_OK);
+	assert_string_equal(at_config_secret_file(&f->cfg, AT_METHOD_HMAC,
+						  &opt),
+			    "/s");
+	assert_string_equal(opt, "secret_file");
+	assert_string_equal(at_config_secret_file(&f->cfg, AT_METHOD_JWT,
+						  &opt),
+			    "/s");
+	assert_at(set(f, "jwt_secret_file", "/j"), AT_OK);
+	assert_string_equal(at_config_secret_file(&f->cfg, AT_METHOD_JWT,
+						  &opt),
+			    "/j");
+	assert_string_equal(opt, "jwt_secret_file");
+	assert_string_equal(at_config_secret_file(&f->cfg, AT_METHOD_HMAC,
+						  NULL),
+			    "/s");
+	assert_at(set(f, "hmac_secret_file", "/h"), AT_OK);
+	assert_string_equal(at_config_secret_file(&f->cfg, AT_METHOD_HMAC,
+						  &opt),
+			    "/h");
+	assert_string_equal(opt, "hmac_secret_file");
+	assert_at(set(f, "mode", "jwt"), AT_OK);
+	assert_null(at_config_secret_file(&f->cfg, AT_METHOD_HMAC, &opt));
+	assert_null(opt);
+	assert_string_equal(at_config_secret_file(&f->cfg, AT_METHOD_JWT,
+						  NULL),
+			    "/j");
+	assert_at(set(f, "mode", "hmac"), AT_OK);
+	assert_null(at_config_secret_file(&f->cfg, AT_METHOD_JWT, NULL));
+	assert_null(at_config_secret_file(&f->cfg, AT_METHOD_NONE, &opt));
+	assert_false(at_mode_allows(AT_MODE_HMAC, AT_METHOD_JWT));
+	assert_true(at_mode_allows(AT_MODE_HMAC, AT_METHOD_HMAC));
+	assert_true(at_mode_allows(AT_MODE_ANY, AT_METHOD_JWT));
+	assert_true(at_mode_allows(AT_MODE_ANY, AT_METHOD_HMAC));
+	assert_false(at_mode_allows(AT_MODE_JWT, AT_METHOD_HMAC));
+	assert_false(at_mode_allows(AT_MODE_ANY, AT_METHOD_NONE));
 }
 
 static void
@@ -360,10 +444,15 @@ test_opt_path_empty(void **state)
 	struct fixture *f = *state;
 
 	assert_at(set(f, "secret_file", ""), AT_ERR_CONFIG);
+	assert_at(set(f, "hmac_secret_file", ""), AT_ERR_CONFIG);
+	assert_at(set(f, "jwt_secret_file", ""), AT_ERR_CONFIG);
 	assert_at(set(f, "user_map", ""), AT_ERR_CONFIG);
 	assert_at(set(f, "config", ""), AT_ERR_CONFIG);
 	assert_at(set(f, "secret_file", NULL), AT_ERR_CONFIG);
+	assert_at(set(f, "jwt_secret_file", NULL), AT_ERR_CONFIG);
 	assert_null(f->cfg.secret_file);
+	assert_null(f->cfg.hmac_secret_file);
+	assert_null(f->cfg.jwt_secret_file);
 }
 
 static void
@@ -372,6 +461,10 @@ test_opt_path_relative(void **state)
 	struct fixture *f = *state;
 
 	assert_at(set(f, "secret_file", "etc/secret"), AT_ERR_CONFIG);
+	assert_at(set(f, "hmac_secret_file", "hmac.secret"), AT_ERR_CONFIG);
+	assert_at(set(f, "jwt_secret_file", "./jwt.secret"), AT_ERR_CONFIG);
+	assert_null(f->cfg.hmac_secret_file);
+	assert_null(f->cfg.jwt_secret_file);
 	assert_at(set(f, "user_map", "./map"), AT_ERR_CONFIG);
 	assert_at(set(f, "config", "at.conf"), AT_ERR_CONFIG);
 	assert_null(f->cfg.secret_file);
@@ -423,6 +516,8 @@ test_load_every_key_from_file(void **state)
 		     "# Agentic Trust\n"
 		     "\n"
 		     "secret_file = /etc/security/at.secret\n"
+		     "hmac_secret_file = /etc/security/h.secret\n"
+		     "jwt_secret_file=/etc/security/j.secret\n"
 		     "  mode=jwt  \n"
 		     "leeway\t=\t10\r\n"
 		     "issuer = https://idp.example\n"
@@ -437,6 +532,8 @@ test_load_every_key_from_file(void **state)
 		     0644);
 	assert_at(load(f, 0, NULL), AT_OK);
 	assert_string_equal(f->cfg.secret_file, "/etc/security/at.secret");
+	assert_string_equal(f->cfg.hmac_secret_file, "/etc/security/h.secret");
+	assert_string_equal(f->cfg.jwt_secret_file, "/etc/security/j.secret");
 	assert_int_equal(f->cfg.mode, AT_MODE_JWT);
 	assert_int_equal(f->cfg.leeway, 10);
 	assert_string_equal(f->cfg.issuer, "https://idp.example");
@@ -585,6 +682,48 @@ test_load_bad_value_in_file(void **state)
 	assert_at(load(f, ARGC(argv), argv), AT_ERR_CONFIG);
 }
 
+/*
+ * A config file's words never reach the log (config=/etc/mysql/x.cnf
+ * must not print a password): the file and line, the option's name when
+ * it is one, what is wrong.  Arguments (the pam.d line) are shown.
+ */
+static void
+test_load_file_content_not_logged(void **state)
+{
+	struct fixture *f = *state;
+	const char *argv[] = {"secret_file=/etc/s"};
+	static const char *const lines[] = {
+		"leeway = AtLeakCanary\n",
+		"mode = AtLeakCanary\n",
+		"max_ttl = AtLeakCanary\n",
+		"debug = AtLeakCanary\n",
+		"secret_file = AtLeakCanary\n",
+		"AtLeakCanary = 1\n",
+		"AtLeakCanary\n",
+		"password = AtLeakCanary\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		write_config(f->default_config, lines[i], 0644);
+		f->ulog.buf[0] = '\0';
+		assert_at(load(f, ARGC(argv), argv), AT_ERR_CONFIG);
+		if (strstr(f->ulog.buf, ":1:") == NULL ||
+		    strstr(f->ulog.buf, "AtLeakCanary") != NULL)
+			fail_msg("line %zu: log \"%s\" must name line 1 and "
+				 "nothing of it",
+				 i, f->ulog.buf);
+	}
+	write_config(f->default_config, "leeway = 301\n", 0644);
+	f->ulog.buf[0] = '\0';
+	assert_at(load(f, ARGC(argv), argv), AT_ERR_CONFIG);
+	assert_non_null(strstr(f->ulog.buf, "option leeway: malformed value"));
+	/* From the arguments, the value is shown. */
+	f->ulog.buf[0] = '\0';
+	assert_at(set(f, "leeway", "AtLeakCanary"), AT_ERR_CONFIG);
+	assert_non_null(strstr(f->ulog.buf, "\"AtLeakCanary\""));
+}
+
 static void
 test_load_line_without_equals(void **state)
 {
@@ -654,7 +793,8 @@ test_load_no_secret_file(void **state)
 	assert_at(at_verifier_from_config(&v, &f->cfg, geteuid(), &f->ulog.log),
 		  AT_ERR_CONFIG);
 	assert_null(v);
-	assert_non_null(strstr(f->ulog.buf, "no secret_file"));
+	assert_non_null(strstr(f->ulog.buf, "mode=jwt accepts JWTs but no "
+					    "secret file serves them"));
 }
 
 static void
@@ -744,6 +884,9 @@ main(void)
 		T(test_free_resets),
 		T(test_mode_names),
 		T(test_opt_secret_file),
+		T(test_opt_hmac_secret_file),
+		T(test_opt_jwt_secret_file),
+		T(test_secret_file_for_method),
 		T(test_opt_config),
 		T(test_opt_mode),
 		T(test_opt_leeway),
@@ -779,6 +922,7 @@ main(void)
 		T(test_load_config_line_in_file),
 		T(test_load_unknown_key_in_file),
 		T(test_load_bad_value_in_file),
+		T(test_load_file_content_not_logged),
 		T(test_load_line_without_equals),
 		T(test_load_empty_value_in_file),
 		T(test_load_flag_true_false_in_file),

@@ -48,7 +48,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	at_config_free(&f->cfg);
+	at_config_clear(&f->cfg);
 	test_rmdir(f->dir);
 	free(f->path);
 	free(f->dir);
