@@ -118,9 +118,14 @@ forget_previous(pam_handle_t *pamh)
 
 	if ((ret = pam_set_data(pamh, AT_DATA_EXP, NULL, NULL)) != PAM_SUCCESS)
 		return ret;
-	/* A bare name deletes; PAM_BAD_ITEM just means it was not set. */
-	for (i = 0; i < sizeof(claim_vars) / sizeof(claim_vars[0]); i++)
-		(void)pam_putenv(pamh, claim_vars[i]);
+	/* A bare name deletes.  Only what is set: libpam logs deleting an
+	 * unset variable at LOG_ERR ("delete non-existent entry"). */
+	for (i = 0; i < sizeof(claim_vars) / sizeof(claim_vars[0]); i++) {
+		if (pam_getenv(pamh, claim_vars[i]) == NULL)
+			continue;
+		if ((ret = pam_putenv(pamh, claim_vars[i])) != PAM_SUCCESS)
+			return ret;
+	}
 	return PAM_SUCCESS;
 }
 
@@ -303,8 +308,10 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	(void)flags;
 	at_config_init(&cfg);
 	at_claims_init(&claims);
-	if ((ret = forget_previous(pamh)) != PAM_SUCCESS)
+	if ((ret = forget_previous(pamh)) != PAM_SUCCESS) {
+		log_result(pamh, LOG_ERR, "refused", NULL, "pam_env", &claims);
 		goto out;
+	}
 	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
 		goto out;
 

@@ -232,6 +232,26 @@ count_prio(int prio)
 	return n;
 }
 
+/*
+ * No captured line at LOG_ERR or more severe (LOG_EMERG..LOG_ERR are the
+ * numerically smallest): an error level is for errors, and alerts keyed
+ * on authpriv.err must not fire on a normal authentication.
+ */
+static void
+assert_no_error_lines(void)
+{
+	size_t i;
+
+	assert_false(capture_overflow);
+	for (i = 0; i < ncaptured; i++) {
+		if (captured[i].prio <= LOG_ERR) {
+			print_error("want no line at LOG_ERR or worse\n");
+			capture_dump();
+			fail();
+		}
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* fixtures */
 
@@ -714,6 +734,52 @@ test_unknown_user(void **state)
 	assert_int_equal(cs.prompts, 1);
 	assert_last_reason("user_unknown");
 	assert_not_logged(tok);
+}
+
+/* ------------------------------------------------------------------ */
+/* log levels */
+
+/*
+ * A normal authentication, accepted or rejected, through the real libpam
+ * logs nothing at LOG_ERR or worse, from any source (the module, or
+ * libpam on the module's behalf, e.g. pam_putenv deleting a variable that
+ * was never set).  Twice in one handle too: the second run starts by
+ * forgetting the first one's variables.
+ */
+static void
+test_no_error_lines(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	char *hex = good_hmac(f, user);
+	char *bad = token(f, user, (long)f->now, (long)f->now + 300,
+			  TEST_SECRET2);
+	pam_handle_t *pamh = NULL;
+	struct conv_script cs = {.answers = {tok, bad, hex},
+				 .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+
+	auth_one("at_default", user, tok, PAM_SUCCESS);
+	assert_last_reason("ok");
+	assert_no_error_lines();
+	capture_reset();
+	auth_one("at_default", user, bad, PAM_AUTH_ERR);
+	assert_last_reason("bad_signature");
+	assert_no_error_lines();
+	capture_reset();
+	auth_one("at_default", user, "garbage", PAM_AUTH_ERR);
+	assert_last_reason("malformed");
+	assert_no_error_lines();
+
+	capture_reset();
+	assert_int_equal(pam_start("at_default", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_AUTH_ERR);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	assert_last_reason("ok");
+	assert_no_error_lines();
 }
 
 /* ------------------------------------------------------------------ */
@@ -1681,6 +1747,7 @@ main(void)
 		T(test_alg_none),
 		T(test_wrong_user),
 		T(test_unknown_user),
+		T(test_no_error_lines),
 		T(test_mode_jwt),
 		T(test_mode_hmac),
 		T(test_leeway),
