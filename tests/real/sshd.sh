@@ -164,6 +164,7 @@ login_ok() {
 	fi
 	rt_expect_log "$VARIANT: $d: logged accepted user=$U method=$method reason=ok sub=$U secret=0" \
 		"$SVC" accepted "$U" "$method" "ok sub=$U kid=- secret=0"
+	rt_expect_no_errors "$VARIANT: $d"
 	accepted="Accepted $ACCEPT_METHOD for $U from 127.0.0.1"
 	if grep -qF "$accepted" "$SSHD_LOG"; then
 		rt_ok "$VARIANT: $d: sshd logged '$accepted'"

@@ -93,6 +93,7 @@ sudo_ok() {
 		rt_not_ok "$mode: $d: sudo logged the command to syslog" \
 			"$(rt_log_new | grep -v pam_agentictrust)"
 	fi
+	rt_expect_no_errors "$mode: $d"
 }
 
 # sudo_refused MODE DESCRIPTION CRED VERDICT METHOD REASON
