@@ -24,13 +24,63 @@
 
 #include "lib/at.h"
 
+/*
+ * The phase running in this thread ("auth", "account", "session"), set by
+ * each entry point: the prefix of a line that mod_vsyslog() writes itself.
+ */
+static __thread const char *cur_phase = "auth";
+
+static void mod_vsyslog(pam_handle_t *pamh, int prio, const char *fmt,
+			va_list ap) AT_PRINTF(3, 0);
+static void mod_syslog(pam_handle_t *pamh, int prio, const char *fmt, ...)
+	AT_PRINTF(3, 4);
+
+/*
+ * Every line the module logs.  pam_vsyslog() prefixes it with
+ * "module(service:phase):", the service name raw: fine for a name that
+ * at_log_value() prints bare (every real one), but an application's
+ * service name with a space, ':', ')' or a newline would make that prefix
+ * fake a line of ours.  Such a name gets the same prefix with the name
+ * quoted, written to syslog(3) directly (the facility and ident are what
+ * pam_vsyslog() would use; no openlog()).
+ */
+static void
+mod_vsyslog(pam_handle_t *pamh, int prio, const char *fmt, va_list ap)
+{
+	const void *item = NULL;
+	char svc[AT_LOG_VALUE_SIZE], *msg = NULL;
+
+	if (pam_get_item(pamh, PAM_SERVICE, &item) != PAM_SUCCESS)
+		item = NULL;
+	at_log_value(svc, sizeof(svc), item);
+	if (item != NULL && strcmp(svc, item) == 0) {
+		pam_vsyslog(pamh, prio, fmt, ap);
+		return;
+	}
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	syslog(LOG_AUTHPRIV | prio, "pam_agentictrust(%s:%s): %s", svc,
+	       cur_phase, msg != NULL ? msg : "log line lost: out of memory");
+	free(msg);
+}
+
+static void
+mod_syslog(pam_handle_t *pamh, int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mod_vsyslog(pamh, prio, fmt, ap);
+	va_end(ap);
+}
+
 static void log_to_pam(void *ctx, int prio, const char *fmt, va_list ap)
 	AT_PRINTF(3, 0);
 
 static void
 log_to_pam(void *ctx, int prio, const char *fmt, va_list ap)
 {
-	pam_vsyslog((pam_handle_t *)ctx, prio, fmt, ap);
+	mod_vsyslog((pam_handle_t *)ctx, prio, fmt, ap);
 }
 
 /* The one place that turns library results into PAM codes. */
@@ -129,32 +179,32 @@ forget_previous(pam_handle_t *pamh)
 	return PAM_SUCCESS;
 }
 
-/* A value that came from outside, safe to put in a log line. */
-static const char *
-loggable(const char *s)
-{
-	if (s == NULL)
-		return "-";
-	if (strlen(s) > AT_MAX_SUB || !at_str_printable(s, strlen(s)))
-		return "(unprintable)";
-	return s;
-}
-
+/*
+ * The verdict line.  Every value goes through at_log_value(): whatever
+ * bytes a user name, service, sub or kid holds, the line reads back as
+ * exactly these fields (README "Results and log lines").
+ */
 static void
 log_result(pam_handle_t *pamh, int prio, const char *verdict,
 	   const char *user, const char *reason, const struct at_claims *c)
 {
 	const void *service = NULL;
+	char u[AT_LOG_VALUE_SIZE], sv[AT_LOG_VALUE_SIZE], m[AT_LOG_VALUE_SIZE],
+		r[AT_LOG_VALUE_SIZE], sb[AT_LOG_VALUE_SIZE],
+		k[AT_LOG_VALUE_SIZE];
 
 	if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS)
 		service = NULL;
 	/* Never the credential, signature or secret: only who and why. */
-	pam_syslog(pamh, prio,
+	mod_syslog(pamh, prio,
 		   "%s user=%s service=%s method=%s reason=%s sub=%s kid=%s "
 		   "secret=%d",
-		   verdict, loggable(user), loggable(service),
-		   at_method_name(c->method), reason, loggable(c->sub),
-		   loggable(c->kid), c->secret_index);
+		   verdict, at_log_value(u, sizeof(u), user),
+		   at_log_value(sv, sizeof(sv), service),
+		   at_log_value(m, sizeof(m), at_method_name(c->method)),
+		   at_log_value(r, sizeof(r), reason),
+		   at_log_value(sb, sizeof(sb), c->sub),
+		   at_log_value(k, sizeof(k), c->kid), c->secret_index);
 }
 
 /*
@@ -265,13 +315,14 @@ log_truncation_hint(pam_handle_t *pamh, const char *user, enum at_err r,
 		    size_t len)
 {
 	const char *clients = at_truncation_hint(len);
+	char u[AT_LOG_VALUE_SIZE];
 
 	if (clients == NULL || !is_credential_error(r))
 		return;
-	pam_syslog(pamh, LOG_NOTICE,
+	mod_syslog(pamh, LOG_NOTICE,
 		   "hint user=%s: the credential is exactly %zu bytes, probably "
 		   "truncated by the client (%s): use a shorter token",
-		   loggable(user), len, clients);
+		   at_log_value(u, sizeof(u), user), len, clients);
 }
 
 /*
@@ -283,14 +334,30 @@ log_truncation_hint(pam_handle_t *pamh, const char *user, enum at_err r,
 static void
 log_conversation_hint(pam_handle_t *pamh, const char *user)
 {
+	char u[AT_LOG_VALUE_SIZE];
+
 	if (strcmp(program_invocation_short_name, "sudo") != 0)
 		return;
-	pam_syslog(pamh, LOG_NOTICE,
+	mod_syslog(pamh, LOG_NOTICE,
 		   "hint user=%s: if the credential was 512 bytes or more, sudo "
 		   "refused it as too long for sudo (at most 511 bytes pass): "
-		   "mint a shorter token", loggable(user));
+		   "mint a shorter token", at_log_value(u, sizeof(u), user));
 }
 
+/* No user name to judge: say so, with libpam's words for why. */
+static void
+log_no_user(pam_handle_t *pamh, int ret)
+{
+	const void *service = NULL;
+	char sv[AT_LOG_VALUE_SIZE], e[AT_LOG_VALUE_SIZE];
+
+	if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS)
+		service = NULL;
+	mod_syslog(pamh, LOG_ERR,
+		   "refused user=- service=%s reason=no_user error=%s",
+		   at_log_value(sv, sizeof(sv), service),
+		   at_log_value(e, sizeof(e), pam_strerror(pamh, ret)));
+}
 
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -306,6 +373,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	bool known;
 
 	(void)flags;
+	cur_phase = "auth";
 	at_config_init(&cfg);
 	at_claims_init(&claims);
 	if ((ret = forget_previous(pamh)) != PAM_SUCCESS) {
@@ -321,8 +389,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (ret != PAM_SUCCESS || user == NULL || user[0] == '\0') {
 		if (ret == PAM_SUCCESS)
 			ret = PAM_USER_UNKNOWN;
-		pam_syslog(pamh, LOG_ERR, "refused user=- reason=no_user: %s",
-			   pam_strerror(pamh, ret));
+		log_no_user(pamh, ret);
 		goto out;
 	}
 
@@ -434,6 +501,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	int ret = PAM_SERVICE_ERR;
 
 	(void)flags;
+	cur_phase = "account";
 	at_config_init(&cfg);
 	at_claims_init(&claims);
 	if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS)
@@ -452,7 +520,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
 		goto out;
 	if (cfg.debug)
-		pam_syslog(pamh, LOG_DEBUG, "%s: ignored",
+		mod_syslog(pamh, LOG_DEBUG, "%s: ignored",
 			   data != NULL ? "JWT still valid"
 					: "no JWT accepted in this handle");
 	ret = PAM_IGNORE;

@@ -50,6 +50,29 @@ bool at_str_printable(const char *s, size_t len);
 /* Strip leading and trailing ASCII white space: updates *s and *len. */
 void at_trim(const char **s, size_t *len);
 
+/*
+ * One value of a log line, quoted logfmt style, so that no value can fake
+ * another field or another line, whatever bytes it holds.  Writes into
+ * buf (size bytes, at least AT_LOG_VALUE_MIN; a smaller buffer gets "")
+ * and returns buf:
+ *   s NULL                        -
+ *   1 or more bytes, all of A-Z a-z 0-9 . _ - @ / +, other than "-"
+ *                                 as is (bare)
+ *   anything else (empty, "-", space, = " \ :, a control byte, DEL, any
+ *   byte >= 0x80: UTF-8, overlong forms, bidi controls such as U+202E)
+ *                                 in double quotes, with " as \", \ as
+ *                                 \\, every byte outside printable ASCII
+ *                                 as \xHH (lowercase hex), and a final "."
+ *                                 as \x2e
+ * A value that does not fit is quoted and cut at a whole byte, its text
+ * ending in "..." (which a complete value never does).  The result is
+ * printable ASCII, at most size - 1 characters.
+ */
+#define AT_LOG_VALUE_MIN 8
+#define AT_LOG_VALUE_SIZE 160	/* what the module gives each value */
+const char *at_log_value(char *buf, size_t size, const char *s)
+	AT_NONNULL(1);
+
 /* ------------------------------------------------------------------ */
 /* at_file.c */
 

@@ -40,12 +40,16 @@
 
 #include "at.h"
 #include "test_common.h"
+#include "test_logfmt.h"
 
 #ifndef AT_TEST_DIR
 #error "AT_TEST_DIR must be defined by the build"
 #endif
 #ifndef AT_TEST_DEFAULT_CONFIG
 #error "AT_TEST_DEFAULT_CONFIG must be defined by the build"
+#endif
+#ifndef AT_TEST_MODULE
+#error "AT_TEST_MODULE must be defined by the build"
 #endif
 
 #define NO_SUCH_USER "at-no-such-user"
@@ -780,6 +784,273 @@ test_no_error_lines(void **state)
 	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
 	assert_last_reason("ok");
 	assert_no_error_lines();
+}
+
+/* ------------------------------------------------------------------ */
+/* log lines read back: hostile users, subs, kids and services */
+
+static bool
+is_verdict(const char *v)
+{
+	return strcmp(v, "accepted") == 0 || strcmp(v, "rejected") == 0 ||
+	       strcmp(v, "refused") == 0 ||
+	       strcmp(v, "first_pass_rejected") == 0;
+}
+
+/*
+ * Every captured line reads back by the documented grammar, and exactly
+ * one of them is a verdict: parsed into *l (the caller frees it).
+ */
+static void
+read_one_verdict(struct logfmt_line *l)
+{
+	struct logfmt_line tmp;
+	size_t i, verdicts = 0;
+
+	assert_false(capture_overflow);
+	for (i = 0; i < ncaptured; i++) {
+		if (logfmt_parse(captured[i].text, &tmp) != 0) {
+			print_error("syslog[%zu] does not read back\n", i);
+			capture_dump();
+			fail();
+		}
+		if (is_verdict(tmp.verdict)) {
+			verdicts++;
+			*l = tmp;
+		} else {
+			logfmt_free(&tmp);
+		}
+	}
+	if (verdicts != 1) {
+		print_error("want one verdict line, got %zu\n", verdicts);
+		capture_dump();
+		if (verdicts > 1)
+			logfmt_free(l);
+		fail();
+	}
+}
+
+/* The field key of l holds exactly s (NULL: "-"). */
+static void
+assert_field(const struct logfmt_line *l, const char *key, const char *s)
+{
+	const struct logfmt_value *v = logfmt_get(l, key);
+
+	if (v == NULL || !logfmt_value_is(v, s, s == NULL ? 0 : strlen(s))) {
+		print_error("field %s: want the exact value (%zu bytes)\n",
+			    key, s == NULL ? 0 : strlen(s));
+		capture_dump();
+		fail();
+	}
+}
+
+/* User names, subs, kids and services an attacker would choose. */
+static const char *const hostile_names[] = {
+	"alice reason=ok sub=root",
+	"x\" reason=ok sub=\"root",
+	"back\\slash\\",
+	"\xe2\x80\xae" "toor",	/* U+202E RIGHT-TO-LEFT OVERRIDE */
+	"-",
+	"evil: accepted user=root",
+	"dot.",
+};
+
+/* Only in PAM user names: bytes a JSON claim cannot carry. */
+static const char *const hostile_users[] = {
+	"a\nrefused user=root reason=ok",
+	"tab\tx\r",
+	"\xc0\xaf" "etc",		/* overlong "/" */
+	"\xff\xfe\x80",
+	"\x1b[1mbold",
+};
+
+static void
+check_hostile_user(const char *name)
+{
+	struct logfmt_line l;
+
+	capture_reset();
+	auth_one("at_default", name, "whatever", PAM_USER_UNKNOWN);
+	read_one_verdict(&l);
+	assert_string_equal(l.verdict, "rejected");
+	assert_field(&l, "user", name);
+	assert_field(&l, "reason", "user_unknown");
+	assert_field(&l, "service", "at_default");
+	assert_true(logfmt_value_is(&l.service, "at_default", 10));
+	assert_field(&l, "sub", NULL);
+	logfmt_free(&l);
+}
+
+/* sshd hands PAM the names of users that do not exist: remote input. */
+static void
+test_log_hostile_user(void **state)
+{
+	char longname[1001];
+	struct logfmt_line l;
+	const struct logfmt_value *v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(hostile_names) / sizeof(hostile_names[0]); i++)
+		check_hostile_user(hostile_names[i]);
+	for (i = 0; i < sizeof(hostile_users) / sizeof(hostile_users[0]); i++)
+		check_hostile_user(hostile_users[i]);
+
+	/* Too long for a line: cut, and marked so. */
+	memset(longname, 'x', sizeof(longname) - 1);
+	memcpy(longname + 10, " reason=ok", 10);
+	longname[sizeof(longname) - 1] = '\0';
+	capture_reset();
+	auth_one("at_default", longname, "whatever", PAM_USER_UNKNOWN);
+	read_one_verdict(&l);
+	v = logfmt_get(&l, "user");
+	assert_non_null(v);
+	assert_true(v->cut);
+	assert_true(v->len > 20 && v->len < 200);
+	assert_memory_equal(v->text, longname, v->len);
+	assert_field(&l, "reason", "user_unknown");
+	assert_true(strlen(captured[ncaptured - 1].text) < 1024);
+	logfmt_free(&l);
+}
+
+/* No user name at all: the no_user line reads back too. */
+static void
+test_log_no_user(void **state)
+{
+	struct logfmt_line l;
+
+	(void)state;
+	auth_one("at_default", "", "whatever", PAM_USER_UNKNOWN);
+	read_one_verdict(&l);
+	assert_string_equal(l.verdict, "refused");
+	assert_field(&l, "user", NULL);
+	assert_field(&l, "reason", "no_user");
+	assert_field(&l, "service", "at_default");
+	assert_field(&l, "error", pam_strerror(NULL, PAM_USER_UNKNOWN));
+	assert_null(l.text);
+	logfmt_free(&l);
+}
+
+/* JSON string of s (no control bytes in s). */
+static void
+json_quote(char *out, size_t cap, const char *s)
+{
+	size_t n = 0;
+
+	out[n++] = '"';
+	for (; *s != '\0' && n + 3 < cap; s++) {
+		if (*s == '"' || *s == '\\')
+			out[n++] = '\\';
+		out[n++] = *s;
+	}
+	assert_true(*s == '\0');
+	out[n++] = '"';
+	out[n] = '\0';
+}
+
+/* A validly signed token with this sub and kid. */
+static char *
+signed_with(struct fixture *f, const char *sub, const char *kid)
+{
+	char header[640], payload[1024], qsub[256], qkid[256];
+
+	json_quote(qsub, sizeof(qsub), sub);
+	json_quote(qkid, sizeof(qkid), kid);
+	snprintf(header, sizeof(header),
+		 "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":%s}", qkid);
+	snprintf(payload, sizeof(payload),
+		 "{\"sub\":%s,\"iat\":%ld,\"exp\":%ld}", qsub, (long)f->now,
+		 (long)f->now + 300);
+	return own(f, test_jws_sign(header, payload, TEST_SECRET,
+				    strlen(TEST_SECRET)));
+}
+
+/* sub and kid are logged once the MAC has verified them: whoever can
+ * get a token signed (the app's own users choose their ids) picks them. */
+static void
+test_log_hostile_sub_kid(void **state)
+{
+	struct fixture *f = *state;
+	struct logfmt_line l;
+	size_t i, n = sizeof(hostile_names) / sizeof(hostile_names[0]);
+
+	for (i = 0; i < n; i++) {
+		const char *sub = hostile_names[i];
+		const char *kid = hostile_names[(i + 1) % n];
+
+		/* Signed, but for another user than the PAM user. */
+		capture_reset();
+		auth_one("at_default", user, signed_with(f, sub, kid),
+			 PAM_AUTH_ERR);
+		read_one_verdict(&l);
+		assert_string_equal(l.verdict, "rejected");
+		assert_field(&l, "user", user);
+		assert_field(&l, "reason", "user_mismatch");
+		assert_field(&l, "sub", sub);
+		assert_field(&l, "kid", kid);
+		assert_field(&l, "method", "jwt");
+		assert_field(&l, "secret", "0");
+		logfmt_free(&l);
+
+		/* Accepted, with a hostile kid. */
+		capture_reset();
+		auth_one("at_default", user, signed_with(f, user, kid),
+			 PAM_SUCCESS);
+		read_one_verdict(&l);
+		assert_string_equal(l.verdict, "accepted");
+		assert_field(&l, "user", user);
+		assert_field(&l, "reason", "ok");
+		assert_field(&l, "sub", user);
+		assert_field(&l, "kid", kid);
+		logfmt_free(&l);
+	}
+}
+
+/*
+ * A service name is the application's choice (sshd's program name, a
+ * sudoers pam_service): libpam prints it raw into its "module(service:
+ * phase):" prefix.  pam_wrapper reads the stacks from
+ * PAM_WRAPPER_RUNTIME_DIR, so a stack of any name can be added there.
+ */
+static void
+test_log_hostile_service(void **state)
+{
+	struct fixture *f = *state;
+	const char *dir = getenv("PAM_WRAPPER_RUNTIME_DIR");
+	const char *names[] = {
+		"sshd reason=ok user=root",
+		"x\" user=\"root",
+		"back\\slash",
+		"a\nrefused user=root reason=ok",
+		"\xe2\x80\xae" "dhss",
+		"svc): accepted user=root reason=ok method=jwt",
+		"-",
+	};
+	char stack[1024], *path, *tok = good_token(f, user);
+	struct logfmt_line l;
+	size_t i;
+
+	assert_non_null(dir);
+	snprintf(stack, sizeof(stack), "auth required %s secret_file=%s\n",
+		 AT_TEST_MODULE, f->secret);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		path = test_path(dir, names[i]);
+		assert_int_equal(test_write_file(path, stack, 0644), 0);
+		capture_reset();
+		auth_one(names[i], user, tok, PAM_SUCCESS);
+		unlink(path);
+		free(path);
+		read_one_verdict(&l);
+		assert_string_equal(l.verdict, "accepted");
+		assert_true(logfmt_value_is(&l.service, names[i],
+					    strlen(names[i])));
+		assert_string_equal(l.phase, "auth");
+		assert_field(&l, "service", names[i]);
+		assert_field(&l, "user", user);
+		assert_field(&l, "reason", "ok");
+		assert_field(&l, "method", "jwt");
+		logfmt_free(&l);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1523,6 +1794,27 @@ test_truncation_hint(void **state)
 		      "truncated by the client (OpenSSH's ssh sends at most "
 		      "1023 bytes)");
 	assert_not_logged(cut);
+	/* The hint line reads back: fields, then the module's text. */
+	{
+		struct logfmt_line l;
+		size_t k, hints = 0;
+
+		for (k = 0; k < ncaptured; k++) {
+			assert_int_equal(logfmt_parse(captured[k].text, &l), 0);
+			if (strcmp(l.verdict, "hint") == 0) {
+				hints++;
+				assert_int_equal(l.nfields, 1);
+				assert_field(&l, "user", user);
+				assert_non_null(l.text);
+				assert_true(strncmp(l.text,
+						    "the credential is exactly "
+						    "1023 bytes",
+						    36) == 0);
+			}
+			logfmt_free(&l);
+		}
+		assert_int_equal(hints, 1);
+	}
 
 	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
 		char *junk = own(f, malloc(limits[i] + 1));
@@ -1748,6 +2040,10 @@ main(void)
 		T(test_wrong_user),
 		T(test_unknown_user),
 		T(test_no_error_lines),
+		T(test_log_hostile_user),
+		T(test_log_no_user),
+		T(test_log_hostile_sub_kid),
+		T(test_log_hostile_service),
 		T(test_mode_jwt),
 		T(test_mode_hmac),
 		T(test_leeway),
