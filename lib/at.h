@@ -107,6 +107,39 @@ int at_file_next_line(const char *buf, size_t len, size_t *pos,
 		      const char **line, size_t *linelen) AT_WUR;
 
 /* ------------------------------------------------------------------ */
+/* at_seal.c: the auth phase's exports, sealed for a later phase */
+
+#define AT_SEAL_KEY_LEN 32
+#define AT_SEAL_MAX 8192	/* characters of a seal, bytes of its parts */
+
+/* A fresh random key (getrandom).  Returns AT_OK or AT_ERR_CRYPTO. */
+enum at_err at_seal_keygen(unsigned char key[AT_SEAL_KEY_LEN]) AT_WUR
+	AT_NONNULL(1);
+
+/*
+ * Seal entries (text without NUL, the "NAME=value" lines the auth phase
+ * exported) for user: *out (owned: free()) is
+ * b64url(entries) "." b64url(HMAC-SHA256(key, "agentictrust-seal-1" NUL
+ * user NUL entries)).  Errors: AT_ERR_TOO_LONG (entries or user longer
+ * than AT_SEAL_MAX), AT_ERR_NOMEM, AT_ERR_CRYPTO.
+ */
+enum at_err at_seal_make(const unsigned char key[AT_SEAL_KEY_LEN],
+			 const char *user, const char *entries, char **out)
+	AT_WUR AT_NONNULL(1, 2, 3, 4);
+
+/*
+ * Check a seal (hostile input: any bytes) made with key for user.  On
+ * AT_OK *entries (owned: free()) holds the sealed text.  Errors:
+ * AT_ERR_TOO_LONG, AT_ERR_FORMAT (not two strict base64url parts, a MAC
+ * that is not 32 bytes, a NUL in the text), AT_ERR_SIGNATURE (another
+ * key, user or text; compared in constant time), AT_ERR_NOMEM,
+ * AT_ERR_CRYPTO.
+ */
+enum at_err at_seal_open(const unsigned char key[AT_SEAL_KEY_LEN],
+			 const char *user, const char *seal, char **entries)
+	AT_WUR AT_NONNULL(1, 2, 3, 4);
+
+/* ------------------------------------------------------------------ */
 /* at_hmac.c: keyed HMAC-SHA256 state through OpenSSL EVP_MAC */
 
 struct at_hmac_key;

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -2025,6 +2026,316 @@ test_acct_bad_config(void **state)
 	assert_last_reason("bad_config");
 }
 
+/* ------------------------------------------------------------------ */
+/* session phase: what pam_env (user_readenv=1) sets cannot stand */
+
+/* What a user's ~/.pam_environment would say (pam_env.conf syntax, in
+ * which "@" starts @{ITEM}: a literal one is "\@").  Not "root" for SUB:
+ * the tests may run as root. */
+#define HOSTILE_PAM_ENV                                                        \
+	"AGENTICTRUST_SUB OVERRIDE=someone-else\n"                             \
+	"AGENTICTRUST_EMAIL OVERRIDE=evil\\@x\n"                               \
+	"AGENTICTRUST_METHOD OVERRIDE=jwt\n"                                   \
+	"AGENTICTRUST_ROLE OVERRIDE=admin\n"
+#define HOSTILE_SEAL "AGENTICTRUST_SEAL OVERRIDE=forged.AAAA\n"
+
+static void
+write_pam_env(const char *content)
+{
+	char *path = test_path(AT_TEST_DIR, "pam_env.conf");
+
+	assert_int_equal(test_write_file(path, content, 0644), 0);
+	free(path);
+}
+
+/* The AGENTICTRUST_* part of the handle's environment, "A=1 B=2 ...",
+ * in the environment's order. */
+static void
+at_env(pam_handle_t *pamh, char *out, size_t cap)
+{
+	char **env = pam_getenvlist(pamh);
+	size_t i, n = 0;
+
+	assert_non_null(env);
+	out[0] = '\0';
+	for (i = 0; env[i] != NULL; i++) {
+		if (strncmp(env[i], "AGENTICTRUST_", 13) == 0)
+			n += (size_t)snprintf(out + n, n < cap ? cap - n : 0,
+					      "%s%s", n > 0 ? " " : "",
+					      env[i]);
+		free(env[i]);
+	}
+	free(env);
+	assert_true(n < cap);
+}
+
+/* The last captured line is the session line: read it back. */
+static void
+assert_session_line(const char *reason, unsigned int changed,
+		    unsigned int removed)
+{
+	struct logfmt_line l;
+	char num[16];
+
+	assert_true(ncaptured > 0);
+	if (logfmt_parse(captured[ncaptured - 1].text, &l) != 0) {
+		capture_dump();
+		fail_msg("the session line does not read back");
+	}
+	assert_string_equal(l.phase, "session");
+	assert_string_equal(l.verdict, "session");
+	assert_field(&l, "user", user);
+	assert_field(&l, "reason", reason);
+	snprintf(num, sizeof(num), "%u", changed);
+	assert_field(&l, "changed", num);
+	snprintf(num, sizeof(num), "%u", removed);
+	assert_field(&l, "removed", num);
+	logfmt_free(&l);
+}
+
+static void
+test_session_restores_verified(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	char *tok = mint_with(f, TEST_SECRET,
+			      "{\"sub\":\"%s\",\"exp\":%ld,"
+			      "\"email\":\"agent@example.com\"}",
+			      user, (long)f->now + 300);
+	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char env[1024], want[1024];
+
+	write_pam_env(HOSTILE_PAM_ENV HOSTILE_SEAL);
+	/* HMAC: no email.  pam_env sets five variables after auth. */
+	assert_int_equal(pam_start("at_session", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	snprintf(want, sizeof(want),
+		 "AGENTICTRUST_SUB=%s AGENTICTRUST_METHOD=hmac", user);
+	assert_string_equal(env, want);
+	/* SUB and METHOD put back; EMAIL, ROLE and SEAL removed. */
+	assert_session_line("restored", 2, 3);
+	assert_no_error_lines();
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+
+	/* JWT with an email: the token's email comes back. */
+	cs = (struct conv_script){.answers = {tok}, .rv = PAM_SUCCESS};
+	pamh = NULL;
+	assert_int_equal(pam_start("at_session", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	snprintf(want, sizeof(want),
+		 "AGENTICTRUST_SUB=%s AGENTICTRUST_METHOD=jwt "
+		 "AGENTICTRUST_EMAIL=agent@example.com",
+		 user);
+	assert_string_equal(env, want);
+	assert_session_line("restored", 2, 2);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+/* Without the module's session line pam_env wins: the test above can
+ * fail. */
+static void
+test_session_without_module_line(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+
+	write_pam_env(HOSTILE_PAM_ENV HOSTILE_SEAL);
+	assert_int_equal(pam_start("at_session_none", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_non_null(pam_getenv(pamh, "AGENTICTRUST_SUB"));
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_SUB"), user);
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_SUB"),
+			    "someone-else");
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_EMAIL"), "evil@x");
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_METHOD"), "jwt");
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_ROLE"), "admin");
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+/* Authenticated by another module: no AGENTICTRUST_* survives. */
+static void
+test_session_not_verified(void **state)
+{
+	struct conv_script cs = {.rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char env[1024];
+
+	(void)state;
+	write_pam_env(HOSTILE_PAM_ENV);
+	assert_int_equal(pam_start("at_session_other", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	capture_reset();
+	/* pam_env succeeds, the module ignores: the session opens. */
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	assert_session_line("not_verified", 0, 4);
+	assert_no_error_lines();
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+
+	/* A seal nobody made: said so, and removed with the rest. */
+	write_pam_env(HOSTILE_PAM_ENV HOSTILE_SEAL);
+	pamh = NULL;
+	assert_int_equal(pam_start("at_session_other", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	assert_session_line("bad_seal", 0, 5);
+	assert_no_error_lines();
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+
+	/* Nothing set, nothing to say, nothing logged at all. */
+	write_pam_env("");
+	pamh = NULL;
+	assert_int_equal(pam_start("at_session_other", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(ncaptured, 0);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+/*
+ * sshd's keyboard-interactive authentication: pam_authenticate() runs in
+ * a child forked after pam_start(), which sends its PAM environment back;
+ * the parent pam_putenv()s it and opens the session in its own copy of
+ * the handle, where nothing the child remembered with pam_set_data()
+ * exists.  The seal in the environment carries the verified values.
+ */
+static int
+auth_in_child(pam_handle_t *pamh, char *got, size_t cap)
+{
+	int fds[2], status;
+	pid_t pid;
+	char **env;
+	size_t i, n = 0;
+	ssize_t r;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		if (pam_authenticate(pamh, 0) != PAM_SUCCESS)
+			_exit(1);
+		env = pam_getenvlist(pamh);
+		for (i = 0; env != NULL && env[i] != NULL; i++)
+			if (write(fds[1], env[i], strlen(env[i]) + 1) < 0)
+				_exit(2);
+		_exit(0);
+	}
+	close(fds[1]);
+	while (n < cap && (r = read(fds[0], got + n, cap - n)) > 0)
+		n += (size_t)r;
+	close(fds[0]);
+	assert_true(n < cap);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return (int)n;
+}
+
+static void
+import_env(pam_handle_t *pamh, const char *got, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i += strlen(got + i) + 1)
+		assert_int_equal(pam_putenv(pamh, got + i), PAM_SUCCESS);
+}
+
+static void
+test_session_seal_across_fork(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char got[8192], env[1024], want[1024];
+	int n;
+
+	write_pam_env(HOSTILE_PAM_ENV);
+	assert_int_equal(pam_start("at_session", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	n = auth_in_child(pamh, got, sizeof(got));
+	/* The parent never authenticated: only the imported environment. */
+	assert_null(pam_getenv(pamh, "AGENTICTRUST_SUB"));
+	import_env(pamh, got, (size_t)n);
+	assert_non_null(pam_getenv(pamh, "AGENTICTRUST_SEAL"));
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	snprintf(want, sizeof(want),
+		 "AGENTICTRUST_SUB=%s AGENTICTRUST_METHOD=hmac", user);
+	assert_string_equal(env, want);
+	assert_session_line("restored", 2, 3);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+
+	/* pam_env keeping the imported SUB but replacing the seal with one
+	 * of its own: nothing verified is left, everything goes. */
+	write_pam_env("AGENTICTRUST_SEAL OVERRIDE=QUJD.AAAAAAAAAAAAAAAAAAAAAAAA"
+		      "AAAAAAAAAAAAAAAAAAA\n");
+	cs = (struct conv_script){.answers = {hex}, .rv = PAM_SUCCESS};
+	pamh = NULL;
+	assert_int_equal(pam_start("at_session", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	n = auth_in_child(pamh, got, sizeof(got));
+	import_env(pamh, got, (size_t)n);
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	assert_session_line("bad_seal", 0, 3);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+/* A seal made for one user does not open for another. */
+static void
+test_session_seal_other_user(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char got[8192], env[1024];
+	int n;
+
+	write_pam_env("");
+	assert_int_equal(pam_start("at_session", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	n = auth_in_child(pamh, got, sizeof(got));
+	import_env(pamh, got, (size_t)n);
+	assert_int_equal(pam_set_item(pamh, PAM_USER, NO_SUCH_USER),
+			 PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -2088,6 +2399,11 @@ main(void)
 		T(test_acct_no_config),
 		T(test_acct_expired_broken_account_line),
 		T(test_acct_bad_config),
+		T(test_session_restores_verified),
+		T(test_session_without_module_line),
+		T(test_session_not_verified),
+		T(test_session_seal_across_fork),
+		T(test_session_seal_other_user),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
