@@ -2240,9 +2240,12 @@ auth_in_child(pam_handle_t *pamh, char *got, size_t cap)
 		if (pam_authenticate(pamh, 0) != PAM_SUCCESS)
 			_exit(1);
 		env = pam_getenvlist(pamh);
-		for (i = 0; env != NULL && env[i] != NULL; i++)
+		for (i = 0; env != NULL && env[i] != NULL; i++) {
 			if (write(fds[1], env[i], strlen(env[i]) + 1) < 0)
 				_exit(2);
+			free(env[i]);
+		}
+		free(env);
 		_exit(0);
 	}
 	close(fds[1]);
