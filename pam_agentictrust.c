@@ -517,8 +517,8 @@ log_truncation_hint(pam_handle_t *pamh, const char *user, enum at_err r,
 	if (clients == NULL || !is_credential_error(r))
 		return;
 	mod_syslog(pamh, LOG_NOTICE,
-		   "hint user=%s: the credential is exactly %zu bytes, probably "
-		   "truncated by the client (%s): use a shorter token",
+		   "hint user=%s: the credential is exactly %zu bytes, "
+		   "probably truncated by the client (%s): use a shorter token",
 		   at_log_value(u, sizeof(u), user), len, clients);
 }
 
@@ -536,9 +536,10 @@ log_conversation_hint(pam_handle_t *pamh, const char *user)
 	if (strcmp(program_invocation_short_name, "sudo") != 0)
 		return;
 	mod_syslog(pamh, LOG_NOTICE,
-		   "hint user=%s: if the credential was 512 bytes or more, sudo "
-		   "refused it as too long for sudo (at most 511 bytes pass): "
-		   "mint a shorter token", at_log_value(u, sizeof(u), user));
+		   "hint user=%s: if the credential was 512 bytes or more, "
+		   "sudo refused it as too long for sudo (at most 511 bytes "
+		   "pass): mint a shorter token",
+		   at_log_value(u, sizeof(u), user));
 }
 
 /* No user name to judge: say so, with libpam's words for why. */

@@ -14,7 +14,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const unsigned char key[AT_SEAL_KEY_LEN] = "fuzz-seal-key-0123456789-abcdef";
+static const unsigned char key[AT_SEAL_KEY_LEN] =
+	"fuzz-seal-key-0123456789-abcdef";
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -40,8 +41,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(out);
 		out = NULL;
 		/* Another user never opens it. */
-		if (at_seal_open(key, "alicf", seal, &out) != AT_ERR_SIGNATURE ||
-		    out != NULL)
+		r = at_seal_open(key, "alicf", seal, &out);
+		if (r != AT_ERR_SIGNATURE || out != NULL)
 			abort();
 	} else if (r != AT_ERR_TOO_LONG || seal != NULL) {
 		abort();
