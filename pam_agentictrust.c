@@ -662,9 +662,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	ret = PAM_SUCCESS;
 out:
 	at_strfreezero(cred);
-	at_claims_free(&claims);
+	at_claims_clear(&claims);
 	at_verifier_free(v);
-	at_config_free(&cfg);
+	at_config_clear(&cfg);
 	return ret;
 }
 
@@ -723,8 +723,8 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 					: "no JWT accepted in this handle");
 	ret = PAM_IGNORE;
 out:
-	at_claims_free(&claims);
-	at_config_free(&cfg);
+	at_claims_clear(&claims);
+	at_config_clear(&cfg);
 	return ret;
 }
 
@@ -842,7 +842,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	ret = entries != NULL ? PAM_SUCCESS : PAM_IGNORE;
 out:
 	free(entries);
-	at_config_free(&cfg);
+	at_config_clear(&cfg);
 	return ret;
 }
 

@@ -145,7 +145,7 @@ main(int argc, char **argv)
 	}
 	report("setup", now_s() - t0, n / 10);
 
-	at_claims_free(&claims);
+	at_claims_clear(&claims);
 	at_hmac_key_free(key);
 	at_verifier_free(v);
 	free(jwt);

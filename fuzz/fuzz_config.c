@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fuzz_config.c - config file and user map parsing: the input is written
- * to a private file (mode 0600) and loaded as a config file and as a
- * user map.
+ * fuzz_config.c - config file, user map and secret file parsing: the
+ * input is written to a private file (mode 0600) and loaded as a config
+ * file, as a user map, and as a secret file (at_verifier_load_secrets()
+ * and at_secret_file_get(), the line rules of at_secret_next_line()).
  */
 #include <fcntl.h>
 #include <stddef.h>
@@ -23,6 +24,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char arg[96];
 	struct at_config cfg;
 	struct at_verifier *v = NULL;
+	unsigned char *key = NULL;
+	size_t keylen = 0;
 	int fd;
 
 	if (path[0] == '\0')
@@ -37,10 +40,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	argv[0] = arg;
 	at_config_init(&cfg);
 	(void)at_config_load(&cfg, 2, argv, "/nonexistent", geteuid(), NULL);
-	if (at_verifier_new(&v, &cfg, NULL) == AT_OK)
+	if (at_verifier_new(&v, &cfg, NULL) == AT_OK) {
 		(void)at_verifier_load_user_map(v, path, geteuid());
+		(void)at_verifier_load_secrets(v, path, geteuid());
+		(void)at_verifier_load_method_secrets(v, AT_METHOD_JWT, path,
+						      geteuid());
+	}
 	at_verifier_free(v);
-	at_config_free(&cfg);
+	if (at_secret_file_get(path, geteuid(), NULL, 1, &key, &keylen) ==
+	    AT_OK)
+		at_freezero(key, keylen);
+	at_config_clear(&cfg);
 	unlink(path);
 	return 0;
 }

@@ -6,20 +6,27 @@
  * A verifier holds secrets and policy; at_verify_credential() checks an
  * HMAC-SHA256 hex credential or an HS256 JWT for a local user:
  *
- *	struct at_config cfg;
- *	struct at_verifier *v;
- *	struct at_claims claims;
+ *	struct at_config *cfg = NULL;
+ *	struct at_verifier *v = NULL;
+ *	struct at_claims *claims = NULL;
+ *	bool ok = false;
  *
- *	at_config_init(&cfg);
- *	if (at_config_load(&cfg, argc, argv, AT_DEFAULT_CONFIG, geteuid(),
+ *	if (at_config_new(&cfg) == AT_OK &&
+ *	    at_config_load(cfg, argc, argv, AT_DEFAULT_CONFIG, geteuid(),
  *			   NULL) == AT_OK &&
- *	    at_verifier_from_config(&v, &cfg, geteuid(), NULL) == AT_OK) {
- *		at_claims_init(&claims);
- *		ok = at_verify_credential(v, cred, len, user, &claims) == AT_OK;
- *		at_claims_free(&claims);
- *		at_verifier_free(v);
- *	}
- *	at_config_free(&cfg);
+ *	    at_verifier_from_config(&v, cfg, geteuid(), NULL) == AT_OK &&
+ *	    at_claims_new(&claims) == AT_OK &&
+ *	    at_verify_credential(v, cred, len, user, claims) == AT_OK)
+ *		ok = true;
+ *	at_claims_free(claims);
+ *	at_verifier_free(v);
+ *	at_config_free(cfg);
+ *
+ * struct at_config and struct at_claims are opaque: they are made by
+ * at_config_new() / at_claims_new(), read through accessors (after the
+ * above, at_claims_sub(claims) is the verified external id) and freed by
+ * at_config_free() / at_claims_free(), which take NULL.  Their fields can
+ * grow without changing the SONAME.
  *
  * The library never includes PAM headers: the PAM module, the CLI, the
  * tests and the benchmark all drive the same functions.  Every fallible
@@ -162,28 +169,19 @@ enum at_mode {
 };
 
 /*
- * Every option of the module, parsed once.  String fields are owned and
- * freed by at_config_free().  Defaults come from at_config_init().
+ * Every option of the module, parsed once.  Opaque: its fields are private
+ * to the library and may grow in any release.
  */
-struct at_config {
-	char *config_file;	/* owned: at_config_free(); NULL = default */
-	char *secret_file;	/* owned: at_config_free() */
-	char *issuer;		/* owned: at_config_free(); NULL = unchecked */
-	char *audience;		/* owned: at_config_free(); NULL = unchecked */
-	char *user_map;		/* owned: at_config_free(); NULL = no map */
-	char *prompt;		/* owned: at_config_free() */
-	enum at_mode mode;
-	unsigned int leeway;	/* seconds, 0..AT_MAX_LEEWAY */
-	unsigned long max_ttl;	/* seconds; 0 = unchecked */
-	bool allow_no_exp;
-	bool use_first_pass;
-	bool try_first_pass;
-	bool debug;
-};
+struct at_config;
 
-/* Set defaults.  Always succeeds; pair with at_config_free(). */
-void at_config_init(struct at_config *cfg) AT_NONNULL(1);
-/* Free owned strings and reset to defaults.  cfg may be NULL. */
+/*
+ * A new config with the defaults (mode any, leeway AT_DEFAULT_LEEWAY, no
+ * secret file, issuer, audience or user map).  *out is owned:
+ * at_config_free().  Errors: AT_ERR_NOMEM (*out is then NULL).
+ */
+enum at_err at_config_new(struct at_config **out) AT_WUR AT_NONNULL(1);
+/* Free cfg and every string it owns; cfg may be NULL.  A verifier made
+ * from cfg borrows it: free the verifier first. */
 void at_config_free(struct at_config *cfg);
 
 /*
@@ -211,6 +209,13 @@ enum at_err at_config_load(struct at_config *cfg, int argc, const char **argv,
 
 /* "any", "jwt" or "hmac". */
 const char *at_mode_name(enum at_mode mode);
+
+/*
+ * The leeway option, in seconds (0..AT_MAX_LEEWAY), for at_exp_check():
+ * a caller that keeps a verified exp re-checks it later with the same
+ * leeway the verification used, as the module's account phase does.
+ */
+unsigned int at_config_leeway(const struct at_config *cfg) AT_NONNULL(1);
 
 /* ------------------------------------------------------------------ */
 /* HMAC-SHA256 */
@@ -246,29 +251,37 @@ void at_verifier_set_clock(struct at_verifier *v, at_clock_fn fn, void *ctx)
 time_t at_verifier_now(const struct at_verifier *v) AT_NONNULL(1);
 
 /*
- * Add one secret (bytes copied, caller keeps and wipes its own copy).
+ * Add one secret (bytes copied, caller keeps and wipes its own copy) for
+ * both credential kinds: it verifies HMAC credentials and JWS signatures
+ * (see at_verifier_add_method_secret() for one kind only, and why).
  * The verifier derives its keyed HMAC state here, once.
  * Errors: AT_ERR_SECRET_SHORT (< AT_MIN_SECRET bytes), AT_ERR_SECRET
- * (> AT_MAX_SECRET bytes or more than AT_MAX_SECRETS), AT_ERR_NOMEM,
- * AT_ERR_CRYPTO.
+ * (> AT_MAX_SECRET bytes or more than AT_MAX_SECRETS for a kind),
+ * AT_ERR_NOMEM, AT_ERR_CRYPTO.
  */
 enum at_err at_verifier_add_secret(struct at_verifier *v, const void *key,
 				   size_t keylen) AT_WUR AT_NONNULL(1, 2);
 
 /*
- * Load every secret line of path (at_file_read() rules, AT_FILE_SECRET):
- * blank and '#' lines skipped, a trailing "\r" stripped, each line's
- * bytes a key as-is.  The file buffer is wiped.  Errors: AT_ERR_SECRET
- * (unusable file, no secret in it, a line too long),
- * AT_ERR_SECRET_SHORT, AT_ERR_NOMEM, AT_ERR_CRYPTO; the reason is logged
- * with the line number, never the secret.
+ * Load every secret line of path (at_file_read() rules, AT_FILE_SECRET)
+ * for both credential kinds: empty lines and lines whose first byte is
+ * '#' skipped, a trailing "\r" stripped, each other line's bytes a key
+ * as-is.  A file with a line that cannot be meant as a key is refused as
+ * a whole: a UTF-8 byte order mark at the start of a line, a line of only
+ * white space, a comment indented by white space, white space before or
+ * after a secret.  On any error no secret of the file is kept.  The file
+ * buffer is wiped.  Errors: AT_ERR_SECRET (unusable file, no secret in
+ * it, a refused line, a line too long), AT_ERR_SECRET_SHORT,
+ * AT_ERR_NOMEM, AT_ERR_CRYPTO; the reason is logged with the file name and
+ * line number, never the secret or the line's bytes.
  */
 enum at_err at_verifier_load_secrets(struct at_verifier *v, const char *path,
 				     uid_t owner_uid) AT_WUR AT_NONNULL(1, 2);
 
 /*
  * Copy out the n-th secret (0-based, blank and '#' lines not counted) of
- * a secret file, for tools that mint credentials.  *key is owned:
+ * a secret file, for tools that mint credentials.  The whole file must
+ * pass at_verifier_load_secrets()'s line rules.  *key is owned:
  * at_freezero(*key, *keylen).  Errors as at_verifier_load_secrets().
  */
 enum at_err at_secret_file_get(const char *path, uid_t owner_uid,
@@ -277,18 +290,21 @@ enum at_err at_secret_file_get(const char *path, uid_t owner_uid,
 	AT_NONNULL(1, 5, 6);
 
 /*
- * The verifier the module uses: at_verifier_new(), then the secrets of
- * cfg->secret_file and, when set, the map of cfg->user_map, both with
- * owner_uid as the trusted non-root owner.  *out owned:
+ * The verifier the module uses: at_verifier_new(), then the secrets and,
+ * when set, the map of cfg->user_map, all with owner_uid as the trusted
+ * non-root owner.  Each credential kind that cfg->mode accepts gets its
+ * secrets from its own file when one is set (cfg->hmac_secret_file,
+ * cfg->jwt_secret_file), and from cfg->secret_file otherwise; a kind that
+ * mode refuses gets none, and its own file is not opened.  *out owned:
  * at_verifier_free().  Errors: those of the calls above; AT_ERR_CONFIG
- * (logged) without a secret_file.
+ * (logged, naming the kind) when a kind that mode accepts has no file.
  */
 enum at_err at_verifier_from_config(struct at_verifier **out,
 				    const struct at_config *cfg,
 				    uid_t owner_uid, const struct at_log *log)
 	AT_WUR AT_NONNULL(1, 2);
 
-/* Number of secrets loaded. */
+/* Number of distinct secrets loaded (a secret for both kinds counts once). */
 size_t at_verifier_secret_count(const struct at_verifier *v) AT_NONNULL(1);
 
 /*
@@ -319,27 +335,60 @@ enum at_method {
 };
 
 /*
- * What a verification found.  Filled progressively: fields are set only
- * once the MAC has been verified, so nothing in here is ever an
- * unauthenticated value.  Strings are owned: at_claims_free().
+ * What a verification found.  Opaque: read it through the accessors
+ * below.  Filled progressively: fields are set only once the MAC has been
+ * verified, so nothing in here is ever an unauthenticated value.  After a
+ * failed verification it holds what was verified before the failure (the
+ * sub of an expired JWT, for example).
  */
-struct at_claims {
-	enum at_method method;
-	int secret_index;	/* which secret line matched; -1 = none */
-	char *sub;		/* external id (JWT sub or the HMAC'd id) */
-	char *email;		/* JWT email claim or NULL */
-	char *name;		/* JWT name claim or NULL */
-	char *iss;		/* JWT iss claim or NULL */
-	char *kid;		/* JWT kid header when printable, else NULL */
-	char *local_user;	/* user the external id maps to */
-	bool has_exp, has_nbf, has_iat;
-	double exp, nbf, iat;	/* seconds since the epoch */
-};
+struct at_claims;
 
-/* Initialise to empty (method NONE, index -1). */
-void at_claims_init(struct at_claims *c) AT_NONNULL(1);
-/* Free owned strings and re-initialise; c may be NULL. */
+/*
+ * A new, empty claims object (method AT_METHOD_NONE, secret index -1, no
+ * string, no time claim).  *out is owned: at_claims_free().
+ * Errors: AT_ERR_NOMEM (*out is then NULL).
+ */
+enum at_err at_claims_new(struct at_claims **out) AT_WUR AT_NONNULL(1);
+/* Free c and every string it owns; c may be NULL. */
 void at_claims_free(struct at_claims *c);
+
+/* Which kind of credential it was; AT_METHOD_NONE before the shape check. */
+enum at_method at_claims_method(const struct at_claims *c) AT_NONNULL(1);
+/* Which secret (0-based, file order) verified the MAC; -1 = none. */
+int at_claims_secret_index(const struct at_claims *c) AT_NONNULL(1);
+
+/*
+ * The strings, NUL-terminated, or NULL when not (yet) known.  Each is
+ * borrowed from c: valid until at_claims_free(c) or the next verification
+ * into c.
+ *   sub         the external id: a JWT's sub (printable, at most
+ *               AT_MAX_SUB bytes), or the id an HMAC matched (a user map
+ *               entry's, or without a map the user passed in)
+ *   email, name the JWT email / name claims
+ *   iss         the JWT iss claim
+ *   kid         the JWT kid header, only when printable
+ *   local_user  the local user the external id maps to (a user map
+ *               entry's, or a JWT's sub without a map), also when that
+ *               is not the user asked for (AT_ERR_USER_MISMATCH)
+ * email, name and iss are the issuer's strings as signed, at most
+ * AT_MAX_CLAIM bytes without NUL but not checked for control bytes:
+ * escape them before they reach a log line or a terminal.
+ */
+const char *at_claims_sub(const struct at_claims *c) AT_NONNULL(1);
+const char *at_claims_email(const struct at_claims *c) AT_NONNULL(1);
+const char *at_claims_name(const struct at_claims *c) AT_NONNULL(1);
+const char *at_claims_iss(const struct at_claims *c) AT_NONNULL(1);
+const char *at_claims_kid(const struct at_claims *c) AT_NONNULL(1);
+const char *at_claims_local_user(const struct at_claims *c) AT_NONNULL(1);
+
+/*
+ * The JWT time claims (RFC 7519 4.1.4-4.1.6), seconds since the epoch in
+ * [0, 2^53): true and the value in *t when the token had the claim, false
+ * and *t = 0 otherwise (always false for an HMAC credential).
+ */
+bool at_claims_exp(const struct at_claims *c, double *t) AT_NONNULL(1, 2);
+bool at_claims_nbf(const struct at_claims *c, double *t) AT_NONNULL(1, 2);
+bool at_claims_iat(const struct at_claims *c, double *t) AT_NONNULL(1, 2);
 
 /*
  * RFC 7519 4.1.4 with leeway: AT_ERR_EXPIRED when now >= exp + leeway,
@@ -347,7 +396,11 @@ void at_claims_free(struct at_claims *c);
  */
 enum at_err at_exp_check(double exp, unsigned int leeway, time_t now) AT_WUR;
 
-/* at_jws_verify() then at_jwt_check_claims() at the verifier's clock. */
+/*
+ * Verify an HS256 JWT alone (no user mapping) at the verifier's clock.
+ * claims must be empty, fresh from at_claims_new(): this function fills
+ * it without emptying it first (at_verify_credential() does empty it).
+ */
 enum at_err at_jwt_verify(struct at_verifier *v, const char *tok, size_t len,
 			  struct at_claims *claims) AT_WUR AT_NONNULL(1, 2, 4);
 
@@ -356,8 +409,9 @@ enum at_err at_jwt_verify(struct at_verifier *v, const char *tok, size_t len,
  * length and shape checks, the method allowed by mode, MAC verification,
  * claims, and the user mapping.  For HMAC the candidate external ids are
  * those the map sends to user (or user itself without a map).  claims
- * (owned by the caller: at_claims_free()) is filled as far as verification
- * got.  Returns AT_OK only when the credential proves `user`.
+ * (from at_claims_new(), owned by the caller) is emptied, then filled as
+ * far as verification got; it may be reused for the next credential.
+ * Returns AT_OK only when the credential proves `user`.
  */
 enum at_err at_verify_credential(struct at_verifier *v, const char *cred,
 				 size_t len, const char *user,
@@ -366,6 +420,31 @@ enum at_err at_verify_credential(struct at_verifier *v, const char *cred,
 
 /* "jwt", "hmac" or "none". */
 const char *at_method_name(enum at_method m);
+
+/*
+ * Add one secret for one credential kind only (method AT_METHOD_HMAC or
+ * AT_METHOD_JWT).  Why: HMAC-SHA256(secret, id) for an id of the form
+ * "<b64url header>.<b64url payload>" IS the HS256 signature of that JWT,
+ * so with one secret for both kinds, whoever can have the backend HMAC a
+ * chosen id can mint a JWT.  A secret added here for HMAC never verifies
+ * a JWS signature, and the reverse.  Errors as at_verifier_add_secret(),
+ * and AT_ERR_INTERNAL for another method.
+ */
+enum at_err at_verifier_add_method_secret(struct at_verifier *v,
+					  enum at_method method,
+					  const void *key, size_t keylen)
+	AT_WUR AT_NONNULL(1, 3);
+
+/*
+ * at_verifier_load_secrets() for one credential kind only (method
+ * AT_METHOD_HMAC or AT_METHOD_JWT), as at_verifier_add_method_secret().
+ * Errors as at_verifier_load_secrets(), and AT_ERR_INTERNAL for another
+ * method.
+ */
+enum at_err at_verifier_load_method_secrets(struct at_verifier *v,
+					    enum at_method method,
+					    const char *path, uid_t owner_uid)
+	AT_WUR AT_NONNULL(1, 3);
 
 /*
  * Clients cut long answers at a fixed buffer size, silently: a credential

@@ -11,6 +11,84 @@
 #include "agentictrust.h"
 
 /* ------------------------------------------------------------------ */
+/* The layouts that agentictrust.h keeps opaque.  Only code built against
+ * this header (the library, the module, the CLI, the tests, the fuzzers
+ * and the benchmark) uses them directly, on the stack; programs linking
+ * libagentictrust.so go through at_config_new() / at_claims_new() and the
+ * accessors, so fields may be added here freely. */
+
+/*
+ * Every option of the module, parsed once.  String fields are owned and
+ * freed by at_config_clear().  Defaults come from at_config_init().
+ */
+struct at_config {
+	char *config_file;	/* owned: at_config_clear(); NULL = default */
+	char *secret_file;	/* owned: at_config_clear(); both methods */
+	/* owned: at_config_clear(); NULL: secret_file serves the method */
+	char *hmac_secret_file;
+	char *jwt_secret_file;
+	char *issuer;		/* owned: at_config_clear(); NULL = unchecked */
+	char *audience;		/* owned: at_config_clear(); NULL = unchecked */
+	char *user_map;		/* owned: at_config_clear(); NULL = no map */
+	char *prompt;		/* owned: at_config_clear() */
+	enum at_mode mode;
+	unsigned int leeway;	/* seconds, 0..AT_MAX_LEEWAY */
+	unsigned long max_ttl;	/* seconds; 0 = unchecked */
+	bool allow_no_exp;
+	bool use_first_pass;
+	bool try_first_pass;
+	bool debug;
+};
+
+/* Set defaults on an embedded struct.  Always succeeds; pair with
+ * at_config_clear(). */
+void at_config_init(struct at_config *cfg) AT_NONNULL(1);
+/* Free owned strings and reset to defaults; the struct itself is not
+ * freed (that is at_config_free(), for at_config_new() objects only).
+ * cfg may be NULL. */
+void at_config_clear(struct at_config *cfg);
+
+/*
+ * What a verification found.  Filled progressively: fields are set only
+ * once the MAC has been verified, so nothing in here is ever an
+ * unauthenticated value.  Strings are owned: at_claims_clear().
+ */
+struct at_claims {
+	enum at_method method;
+	int secret_index;	/* which secret line matched; -1 = none */
+	char *sub;		/* external id (JWT sub or the HMAC'd id) */
+	char *email;		/* JWT email claim or NULL */
+	char *name;		/* JWT name claim or NULL */
+	char *iss;		/* JWT iss claim or NULL */
+	char *kid;		/* JWT kid header when printable, else NULL */
+	char *local_user;	/* user the external id maps to */
+	bool has_exp, has_nbf, has_iat;
+	double exp, nbf, iat;	/* seconds since the epoch */
+};
+
+/* Initialise an embedded struct to empty (method NONE, index -1). */
+void at_claims_init(struct at_claims *c) AT_NONNULL(1);
+/* Free owned strings and re-initialise; the struct itself is not freed.
+ * c may be NULL. */
+void at_claims_clear(struct at_claims *c);
+
+/*
+ * The allocations behind at_config_new() / at_claims_new(): calloc plus
+ * init, NULL when out of memory.  GCC is told that at_config_free() /
+ * at_claims_free() release what they return, so passing those a pointer
+ * to a stack or static struct (the pre-0.3.0 meaning of the names, now
+ * at_config_clear() / at_claims_clear()) is a -Wfree-nonheap-object
+ * warning: an error with -Dwerror=true.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
+#define AT_DEALLOC(f) __attribute__((malloc, malloc(f, 1)))
+#else
+#define AT_DEALLOC(f) __attribute__((malloc))
+#endif
+struct at_config *at_config_alloc(void) AT_WUR AT_DEALLOC(at_config_free);
+struct at_claims *at_claims_alloc(void) AT_WUR AT_DEALLOC(at_claims_free);
+
+/* ------------------------------------------------------------------ */
 /* at_util.c */
 
 /*
@@ -140,6 +218,23 @@ enum at_err at_seal_open(const unsigned char key[AT_SEAL_KEY_LEN],
 	AT_WUR AT_NONNULL(1, 2, 3, 4);
 
 /* ------------------------------------------------------------------ */
+/* at_config.c */
+
+/* True when mode accepts credentials of kind method. */
+bool at_mode_allows(enum at_mode mode, enum at_method method);
+
+/*
+ * The secret file that serves method under cfg: NULL when cfg->mode
+ * refuses the method or no file is set; else the method's own file
+ * (hmac_secret_file, jwt_secret_file) when set, and secret_file
+ * otherwise.  *option (may be NULL) receives the option's name, static.
+ * The one rule at_verifier_from_config() and the CLI share.
+ */
+const char *at_config_secret_file(const struct at_config *cfg,
+				  enum at_method method, const char **option)
+	AT_NONNULL(1);
+
+/* ------------------------------------------------------------------ */
 /* at_hmac.c: keyed HMAC-SHA256 state through OpenSSL EVP_MAC */
 
 struct at_hmac_key;
@@ -173,15 +268,51 @@ enum at_err at_hmac_key_verify(struct at_hmac_key *k, const void *msg,
 /* at_key.c */
 
 /*
- * Find which secret authenticates data: on AT_OK *index is the secret's
- * position (0-based, file order).  Every secret is tried, each with a
- * constant-time comparison.  Returns AT_OK, AT_ERR_SIGNATURE,
- * AT_ERR_SIG_LENGTH or AT_ERR_CRYPTO.
+ * Find which secret of method's set (AT_METHOD_HMAC: HMAC credentials,
+ * AT_METHOD_JWT: JWS signatures; no other set is ever tried) authenticates
+ * data: on AT_OK *index is the secret's position in that set (0-based,
+ * load order: the secret's index in its file).  Every secret of the set
+ * is tried, each with a constant-time comparison.  Returns AT_OK,
+ * AT_ERR_SIGNATURE, AT_ERR_SIG_LENGTH, AT_ERR_CRYPTO, or AT_ERR_INTERNAL
+ * for another method.
  */
-enum at_err at_verifier_check_mac(struct at_verifier *v, const void *data,
-				  size_t datalen, const unsigned char *tag,
-				  size_t taglen, int *index) AT_WUR
-	AT_NONNULL(1, 6);
+enum at_err at_verifier_check_mac(struct at_verifier *v, enum at_method method,
+				  const void *data, size_t datalen,
+				  const unsigned char *tag, size_t taglen,
+				  int *index) AT_WUR AT_NONNULL(1, 7);
+
+/*
+ * Where secret index (as at_verifier_check_mac() returns it) of method's
+ * set came from: *path (borrowed from the verifier; NULL when the secret
+ * was added by at_verifier_add_*secret()) and *line (1-based line in that
+ * file; 0 when not from a file).  Returns false for an index out of
+ * range.
+ */
+bool at_verifier_secret_origin(const struct at_verifier *v,
+			       enum at_method method, int index,
+			       const char **path, unsigned int *line)
+	AT_NONNULL(1, 4, 5);
+
+/* Number of secrets in method's set (0 for another method). */
+size_t at_verifier_method_secret_count(const struct at_verifier *v,
+				       enum at_method method) AT_NONNULL(1);
+
+/*
+ * The line rules of a secret file, shared by the loaders and `agentictrust
+ * check`: the next line of buf (read by at_file_read()) that holds a
+ * secret.  Empty lines (also "\r" alone) and lines whose first byte is '#'
+ * are skipped; one trailing "\r" is the line end.  Returns 1 with *line /
+ * *linelen set, 0 at the end, or AT_ERR_SECRET with *why set to a static
+ * description of what is wrong with the line (never its bytes): over
+ * AT_MAX_LINE bytes or with a NUL, a UTF-8 byte order mark at its start,
+ * only white space, a comment indented by white space, white space
+ * before or after the secret (space, tab, CR, VT, FF).  *lineno counts the
+ * lines read, so after any return it names the last line looked at.  The
+ * iteration may continue after an error, to report every bad line.
+ */
+int at_secret_next_line(const char *buf, size_t len, size_t *pos,
+			unsigned int *lineno, const char **line,
+			size_t *linelen, const char **why) AT_WUR;
 
 /* ------------------------------------------------------------------ */
 /* at_jwt.c: the layers under at_jwt_verify() */

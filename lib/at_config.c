@@ -21,12 +21,14 @@ at_config_init(struct at_config *cfg)
 }
 
 void
-at_config_free(struct at_config *cfg)
+at_config_clear(struct at_config *cfg)
 {
 	if (cfg == NULL)
 		return;
 	free(cfg->config_file);
 	free(cfg->secret_file);
+	free(cfg->hmac_secret_file);
+	free(cfg->jwt_secret_file);
 	free(cfg->issuer);
 	free(cfg->audience);
 	free(cfg->user_map);
@@ -46,6 +48,48 @@ at_mode_name(enum at_mode mode)
 		break;
 	}
 	return "any";
+}
+
+bool
+at_mode_allows(enum at_mode mode, enum at_method method)
+{
+	switch (method) {
+	case AT_METHOD_HMAC:
+		return mode == AT_MODE_ANY || mode == AT_MODE_HMAC;
+	case AT_METHOD_JWT:
+		return mode == AT_MODE_ANY || mode == AT_MODE_JWT;
+	case AT_METHOD_NONE:
+		break;
+	}
+	return false;
+}
+
+const char *
+at_config_secret_file(const struct at_config *cfg, enum at_method method,
+		      const char **option)
+{
+	const char *own = NULL, *name = NULL;
+
+	if (option != NULL)
+		*option = NULL;
+	if (!at_mode_allows(cfg->mode, method))
+		return NULL;
+	if (method == AT_METHOD_HMAC) {
+		own = cfg->hmac_secret_file;
+		name = "hmac_secret_file";
+	} else {
+		own = cfg->jwt_secret_file;
+		name = "jwt_secret_file";
+	}
+	/* A method's own file is its only source: secret_file serves the
+	 * methods that have none. */
+	if (own == NULL) {
+		own = cfg->secret_file;
+		name = "secret_file";
+	}
+	if (option != NULL && own != NULL)
+		*option = name;
+	return own;
 }
 
 /* Parse a decimal number in [min, max]: digits only, no sign, no space. */
@@ -112,6 +156,10 @@ at_config_set(struct at_config *cfg, const char *key, const char *value,
 		flag = &cfg->try_first_pass;
 	else if (strcmp(key, "secret_file") == 0)
 		path = &cfg->secret_file;
+	else if (strcmp(key, "hmac_secret_file") == 0)
+		path = &cfg->hmac_secret_file;
+	else if (strcmp(key, "jwt_secret_file") == 0)
+		path = &cfg->jwt_secret_file;
 	else if (strcmp(key, "user_map") == 0)
 		path = &cfg->user_map;
 	else if (strcmp(key, "config") == 0)
@@ -328,8 +376,9 @@ at_config_load(struct at_config *cfg, int argc, const char **argv,
 		if ((r = config_arg(cfg, argv[i], log)) != AT_OK)
 			goto out;
 	}
-	/* No secret_file is not an error here: the account phase needs
-	 * none.  at_verifier_from_config() refuses it. */
+	/* No secret file is not an error here: the account phase needs
+	 * none.  at_verifier_from_config() refuses it, naming the method
+	 * that mode accepts without one. */
 	r = AT_ERR_CONFIG;
 	if (cfg->use_first_pass && cfg->try_first_pass) {
 		at_log(log, LOG_ERR,

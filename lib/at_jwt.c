@@ -38,7 +38,7 @@ at_claims_init(struct at_claims *c)
 }
 
 void
-at_claims_free(struct at_claims *c)
+at_claims_clear(struct at_claims *c)
 {
 	if (c == NULL)
 		return;
@@ -188,8 +188,10 @@ at_jws_verify(struct at_verifier *v, const char *tok, size_t len,
 	    AT_OK)
 		goto out;
 	/* RFC 7515 5.2 step 8 / RFC 8725 3.1: MAC first, JSON after. */
-	r = at_verifier_check_mac(v, tok, hlen + 1 + plen, sig, siglen,
-				  &index);
+	/* Only the JWT secrets: an HMAC credential for the id "h.p" is this
+	 * very MAC under an HMAC secret (one key, two protocols). */
+	r = at_verifier_check_mac(v, AT_METHOD_JWT, tok, hlen + 1 + plen, sig,
+				  siglen, &index);
 	if (r != AT_OK)
 		goto out;
 	claims->secret_index = index;

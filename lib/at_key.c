@@ -11,6 +11,10 @@
 #include "at.h"
 #include "at_internal.h"
 
+/* Static text of a number macro, for messages: AT_XSTR(AT_MAX_LINE). */
+#define AT_STR(x) #x
+#define AT_XSTR(x) AT_STR(x)
+
 static time_t
 clock_system(void *ctx)
 {
@@ -34,6 +38,24 @@ at_verifier_new(struct at_verifier **out, const struct at_config *cfg,
 	return AT_OK;
 }
 
+/* Wipe and forget every secret after the first n (and their set slots). */
+static void
+drop_secrets(struct at_verifier *v, size_t n)
+{
+	size_t i;
+
+	while (v->hmac.n > 0 && v->hmac.idx[v->hmac.n - 1] >= n)
+		v->hmac.n--;
+	while (v->jwt.n > 0 && v->jwt.idx[v->jwt.n - 1] >= n)
+		v->jwt.n--;
+	for (i = n; i < v->nsecrets; i++) {
+		at_hmac_key_free(v->secrets[i].key);
+		free(v->secrets[i].path);
+		memset(&v->secrets[i], 0, sizeof(v->secrets[i]));
+	}
+	v->nsecrets = n;
+}
+
 void
 at_verifier_free(struct at_verifier *v)
 {
@@ -41,8 +63,7 @@ at_verifier_free(struct at_verifier *v)
 
 	if (v == NULL)
 		return;
-	for (i = 0; i < v->nkeys; i++)
-		at_hmac_key_free(v->keys[i]);
+	drop_secrets(v, 0);
 	for (i = 0; i < v->nmap; i++) {
 		free(v->map[i].external_id);
 		free(v->map[i].local_user);
@@ -67,56 +88,191 @@ at_verifier_now(const struct at_verifier *v)
 size_t
 at_verifier_secret_count(const struct at_verifier *v)
 {
-	return v->nkeys;
+	return v->nsecrets;
+}
+
+/* The set that verifies method, or NULL for another method. */
+static const struct at_keyset *
+keyset_of(const struct at_verifier *v, enum at_method method)
+{
+	switch (method) {
+	case AT_METHOD_HMAC:
+		return &v->hmac;
+	case AT_METHOD_JWT:
+		return &v->jwt;
+	case AT_METHOD_NONE:
+		break;
+	}
+	return NULL;
+}
+
+size_t
+at_verifier_method_secret_count(const struct at_verifier *v,
+				enum at_method method)
+{
+	const struct at_keyset *set = keyset_of(v, method);
+
+	return set != NULL ? set->n : 0;
+}
+
+bool
+at_verifier_secret_origin(const struct at_verifier *v, enum at_method method,
+			  int index, const char **path, unsigned int *line)
+{
+	const struct at_keyset *set = keyset_of(v, method);
+	const struct at_secret *s;
+
+	*path = NULL;
+	*line = 0;
+	if (set == NULL || index < 0 || (size_t)index >= set->n)
+		return false;
+	s = &v->secrets[set->idx[index]];
+	*path = s->path;
+	*line = s->line;
+	return true;
+}
+
+/*
+ * Add one secret to the HMAC set, the JWT set or both (at least one), as
+ * read from path:line (path NULL: added through the API).
+ */
+static enum at_err
+add_secret(struct at_verifier *v, bool hmac, bool jwt, const void *key,
+	   size_t keylen, const char *path, unsigned int line)
+{
+	enum at_err r = AT_ERR_INTERNAL;
+	struct at_secret *s;
+
+	if (!hmac && !jwt)
+		goto out;
+	r = AT_ERR_SECRET_SHORT;
+	if (keylen < AT_MIN_SECRET)
+		goto out;
+	r = AT_ERR_SECRET;
+	if (keylen > AT_MAX_SECRET ||
+	    (hmac && v->hmac.n >= AT_MAX_SECRETS) ||
+	    (jwt && v->jwt.n >= AT_MAX_SECRETS) ||
+	    v->nsecrets >= sizeof(v->secrets) / sizeof(v->secrets[0]))
+		goto out;
+	s = &v->secrets[v->nsecrets];
+	r = AT_ERR_NOMEM;
+	if (path != NULL && (s->path = strdup(path)) == NULL)
+		goto out;
+	if ((r = at_hmac_key_new(&s->key, key, keylen)) != AT_OK) {
+		free(s->path);
+		s->path = NULL;
+		goto out;
+	}
+	s->line = line;
+	if (hmac)
+		v->hmac.idx[v->hmac.n++] = v->nsecrets;
+	if (jwt)
+		v->jwt.idx[v->jwt.n++] = v->nsecrets;
+	v->nsecrets++;
+	r = AT_OK;
+out:
+	return r;
 }
 
 enum at_err
 at_verifier_add_secret(struct at_verifier *v, const void *key, size_t keylen)
 {
-	enum at_err r;
-
-	if (keylen < AT_MIN_SECRET)
-		return AT_ERR_SECRET_SHORT;
-	if (keylen > AT_MAX_SECRET || v->nkeys >= AT_MAX_SECRETS)
-		return AT_ERR_SECRET;
-	r = at_hmac_key_new(&v->keys[v->nkeys], key, keylen);
-	if (r != AT_OK)
-		return r;
-	v->nkeys++;
-	return AT_OK;
+	return add_secret(v, true, true, key, keylen, NULL, 0);
 }
 
-/*
- * Next secret line of a secret file buffer: blank and '#' lines skipped.
- * Returns 1 with *line / *linelen set, 0 at the end, AT_ERR_FORMAT for an
- * over-long line or one with a NUL.  *lineno counts lines read.
- */
-static int
-next_secret_line(const char *buf, size_t len, size_t *pos,
-		 unsigned int *lineno, const char **line, size_t *linelen)
+enum at_err
+at_verifier_add_method_secret(struct at_verifier *v, enum at_method method,
+			      const void *key, size_t keylen)
 {
+	if (keyset_of(v, method) == NULL)
+		return AT_ERR_INTERNAL;
+	return add_secret(v, method == AT_METHOD_HMAC, method == AT_METHOD_JWT,
+			  key, keylen, NULL, 0);
+}
+
+/* White space no secret starts or ends with ('\n' ends the line). */
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Why a non-empty line that is not a column-1 comment is no secret, or
+ * NULL when it may be one.  Static text, never the line's bytes. */
+static const char *
+secret_line_fault(const char *l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && is_blank(l[i]); i++)
+		;
+	if (i == n)
+		return "line of only white space: make it empty or delete it";
+	if (l[i] == '#')
+		return "indented comment: '#' must be the first byte of a "
+		       "comment line";
+	if (i > 0)
+		return "white space before the secret: a secret never starts "
+		       "with white space (a copy-paste or editor artefact?)";
+	if (is_blank(l[n - 1]))
+		return "white space after the secret: a secret never ends "
+		       "with white space (a copy-paste or editor artefact?)";
+	return NULL;
+}
+
+int
+at_secret_next_line(const char *buf, size_t len, size_t *pos,
+		    unsigned int *lineno, const char **line, size_t *linelen,
+		    const char **why)
+{
+	static const char bom[] = "\xef\xbb\xbf";
 	int more;
 
+	*why = NULL;
 	while ((more = at_file_next_line(buf, len, pos, line, linelen)) != 0) {
 		(*lineno)++;
 		if (more < 0)
-			return more;
-		/* The line's bytes are the key, as-is: spaces are key bytes. */
-		if (*linelen == 0 || (*line)[0] == '#')
+			*why = "line too long (over " AT_XSTR(AT_MAX_LINE) " "
+			       "bytes) or with a NUL byte";
+		else if (*linelen >= 3 && memcmp(*line, bom, 3) == 0)
+			*why = "starts with a UTF-8 byte order mark (EF BB "
+			       "BF): save the file without it";
+		else if (*linelen == 0 || (*line)[0] == '#')
 			continue;
+		else
+			*why = secret_line_fault(*line, *linelen);
+		if (*why != NULL) {
+			*line = NULL;
+			*linelen = 0;
+			return AT_ERR_SECRET;
+		}
 		return 1;
 	}
 	return 0;
 }
 
-enum at_err
-at_verifier_load_secrets(struct at_verifier *v, const char *path,
-			 uid_t owner_uid)
+/* Why add_secret() refused a line, for the log. */
+static const char *
+add_fault(enum at_err r)
+{
+	if (r == AT_ERR_SECRET)
+		return "more than " AT_XSTR(AT_MAX_SECRETS) " secrets, or a "
+		       "secret longer than " AT_XSTR(AT_MAX_SECRET) " bytes";
+	return at_strerror(r);
+}
+
+/*
+ * Load path's secrets into the HMAC set, the JWT set or both.  A refused
+ * file leaves the verifier as it was.
+ */
+static enum at_err
+load_secrets(struct at_verifier *v, bool hmac, bool jwt, const char *path,
+	     uid_t owner_uid)
 {
 	enum at_err r;
-	const char *line;
-	size_t len = 0, pos = 0, linelen, before = v->nkeys;
-	unsigned int lineno = 0;
+	const char *line, *why = NULL;
+	size_t len = 0, pos = 0, linelen, before = v->nsecrets;
+	unsigned int lineno = 0, found = 0;
 	char *buf = NULL;
 	int more;
 
@@ -124,34 +280,55 @@ at_verifier_load_secrets(struct at_verifier *v, const char *path,
 			 &len);
 	if (r != AT_OK)
 		goto out;
-	while ((more = next_secret_line(buf, len, &pos, &lineno, &line,
-					&linelen)) != 0) {
+	while ((more = at_secret_next_line(buf, len, &pos, &lineno, &line,
+					   &linelen, &why)) != 0) {
 		if (more < 0) {
-			at_log(v->log, LOG_ERR,
-			       "secret file %s:%u: line too long or has NUL",
-			       path, lineno);
+			/* The line's number and what is wrong, never its
+			 * bytes. */
+			at_log(v->log, LOG_ERR, "secret file %s:%u: %s", path,
+			       lineno, why);
 			r = AT_ERR_SECRET;
 			goto out;
 		}
-		r = at_verifier_add_secret(v, line, linelen);
+		r = add_secret(v, hmac, jwt, line, linelen, path, lineno);
 		if (r != AT_OK) {
 			at_log(v->log, LOG_ERR, "secret file %s:%u: %s", path,
-			       lineno, at_strerror(r));
+			       lineno, add_fault(r));
 			goto out;
 		}
+		found++;
 	}
-	if (v->nkeys == before) {
+	if (found == 0) {
 		at_log(v->log, LOG_ERR, "secret file %s: no secret in it", path);
 		r = AT_ERR_SECRET;
 		goto out;
 	}
-	at_log(v->log, LOG_DEBUG, "secret file %s: %zu secret(s)", path,
-	       v->nkeys);
+	at_log(v->log, LOG_DEBUG, "secret file %s: %u secret(s) for %s", path,
+	       found, hmac && jwt ? "HMAC and JWT" : hmac ? "HMAC" : "JWT");
 	r = AT_OK;
 out:
+	if (r != AT_OK)
+		drop_secrets(v, before);
 	if (buf != NULL)
 		at_freezero(buf, len + 1);
 	return r;
+}
+
+enum at_err
+at_verifier_load_secrets(struct at_verifier *v, const char *path,
+			 uid_t owner_uid)
+{
+	return load_secrets(v, true, true, path, owner_uid);
+}
+
+enum at_err
+at_verifier_load_method_secrets(struct at_verifier *v, enum at_method method,
+				const char *path, uid_t owner_uid)
+{
+	if (keyset_of(v, method) == NULL)
+		return AT_ERR_INTERNAL;
+	return load_secrets(v, method == AT_METHOD_HMAC,
+			    method == AT_METHOD_JWT, path, owner_uid);
 }
 
 enum at_err
@@ -160,7 +337,7 @@ at_secret_file_get(const char *path, uid_t owner_uid,
 		   unsigned char **key, size_t *keylen)
 {
 	enum at_err r;
-	const char *line;
+	const char *line, *why = NULL;
 	size_t len = 0, pos = 0, linelen;
 	unsigned int lineno = 0, found = 0;
 	char *buf = NULL;
@@ -172,30 +349,47 @@ at_secret_file_get(const char *path, uid_t owner_uid,
 			 &len);
 	if (r != AT_OK)
 		goto out;
-	r = AT_ERR_SECRET;
-	while ((more = next_secret_line(buf, len, &pos, &lineno, &line,
-					&linelen)) != 0) {
-		if (more < 0)
-			goto out;
-		if (found++ < n)
-			continue;
-		if (linelen < AT_MIN_SECRET) {
-			r = AT_ERR_SECRET_SHORT;
+	/* Every line, not only up to the n-th secret: a file the module
+	 * refuses mints nothing either. */
+	while ((more = at_secret_next_line(buf, len, &pos, &lineno, &line,
+					   &linelen, &why)) != 0) {
+		r = AT_ERR_SECRET;
+		if (more < 0) {
+			at_log(log, LOG_ERR, "secret file %s:%u: %s", path,
+			       lineno, why);
 			goto out;
 		}
-		if (linelen > AT_MAX_SECRET)
+		if (linelen < AT_MIN_SECRET)
+			r = AT_ERR_SECRET_SHORT;
+		else if (linelen <= AT_MAX_SECRET && found < AT_MAX_SECRETS)
+			r = AT_OK;
+		if (r != AT_OK) {
+			at_log(log, LOG_ERR, "secret file %s:%u: %s", path,
+			       lineno, add_fault(r));
 			goto out;
+		}
+		if (found++ != n)
+			continue;
 		if ((*key = malloc(linelen)) == NULL) {
 			r = AT_ERR_NOMEM;
 			goto out;
 		}
 		memcpy(*key, line, linelen);
 		*keylen = linelen;
-		r = AT_OK;
+	}
+	r = AT_ERR_SECRET;
+	if (*key == NULL) {
+		at_log(log, LOG_ERR, "secret file %s: no secret number %u",
+		       path, n);
 		goto out;
 	}
-	at_log(log, LOG_ERR, "secret file %s: no secret number %u", path, n);
+	r = AT_OK;
 out:
+	if (r != AT_OK && *key != NULL) {
+		at_freezero(*key, *keylen);
+		*key = NULL;
+		*keylen = 0;
+	}
 	if (buf != NULL)
 		at_freezero(buf, len + 1);
 	return r;
@@ -207,17 +401,51 @@ at_verifier_from_config(struct at_verifier **out, const struct at_config *cfg,
 {
 	enum at_err r;
 	struct at_verifier *v = NULL;
+	const char *mode = at_mode_name(cfg->mode), *hmac, *jwt;
+	bool need_hmac = at_mode_allows(cfg->mode, AT_METHOD_HMAC);
+	bool need_jwt = at_mode_allows(cfg->mode, AT_METHOD_JWT);
 
 	*out = NULL;
 	if ((r = at_verifier_new(&v, cfg, log)) != AT_OK)
 		goto out;
+	/* NULL for a method that mode refuses: its own file, if any, is
+	 * never opened. */
+	hmac = at_config_secret_file(cfg, AT_METHOD_HMAC, NULL);
+	jwt = at_config_secret_file(cfg, AT_METHOD_JWT, NULL);
 	r = AT_ERR_CONFIG;
-	if (cfg->secret_file == NULL) {
-		at_log(log, LOG_ERR, "no secret_file given");
+	if (need_hmac && hmac == NULL && need_jwt && jwt == NULL) {
+		at_log(log, LOG_ERR,
+		       "mode=%s accepts HMAC credentials and JWTs but no "
+		       "secret file serves them: set secret_file, or "
+		       "hmac_secret_file and jwt_secret_file",
+		       mode);
 		goto out;
 	}
-	if ((r = at_verifier_load_secrets(v, cfg->secret_file, owner_uid)) !=
-	    AT_OK)
+	if (need_hmac && hmac == NULL) {
+		at_log(log, LOG_ERR,
+		       "mode=%s accepts HMAC credentials but no secret file "
+		       "serves them: set hmac_secret_file or secret_file",
+		       mode);
+		goto out;
+	}
+	if (need_jwt && jwt == NULL) {
+		at_log(log, LOG_ERR,
+		       "mode=%s accepts JWTs but no secret file serves them: "
+		       "set jwt_secret_file or secret_file",
+		       mode);
+		goto out;
+	}
+	if (hmac != NULL && jwt != NULL && strcmp(hmac, jwt) == 0) {
+		/* One file for both methods: read once. */
+		r = load_secrets(v, true, true, hmac, owner_uid);
+	} else {
+		r = AT_OK;
+		if (hmac != NULL)
+			r = load_secrets(v, true, false, hmac, owner_uid);
+		if (r == AT_OK && jwt != NULL)
+			r = load_secrets(v, false, true, jwt, owner_uid);
+	}
+	if (r != AT_OK)
 		goto out;
 	if (cfg->user_map != NULL &&
 	    (r = at_verifier_load_user_map(v, cfg->user_map, owner_uid)) !=
@@ -232,19 +460,25 @@ out:
 }
 
 enum at_err
-at_verifier_check_mac(struct at_verifier *v, const void *data, size_t datalen,
+at_verifier_check_mac(struct at_verifier *v, enum at_method method,
+		      const void *data, size_t datalen,
 		      const unsigned char *tag, size_t taglen, int *index)
 {
+	const struct at_keyset *set = keyset_of(v, method);
 	enum at_err r = AT_ERR_SIGNATURE, one;
 	size_t i;
 
 	*index = -1;
+	if (set == NULL)
+		return AT_ERR_INTERNAL;
 	if (taglen != AT_MAC_LEN)
 		return AT_ERR_SIG_LENGTH;
-	/* Try every secret so the time taken does not say which matched. */
-	for (i = 0; i < v->nkeys; i++) {
-		one = at_hmac_key_verify(v->keys[i], data, datalen, tag,
-					 taglen);
+	/* Only method's own set: a secret that verifies HMAC credentials
+	 * never verifies a JWS signature, unless it is in both sets.  Try
+	 * every secret so the time taken does not say which matched. */
+	for (i = 0; i < set->n; i++) {
+		one = at_hmac_key_verify(v->secrets[set->idx[i]].key, data,
+					 datalen, tag, taglen);
 		if (one == AT_OK && *index < 0) {
 			*index = (int)i;
 			r = AT_OK;

@@ -60,17 +60,19 @@ verify_hmac(struct at_verifier *v, const char *hex, const char *user,
 	r = AT_ERR_SIGNATURE;
 	if (!v->has_map) {
 		candidate = true;
-		if ((r = at_verifier_check_mac(v, user, strlen(user), tag,
-					       sizeof(tag), &index)) == AT_OK)
+		if ((r = at_verifier_check_mac(v, AT_METHOD_HMAC, user,
+					       strlen(user), tag, sizeof(tag),
+					       &index)) == AT_OK)
 			id = user;
 	} else {
 		for (i = 0; i < v->nmap && id == NULL; i++) {
 			if (strcmp(v->map[i].local_user, user) != 0)
 				continue;
 			candidate = true;
-			r = at_verifier_check_mac(v, v->map[i].external_id,
-						  strlen(v->map[i].external_id),
-						  tag, sizeof(tag), &index);
+			r = at_verifier_check_mac(
+				v, AT_METHOD_HMAC, v->map[i].external_id,
+				strlen(v->map[i].external_id), tag,
+				sizeof(tag), &index);
 			if (r == AT_OK)
 				id = v->map[i].external_id;
 			else if (r != AT_ERR_SIGNATURE)
@@ -137,7 +139,7 @@ at_verify_credential(struct at_verifier *v, const char *cred, size_t len,
 	enum at_err r = AT_ERR_INTERNAL;
 	enum at_mode mode = v->cfg->mode;
 
-	at_claims_free(claims);
+	at_claims_clear(claims);
 	at_trim(&cred, &len);
 	if (len == 0) {
 		r = AT_ERR_EMPTY;

@@ -41,7 +41,7 @@ out=$top/build-deb
 start=$(date +%s)
 export LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive
 
-packages=(libpam-agentictrust libagentictrust0 libagentictrust-dev)
+packages=(libpam-agentictrust libagentictrust1 libagentictrust-dev)
 n=0
 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
@@ -97,7 +97,7 @@ for p in "${packages[@]}"; do
 done
 ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 module=/lib/$ma/security/pam_agentictrust.so
-for f in "$module" /usr/bin/agentictrust "/usr/lib/$ma/libagentictrust.so.0"; do
+for f in "$module" /usr/bin/agentictrust "/usr/lib/$ma/libagentictrust.so.1"; do
 	[ -e "$f" ] && bail "$f exists (installed by hand?); dpkg --purge would delete it"
 done
 grep -q pam_agentictrust /etc/pam.d/common-auth /etc/pam.d/common-account &&
@@ -193,10 +193,10 @@ else
 	echo "# build warnings: none"
 fi
 if grep -q 'dpkg-gensymbols: warning' "$log"; then
-	not_ok "debian/libagentictrust0.symbols matches the library's symbols"
+	not_ok "debian/libagentictrust1.symbols matches the library's symbols"
 	sed -n '/dpkg-gensymbols: warning/,/^ *dh_/p' "$log" | head -n 40 | diag
 else
-	ok "debian/libagentictrust0.symbols matches the library's symbols"
+	ok "debian/libagentictrust1.symbols matches the library's symbols"
 fi
 
 # --- 2. contents ----------------------------------------------------------
@@ -230,8 +230,8 @@ has libpam-agentictrust "$doc/README.md.gz" "$doc/copyright" \
 	"$doc/examples/agentictrust.conf.example" \
 	"$doc/examples/user_map.example" \
 	"$doc/examples/sshd_config.d/agentictrust.conf"
-has libagentictrust0 "/usr/lib/$ma/libagentictrust.so.0" \
-	"/usr/lib/$ma/libagentictrust.so.0.2.0"
+has libagentictrust1 "/usr/lib/$ma/libagentictrust.so.1" \
+	"/usr/lib/$ma/libagentictrust.so.1.0.0"
 has libagentictrust-dev /usr/include/agentictrust.h \
 	"/usr/lib/$ma/libagentictrust.so" "/usr/lib/$ma/pkgconfig/agentictrust.pc"
 if grep -q '^/etc/' "$tmp"/*.list; then
@@ -248,16 +248,16 @@ fi
 for p in "${packages[@]}"; do
 	echo "# $p Depends: $(dpkg-deb -f "$(deb "$p")" Depends)"
 done
-if dpkg-deb -f "$(deb libpam-agentictrust)" Depends | grep -q libagentictrust0; then
-	not_ok "libpam-agentictrust does not depend on libagentictrust0 (static lib)"
+if dpkg-deb -f "$(deb libpam-agentictrust)" Depends | grep -q libagentictrust1; then
+	not_ok "libpam-agentictrust does not depend on libagentictrust1 (static lib)"
 else
-	ok "libpam-agentictrust does not depend on libagentictrust0 (static lib)"
+	ok "libpam-agentictrust does not depend on libagentictrust1 (static lib)"
 fi
 if dpkg-deb -f "$(deb libagentictrust-dev)" Depends |
-	grep -qF "libagentictrust0 (= $version)"; then
-	ok "libagentictrust-dev depends on libagentictrust0 (= $version)"
+	grep -qF "libagentictrust1 (= $version)"; then
+	ok "libagentictrust-dev depends on libagentictrust1 (= $version)"
 else
-	not_ok "libagentictrust-dev depends on libagentictrust0 (= $version)"
+	not_ok "libagentictrust-dev depends on libagentictrust1 (= $version)"
 fi
 
 if [ "${DEB_TEST_LINTIAN:-1}" != 0 ] && command -v lintian >/dev/null 2>&1; then
@@ -273,7 +273,7 @@ fi
 
 # --- 3. install -----------------------------------------------------------
 installed=1
-if dpkg_waiting -i "$(deb libagentictrust0)" "$(deb libagentictrust-dev)" \
+if dpkg_waiting -i "$(deb libagentictrust1)" "$(deb libagentictrust-dev)" \
 	"$(deb libpam-agentictrust)" >"$tmp/dpkg-i.log" 2>&1; then
 	ok "dpkg -i ${packages[*]}"
 else
@@ -305,9 +305,9 @@ else
 	not_ok "installed module exports: $exports"
 fi
 if ldd "$module" /usr/bin/agentictrust | grep -q libagentictrust; then
-	not_ok "module and CLI do not load libagentictrust.so.0"
+	not_ok "module and CLI do not load libagentictrust.so.1"
 else
-	ok "module and CLI do not load libagentictrust.so.0"
+	ok "module and CLI do not load libagentictrust.so.1"
 fi
 
 # b. pamtester through the installed module.
@@ -408,17 +408,17 @@ if cc -o "$tmp/consumer" "$tmp/consumer.c" $(pkg-config --cflags --libs agentict
 	ok "a program builds with pkg-config agentictrust (libagentictrust-dev)"
 	# /lib is /usr/lib on a merged-/usr system: either path is the package's.
 	if ldd "$tmp/consumer" |
-		grep -Eq "libagentictrust\.so\.0 => (/usr)?/lib/$ma/libagentictrust\.so\.0 "; then
-		ok "it loads the installed libagentictrust.so.0"
+		grep -Eq "libagentictrust\.so\.1 => (/usr)?/lib/$ma/libagentictrust\.so\.1 "; then
+		ok "it loads the installed libagentictrust.so.1"
 	else
-		not_ok "it loads the installed libagentictrust.so.0"
+		not_ok "it loads the installed libagentictrust.so.1"
 		ldd "$tmp/consumer" | diag
 	fi
 	r1=$(printf '%s\n' "$good" | "$tmp/consumer" "$secret" root)
 	r2=$(printf '%s\n' "$forged" | "$tmp/consumer" "$secret" root)
 	case "$r1/$r2" in
-	accepted*/rejected*) ok "libagentictrust0: good JWT accepted, forged refused ($r2)" ;;
-	*) not_ok "libagentictrust0: good JWT accepted, forged refused ($r1 / $r2)" ;;
+	accepted*/rejected*) ok "libagentictrust1: good JWT accepted, forged refused ($r2)" ;;
+	*) not_ok "libagentictrust1: good JWT accepted, forged refused ($r1 / $r2)" ;;
 	esac
 else
 	not_ok "a program builds with pkg-config agentictrust (libagentictrust-dev)"
@@ -577,7 +577,7 @@ done
 if [ -z "$left" ]; then ok "no package left installed"; else not_ok "still installed:$left"; fi
 gone=
 for f in "$module" /usr/bin/agentictrust /usr/bin/agentictrust-askpass \
-	/usr/share/pam-configs/agentictrust "/usr/lib/$ma/libagentictrust.so.0" \
+	/usr/share/pam-configs/agentictrust "/usr/lib/$ma/libagentictrust.so.1" \
 	/usr/include/agentictrust.h /usr/share/doc/libpam-agentictrust; do
 	if [ -e "$f" ] || [ -L "$f" ]; then gone="$gone $f"; fi
 done

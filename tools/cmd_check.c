@@ -17,6 +17,7 @@
  * printed: only line numbers, lengths and counts.
  */
 #include <getopt.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,11 +30,21 @@
 
 #include "cli.h"
 
+/* Room for "hmac_secret_file PATH" with a path of AT_MAX_LINE bytes. */
+#define PATH_MAX_SHOWN (AT_MAX_LINE + 64)
+
 #define CHECK_CLEAN 0
 #define CHECK_ERRORS 1
 #define CHECK_USAGE 2
 
 #define LEEWAY_WARN 120	/* seconds: longer is allowed, but warned about */
+
+/* Why one secret must not serve both credential kinds. */
+#define CROSS_PROTOCOL_WHY                                                     \
+	"an HMAC credential for an id containing '.' is a valid JWT "          \
+	"signature (any sub, any exp) for whoever can make the backend HMAC "  \
+	"that id"
+#define BACKEND_RULE "never let the backend HMAC an id containing '.'"
 
 enum lint_level {
 	LINT_OK,
@@ -211,23 +222,21 @@ check_options(struct lint *l, const struct at_config *cfg,
 		    cli_printable(service), at_mode_name(cfg->mode));
 }
 
-static bool
-has_edge_blank(const char *s, size_t len)
-{
-	return len > 0 && (s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' ||
-			   s[len - 1] == '\t');
-}
-
 /*
  * The secret file: lib's at_file_read() rules (regular file, owner, no
- * group/other write, nothing for others), then each secret line's length
- * and the count.  Group read is allowed by lib but warned about.
+ * group/other write, nothing for others), lib's line rules
+ * (at_secret_next_line(): every refused line is reported, by number and
+ * reason, never its bytes), then each secret's length and the count.
+ * Group read is allowed by lib (a service account in a dedicated group,
+ * as Debian's ssl-cert): said, with the group, since every member of it
+ * can mint credentials.
  */
 static void
 check_secret_file(struct lint *l, const char *path)
 {
 	struct stat st;
-	const char *line;
+	struct group *gr;
+	const char *line, *why;
 	char *buf = NULL;
 	size_t len = 0, pos = 0, linelen;
 	unsigned int lineno = 0, count = 0, bad = 0;
@@ -236,19 +245,14 @@ check_secret_file(struct lint *l, const char *path)
 	if (at_file_read(path, AT_FILE_SECRET, geteuid(), false, &l->log, &buf,
 			 &len) != AT_OK)
 		return;
-	while ((more = at_file_next_line(buf, len, &pos, &line, &linelen)) !=
-	       0) {
-		lineno++;
+	while ((more = at_secret_next_line(buf, len, &pos, &lineno, &line,
+					   &linelen, &why)) != 0) {
 		if (more < 0) {
-			say(l, LINT_ERROR,
-			    "secret file %s:%u: line longer than %d bytes or "
-			    "with a NUL byte",
-			    path, lineno, AT_MAX_LINE);
+			say(l, LINT_ERROR, "secret file %s:%u: %s", path,
+			    lineno, why);
 			bad++;
-			break;
-		}
-		if (linelen == 0 || line[0] == '#')
 			continue;
+		}
 		count++;
 		if (linelen < AT_MIN_SECRET) {
 			say(l, LINT_ERROR,
@@ -263,11 +267,6 @@ check_secret_file(struct lint *l, const char *path)
 			    path, lineno, count, AT_MAX_SECRET);
 			bad++;
 		}
-		if (has_edge_blank(line, linelen))
-			say(l, LINT_WARNING,
-			    "secret file %s:%u: secret #%u starts or ends with "
-			    "white space, which is part of the key",
-			    path, lineno, count);
 	}
 	if (count == 0 && bad == 0) {
 		say(l, LINT_ERROR, "secret file %s: no secret in it", path);
@@ -279,18 +278,158 @@ check_secret_file(struct lint *l, const char *path)
 		    AT_MAX_SECRETS);
 		bad++;
 	}
-	if (lstat(path, &st) == 0 && (st.st_mode & S_IRGRP) != 0)
+	if (lstat(path, &st) == 0 && (st.st_mode & S_IRGRP) != 0) {
+		gr = getgrgid(st.st_gid);
 		say(l, LINT_WARNING,
-		    "secret file %s: mode %04o lets group %lu read it "
-		    "(chmod g-r unless that group must)",
+		    "secret file %s: mode %04o lets group \"%s\" (gid %lu) "
+		    "read it: every member of that group can mint credentials "
+		    "for every user (allowed for a service account that reads "
+		    "the file through that group; otherwise chmod g-r)",
 		    path, (unsigned int)(st.st_mode & 07777),
+		    gr != NULL ? cli_printable(gr->gr_name) : "(no name)",
 		    (unsigned long)st.st_gid);
+	}
 	if (bad == 0 && lstat(path, &st) == 0)
 		say(l, LINT_OK,
 		    "secret file %s: %u secret(s), mode %04o, owner uid %lu",
 		    path, count, (unsigned int)(st.st_mode & 07777),
 		    (unsigned long)st.st_uid);
 	at_freezero(buf, len + 1);
+}
+
+/* The secret lines of one file, read quietly (check_secret_file()
+ * reports its problems). */
+struct secret_lines {
+	char *buf;		/* owned: at_freezero(buf, len + 1) */
+	size_t len;
+	size_t n;
+	const char *line[AT_MAX_SECRETS];	/* into buf */
+	size_t linelen[AT_MAX_SECRETS];
+	unsigned int lineno[AT_MAX_SECRETS];
+};
+
+/* Returns 0, or -1 when the file is unusable (nothing to compare). */
+static int
+secret_lines_read(struct secret_lines *sl, const char *path)
+{
+	const char *line, *why;
+	size_t pos = 0, linelen;
+	unsigned int lineno = 0;
+	int more;
+
+	memset(sl, 0, sizeof(*sl));
+	if (at_file_read(path, AT_FILE_SECRET, geteuid(), false, NULL,
+			 &sl->buf, &sl->len) != AT_OK)
+		return -1;
+	while ((more = at_secret_next_line(sl->buf, sl->len, &pos, &lineno,
+					   &line, &linelen, &why)) > 0 &&
+	       sl->n < AT_MAX_SECRETS) {
+		sl->line[sl->n] = line;
+		sl->linelen[sl->n] = linelen;
+		sl->lineno[sl->n] = lineno;
+		sl->n++;
+	}
+	return more < 0 ? -1 : 0;
+}
+
+static void
+secret_lines_free(struct secret_lines *sl)
+{
+	if (sl->buf != NULL)
+		at_freezero(sl->buf, sl->len + 1);
+	memset(sl, 0, sizeof(*sl));
+}
+
+/*
+ * The HMAC secrets and the JWT secrets come from two files: a secret in
+ * both serves both methods all the same.  Byte comparison of local
+ * files: a lint, not a verification.
+ */
+static void
+check_same_secret(struct lint *l, const char *hpath, const char *hopt,
+		  const char *jpath, const char *jopt)
+{
+	struct secret_lines h, j;
+	size_t a, b;
+
+	/* Both set before either is read: a failed first read skips the
+	 * second, and both are freed. */
+	memset(&h, 0, sizeof(h));
+	memset(&j, 0, sizeof(j));
+	if (secret_lines_read(&h, hpath) == 0 &&
+	    secret_lines_read(&j, jpath) == 0) {
+		for (a = 0; a < h.n; a++) {
+			for (b = 0; b < j.n; b++)
+				if (h.linelen[a] == j.linelen[b] &&
+				    memcmp(h.line[a], j.line[b],
+					   h.linelen[a]) == 0)
+					break;
+			if (b < j.n)
+				say(l, LINT_WARNING,
+				    "%s:%u (%s) and %s:%u (%s) hold the same "
+				    "secret: " CROSS_PROTOCOL_WHY "; use "
+				    "different secrets, and " BACKEND_RULE,
+				    hpath, h.lineno[a], hopt, jpath,
+				    j.lineno[b], jopt);
+		}
+	}
+	secret_lines_free(&h);
+	secret_lines_free(&j);
+}
+
+/*
+ * Which file serves which credential kind (lib's rule,
+ * at_config_secret_file()), each one linted once, and whether one secret
+ * serves both kinds.
+ */
+static void
+check_secrets(struct lint *l, const struct at_config *cfg)
+{
+	const char *hopt, *jopt, *mode = at_mode_name(cfg->mode);
+	const char *hpath = at_config_secret_file(cfg, AT_METHOD_HMAC, &hopt);
+	const char *jpath = at_config_secret_file(cfg, AT_METHOD_JWT, &jopt);
+	char hwhat[PATH_MAX_SHOWN], jwhat[PATH_MAX_SHOWN];
+
+	if (!at_mode_allows(cfg->mode, AT_METHOD_HMAC))
+		snprintf(hwhat, sizeof(hwhat), "refused by mode=%s", mode);
+	else if (hpath == NULL)
+		snprintf(hwhat, sizeof(hwhat), "no secret file");
+	else
+		snprintf(hwhat, sizeof(hwhat), "%s %s", hopt, hpath);
+	if (!at_mode_allows(cfg->mode, AT_METHOD_JWT))
+		snprintf(jwhat, sizeof(jwhat), "refused by mode=%s", mode);
+	else if (jpath == NULL)
+		snprintf(jwhat, sizeof(jwhat), "no secret file");
+	else
+		snprintf(jwhat, sizeof(jwhat), "%s %s", jopt, jpath);
+	say(l, LINT_OK, "HMAC credentials: %s; JWTs: %s", hwhat, jwhat);
+	if (!at_mode_allows(cfg->mode, AT_METHOD_HMAC) &&
+	    cfg->hmac_secret_file != NULL)
+		say(l, LINT_WARNING,
+		    "hmac_secret_file %s is set but mode=%s refuses HMAC "
+		    "credentials: the module does not read it",
+		    cfg->hmac_secret_file, mode);
+	if (!at_mode_allows(cfg->mode, AT_METHOD_JWT) &&
+	    cfg->jwt_secret_file != NULL)
+		say(l, LINT_WARNING,
+		    "jwt_secret_file %s is set but mode=%s refuses JWTs: the "
+		    "module does not read it",
+		    cfg->jwt_secret_file, mode);
+	/* Without any, at_verifier_from_config() says which is missing. */
+	if (hpath != NULL)
+		check_secret_file(l, hpath);
+	if (jpath != NULL && (hpath == NULL || strcmp(hpath, jpath) != 0))
+		check_secret_file(l, jpath);
+	if (hpath == NULL || jpath == NULL)
+		return;
+	if (strcmp(hpath, jpath) == 0 && strcmp(hopt, jopt) == 0)
+		say(l, LINT_WARNING,
+		    "%s %s serves both HMAC credentials and JWTs: "
+		    CROSS_PROTOCOL_WHY "; give JWTs their own secret "
+		    "(jwt_secret_file) or use mode=jwt, and " BACKEND_RULE,
+		    hopt, hpath);
+	else
+		check_same_secret(l, hpath, hopt, jpath, jopt);
 }
 
 struct map_line {
@@ -470,9 +609,7 @@ check_config(struct lint *l, int argc, const char **argv,
 	    cli_printable(cfg.issuer), cli_printable(cfg.audience),
 	    cli_printable(cfg.user_map));
 	check_options(l, &cfg, service);
-	/* Without one, at_verifier_from_config() below says so. */
-	if (cfg.secret_file != NULL)
-		check_secret_file(l, cfg.secret_file);
+	check_secrets(l, &cfg);
 	if (cfg.user_map != NULL)
 		check_user_map(l, &cfg);
 	/* lib has the last word: what the module itself would load. */
@@ -494,7 +631,7 @@ check_config(struct lint *l, int argc, const char **argv,
 	l->held[0] = '\0';
 out:
 	at_verifier_free(v);
-	at_config_free(&cfg);
+	at_config_clear(&cfg);
 }
 
 /* What an earlier module does to pam_agentictrust when it succeeds. */

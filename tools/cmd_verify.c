@@ -293,16 +293,41 @@ print_context(const struct verify_run *run, const struct pamd_entry *e,
 	printf("\n");
 }
 
+/*
+ * Which secret verified the MAC: its file, the option that names the
+ * file for this method, its line, and its number among the file's
+ * secrets.  Numbers count from 1 for people, from 0 in the module's log.
+ */
+static void
+explain_secret(const struct at_verifier *v, const struct at_config *cfg,
+	       const struct at_claims *claims)
+{
+	const char *path = NULL, *option = NULL;
+	unsigned int line = 0;
+
+	(void)at_config_secret_file(cfg, claims->method, &option);
+	if (at_verifier_secret_origin(v, claims->method, claims->secret_index,
+				      &path, &line) &&
+	    path != NULL)
+		printf("  method %s, line %u of %s (%s, secret #%d) matched "
+		       "(logged as secret=%d)\n",
+		       at_method_name(claims->method), line,
+		       cli_printable(path),
+		       option != NULL ? option : "secret file",
+		       claims->secret_index + 1, claims->secret_index);
+	else
+		printf("  method %s, secret #%d matched (logged as "
+		       "secret=%d)\n",
+		       at_method_name(claims->method),
+		       claims->secret_index + 1, claims->secret_index);
+}
+
 /* What lib found, printed only from values that passed the MAC check. */
 static void
-explain_claims(const struct at_config *cfg, const struct at_claims *claims,
-	       enum at_err r, time_t now)
+explain_claims(const struct at_verifier *v, const struct at_config *cfg,
+	       const struct at_claims *claims, enum at_err r, time_t now)
 {
-	/* Lines count from 1 for people, from 0 in the module's log. */
-	printf("  method %s, secret line #%d of %s matched (logged as "
-	       "secret=%d)\n",
-	       at_method_name(claims->method), claims->secret_index + 1,
-	       cli_printable(cfg->secret_file), claims->secret_index);
+	explain_secret(v, cfg, claims);
 	if (claims->kid != NULL)
 		printf("  kid    %s\n", cli_printable(claims->kid));
 	if (claims->sub != NULL)
@@ -382,7 +407,7 @@ verify_one(const struct verify_run *run, const struct pamd_entry *e,
 	if (r != AT_OK)
 		explain_length(r, run->cred, run->credlen);
 	if (claims.secret_index >= 0)
-		explain_claims(&cfg, &claims, r, at_verifier_now(v));
+		explain_claims(v, &cfg, &claims, r, at_verifier_now(v));
 	if (claims.method == AT_METHOD_JWT)
 		explain_json(run->cred, run->credlen, claims.secret_index >= 0);
 	/* The module asks before it prompts, and refuses after. */
@@ -393,9 +418,9 @@ verify_one(const struct verify_run *run, const struct pamd_entry *e,
 		       cli_printable(run->user));
 	ret = r == AT_OK ? VERIFY_ACCEPTED : VERIFY_REJECTED;
 out:
-	at_claims_free(&claims);
+	at_claims_clear(&claims);
 	at_verifier_free(v);
-	at_config_free(&cfg);
+	at_config_clear(&cfg);
 	free(margv);
 	return ret;
 }

@@ -106,7 +106,7 @@ if [ ! -x "$CLI" ]; then
 	echo "1..$n"
 	exit 1
 fi
-for tool in openssl basenc od; do
+for tool in openssl basenc od xxd stat; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "1..0 # SKIP $tool is not installed"
 		exit 77
@@ -132,6 +132,18 @@ printf '%s\n' "$S2" >"$T/only2"
 printf '%s\n' "$S3" >"$T/s3"
 printf '# rotated: old first\n\n%s\n%s\n' "$S1" "$S2" >"$T/both"
 printf '%s\n' "$SHORT" >"$T/short"
+# Per-method secrets: S1 signs HMAC credentials, S2 JWTs.
+printf '%s\n' "$S1" >"$T/hmac1"
+printf '%s\n' "$S2" >"$T/jwt2"
+printf '# the HMAC secret again\n%s\n%s\n' "$S2" "$S1" >"$T/jwt_same"
+# Secret files that mean something else; the secret in them must never
+# be printed.
+DIST=distinctive-secret-$(rand_hex)
+printf '%s\n \t \n' "$DIST" >"$T/ws_line"
+printf '%s \n' "$DIST" >"$T/ws_trail"
+printf '\357\273\277%s\n' "$DIST" >"$T/bom"
+printf '%s\n  # %s\n' "$S1" "$DIST" >"$T/indented"
+printf '\t%s\n' "$DIST" >"$T/ws_lead"
 for i in $(seq 1 17); do rand_hex; echo; done >"$T/many"
 printf '%s\n' "$S1" >"$T/s600"
 for m in 644 660 602 640; do
@@ -203,7 +215,7 @@ TOKENS+=("$TOK2")
 run -i "$TOK2" verify --user "$U" --service direct --pam-dir "$P"
 rc_is "verify --service: JWT signed with secret 2" 0
 has "verify: verdict line is first-line compatible" "^accepted: user=$(q "$U") method=jwt$"
-has "verify: secret index 2 (1-based) matched" "^  method jwt, secret line #2 of $(q "$T/both") matched \\(logged as secret=1\\)$"
+has "verify: file, line and secret index 2 (1-based) matched" "^  method jwt, line 4 of $(q "$T/both") \\(secret_file, secret #2\\) matched \\(logged as secret=1\\)$"
 has "verify: the service line used" "^  service direct: $(q "$P/direct"):1: auth required pam_agentictrust\.so$"
 has "verify: the module arguments used" "^  arguments secret_file=$(q "$T/both")$"
 has "verify: mapped local user exists" "^  maps to local user $(q "$U") \(exists\)$"
@@ -223,7 +235,7 @@ run -i "$TOKX" verify --user "$U" --service direct --pam-dir "$P"
 rc_is "verify: expired token" 1
 has "verify: expired reason tag" '^rejected: reason=expired \(token has expired\)$'
 has "verify: expired N ago, with the leeway" '^  exp: .* UTC \(expired (3 min|[0-9]+ s) ago, leeway 60 s\)$'
-has "verify: expired token still names secret #1" '^  method jwt, secret line #1 of '
+has "verify: expired token still names secret #1" '^  method jwt, line 3 of .* \(secret_file, secret #1\) matched '
 has "verify: issued an hour ago" '^  iat: .*\(issued (63 min|[0-9]+ min) ago\)$'
 has "verify: mapping not reached" '^  maps to local user: not reached \(rejected before the user mapping\)$'
 
@@ -257,7 +269,7 @@ rc_is "verify: forged token" 1
 has "verify: forged token reason tag" '^rejected: reason=bad_signature \(signature does not match any secret\)$'
 has "verify: forged header shown only as UNVERIFIED" '^  UNVERIFIED header \{"alg":"HS256","typ":"JWT"\}$'
 has "verify: forged claims shown only as UNVERIFIED" '^  UNVERIFIED claims \{"sub":'
-hasnt "verify: no secret line for a forgery" 'secret line #'
+hasnt "verify: no secret line for a forgery" 'matched \(logged as'
 hasnt "verify: no verified header for a forgery" '^  (header|claims) '
 
 # Tampered payload over a real signature: still UNVERIFIED.
@@ -325,7 +337,7 @@ TOKENS+=("$HM")
 run -i "$HM" verify --user "$U" --service sudo --pam-dir "$P"
 rc_is "verify: HMAC on the sudo stack" 0
 has "verify: HMAC accepted" "^accepted: user=$(q "$U") method=hmac$"
-has "verify: HMAC secret #1" '^  method hmac, secret line #1 of '
+has "verify: HMAC secret #1" '^  method hmac, line 3 of .*/both \(secret_file, secret #1\) matched '
 
 # Through @include and "auth include", config= in the included line.
 run -i "$TOK2" verify --user "$U" --service viainclude --pam-dir "$P"
@@ -349,6 +361,35 @@ has "verify: first line accepts" '^accepted: user='
 has "verify: second line refuses the method" '^rejected: reason=method_not_allowed '
 has "verify: line 2 of 2 labelled" '\(pam_agentictrust line 2 of 2\)$'
 has "verify: summary" '^summary: 2 pam_agentictrust lines: 1 accepted, 1 rejected, 0 refused'
+
+# Per-method secrets.  The forgery: the id "<header>.<payload>" given to
+# the backend's HMAC (here `agentictrust hmac`), its hex output turned
+# into base64url, is that JWT's signature.
+NOW=$(date +%s)
+FH=$(printf '%s' "$HDR" | b64url)
+FP=$(printf '{"sub":"%s","exp":%d}' "$U" $((NOW + 600)) | b64url)
+FHEX=$("$CLI" hmac --secret-file "$T/hmac1" "$FH.$FP")
+FORGED="$FH.$FP.$(printf '%s' "$FHEX" | xxd -r -p | b64url)"
+TOKENS+=("$FHEX" "$FORGED")
+run -i "$FORGED" verify --user "$U" secret_file="$T/hmac1"
+rc_is "verify: one secret for both: the forgery is accepted (the known risk)" 0
+run -i "$FORGED" verify --user "$U" mode=jwt secret_file="$T/hmac1"
+rc_is "verify: mode=jwt does not stop it" 0
+run -i "$FORGED" verify --user "$U" hmac_secret_file="$T/hmac1" jwt_secret_file="$T/jwt2"
+rc_is "verify: separate secrets: the forgery is refused" 1
+has "verify: forgery is bad_signature" '^rejected: reason=bad_signature '
+TOKS2=$("$CLI" token --secret-file "$T/jwt2" --sub "$U")
+TOKENS+=("$TOKS2")
+run -i "$TOKS2" verify --user "$U" hmac_secret_file="$T/hmac1" jwt_secret_file="$T/jwt2"
+rc_is "verify: separate secrets: a JWT under the JWT secret" 0
+has "verify: names the JWT file and its line" "^  method jwt, line 1 of $(q "$T/jwt2") \(jwt_secret_file, secret #1\) matched \(logged as secret=0\)$"
+HM1=$("$CLI" hmac --secret-file "$T/hmac1" "$U")
+run -i "$HM1" verify --user "$U" secret_file="$T/both" jwt_secret_file="$T/jwt2"
+rc_is "verify: secret_file serves HMAC when only jwt_secret_file is set" 0
+has "verify: names secret_file for HMAC" "^  method hmac, line 3 of $(q "$T/both") \(secret_file, secret #1\) matched "
+run -i "$TOKS2" verify --user "$U" hmac_secret_file="$T/hmac1"
+rc_is "verify: mode=any without a JWT secret" 2
+has "verify: names the method without a secret" 'mode=any accepts JWTs but no secret file serves them'
 
 # Configuration and usage errors: exit 2.
 run -i "$TOK2" verify --user "$U" --service badperm --pam-dir "$P"
@@ -381,7 +422,9 @@ has "check: module line found" "^ok: $(q "$P/direct"):1: \"auth required pam_age
 has "check: secret file ok, count, mode" "^ok: secret file $(q "$T/both"): 2 secret\(s\), mode 0600, owner uid $(id -u)$"
 has "check: the module loads it" '^ok: the module loads 2 secret\(s\)$'
 hasnt "check: no error on a good stack" '^error: '
-hasnt "check: no warning on a good stack" '^warning: '
+count_is "check: one warning on a good stack: one secret for both methods" '^warning: ' 1
+has "check: one secret serves both methods, and why" "^warning: secret_file $(q "$T/both") serves both HMAC credentials and JWTs: an HMAC credential for an id containing '\\.' is a valid JWT signature"
+has "check: which file serves which method" "^ok: HMAC credentials: secret_file $(q "$T/both"); JWTs: secret_file $(q "$T/both")$"
 
 run check --service viainclude --pam-dir "$P"
 rc_is "check: via @include" 0
@@ -405,12 +448,12 @@ rc_is "check: a jump over the module is a warning" 0
 has "check: success=2 jumps over it" '^warning: .*/jump2:1: "auth \[success=2 default=ignore\] pam_unix\.so" .*it jumps over 2 module\(s\) and pam_agentictrust\.so is skipped$'
 run check --service jump1 --pam-dir "$P"
 rc_is "check: a jump that lands on the module" 0
-hasnt "check: success=1 does not skip it" '^warning: '
+hasnt "check: success=1 does not skip it" '^warning: .*is skipped'
 run check --service after --pam-dir "$P"
-hasnt "check: sufficient after the module is fine" '^warning: '
+hasnt "check: sufficient after the module is fine" '^warning: .*is skipped'
 run check --service substack --pam-dir "$P"
 rc_is "check: sufficient inside a substack" 0
-hasnt "check: done in a substack ends only the substack" '^warning: '
+hasnt "check: done in a substack ends only the substack" '^warning: .*is skipped'
 
 run check --service sudo --pam-dir "$P"
 rc_is "check: sudo with mode=hmac" 0
@@ -462,7 +505,7 @@ rc_is "check: 0602 secret file" 1
 has "check: world writable refused" '^error: secret file .*/s602: mode 0602 is group or world writable$'
 run check secret_file="$T/s640"
 rc_is "check: 0640 secret file" 0
-has "check: group readable warned" '^warning: secret file .*/s640: mode 0640 lets group [0-9]+ read it'
+has "check: group readable: names the group and what its members can do" "^warning: secret file .*/s640: mode 0640 lets group \"$(q "$(stat -c %G "$T/s640")")\" \\(gid $(stat -c %g "$T/s640")\\) read it: every member of that group can mint credentials for every user"
 run check secret_file="$T/short"
 rc_is "check: short secret" 1
 has "check: short secret named by line and length" '^error: secret file .*/short:1: secret #1 is 12 bytes, fewer than 32 \(RFC 7518 3\.2\)$'
@@ -473,6 +516,72 @@ has "check: too many secrets" '^error: secret file .*/many: 17 secrets, more tha
 run check secret_file="$T/absent"
 rc_is "check: missing secret file" 1
 has "check: missing secret file named" '^error: secret file .*/absent: cannot open: No such file or directory$'
+
+# Per-method secret files.
+run check hmac_secret_file="$T/hmac1" jwt_secret_file="$T/jwt2"
+rc_is "check: separate secrets" 0
+hasnt "check: separate secrets: no warning" '^warning: '
+has "check: each method's file" "^ok: HMAC credentials: hmac_secret_file $(q "$T/hmac1"); JWTs: jwt_secret_file $(q "$T/jwt2")$"
+has "check: the module loads both" '^ok: the module loads 2 secret\(s\)$'
+run check hmac_secret_file="$T/hmac1" jwt_secret_file="$T/jwt_same"
+rc_is "check: the same secret in both files is a warning" 0
+has "check: identical secret named by file and line" "^warning: $(q "$T/hmac1"):1 \\(hmac_secret_file\\) and $(q "$T/jwt_same"):3 \\(jwt_secret_file\\) hold the same secret: an HMAC credential for an id containing '\\.' is a valid JWT signature"
+run check secret_file="$T/hmac1" jwt_secret_file="$T/jwt_same"
+has "check: identical secret, secret_file serving HMAC" "^warning: $(q "$T/hmac1"):1 \\(secret_file\\) and $(q "$T/jwt_same"):3 \\(jwt_secret_file\\) hold the same secret"
+run check hmac_secret_file="$T/hmac1" jwt_secret_file="$T/hmac1"
+has "check: one file named for both" "^warning: $(q "$T/hmac1"):1 \\(hmac_secret_file\\) and $(q "$T/hmac1"):1 \\(jwt_secret_file\\) hold the same secret"
+run check secret_file="$T/both" mode=jwt
+rc_is "check: mode=jwt with secret_file" 0
+hasnt "check: mode=jwt: one secret does not serve both here" 'serves both'
+has "check: HMAC refused by mode" "^ok: HMAC credentials: refused by mode=jwt; JWTs: secret_file $(q "$T/both")$"
+run check jwt_secret_file="$T/jwt2" hmac_secret_file="$T/absent" mode=jwt
+rc_is "check: a per-method file that mode excludes" 0
+has "check: excluded file named, not read" "^warning: hmac_secret_file $(q "$T/absent") is set but mode=jwt refuses HMAC credentials: the module does not read it$"
+run check hmac_secret_file="$T/hmac1"
+rc_is "check: mode=any without a JWT secret" 1
+has "check: the method without a secret" '^error: mode=any accepts JWTs but no secret file serves them: set jwt_secret_file or secret_file$'
+has "check: is bad_config" '^error: the module cannot use this configuration \(reason=bad_config\)$'
+run check hmac_secret_file="$T/hmac1" jwt_secret_file="$T/s644"
+rc_is "check: unusable JWT secret file" 1
+has "check: lints the per-method file" '^error: secret file .*/s644: mode 0644 gives others access'
+run check hmac_secret_file="$T/s644" jwt_secret_file="$T/jwt2"
+rc_is "check: unusable HMAC secret file" 1
+has "check: lints the HMAC file" '^error: secret file .*/s644: mode 0644 gives others access'
+run check hmac_secret_file="$T/ws_line" jwt_secret_file="$T/ws_line"
+rc_is "check: one refused file for both" 1
+count_is "check: its bad line reported once" ':2: line of only white space' 1
+
+# Secret files that mean something else: exit 1, the line named, never
+# its bytes.
+run check secret_file="$T/ws_line"
+rc_is "check: a line of white space" 1
+has "check: white-space line named" "^error: secret file $(q "$T/ws_line"):2: line of only white space"
+has "check: the module refuses it too" '^error: the module cannot use this configuration \(reason=secret_unusable\)$'
+run check secret_file="$T/ws_trail"
+rc_is "check: trailing white space" 1
+has "check: trailing white space named" "^error: secret file $(q "$T/ws_trail"):1: white space after the secret"
+run check secret_file="$T/ws_lead"
+rc_is "check: leading white space" 1
+has "check: leading white space named" "^error: secret file $(q "$T/ws_lead"):1: white space before the secret"
+run check secret_file="$T/bom"
+rc_is "check: byte order mark" 1
+has "check: BOM named" "^error: secret file $(q "$T/bom"):1: .*byte order mark"
+run check secret_file="$T/indented"
+rc_is "check: indented comment" 1
+has "check: indented comment named" "^error: secret file $(q "$T/indented"):2: indented comment"
+run -i "$TOK2" verify --user "$U" secret_file="$T/ws_trail"
+rc_is "verify: trailing white space refused" 2
+has "verify: refused as secret_unusable" '^refused: reason=secret_unusable '
+has "verify: the library names the line" "secret file $(q "$T/ws_trail"):1: white space after the secret"
+run token --secret-file "$T/ws_trail" --sub "$U"
+rc_is "token: refuses the file too" 1
+run hmac --secret-file "$T/indented" "$U"
+rc_is "hmac: refuses a file with a bad line after the first secret" 1
+if [[ $ALL == *"$DIST"* ]]; then
+	not_ok "no byte of a refused secret file is printed"
+else
+	ok "no byte of a refused secret file is printed"
+fi
 
 # The user map.
 run check secret_file="$T/both" user_map="$T/map_ok"
@@ -507,7 +616,7 @@ run check secret_file="$T/both" leeway=200
 rc_is "check: leeway 200" 0
 has "check: long leeway warned" '^warning: leeway 200 s is long'
 run check secret_file="$T/both" leeway=120
-hasnt "check: leeway 120 is fine" '^warning: '
+hasnt "check: leeway 120 is fine" '^warning: leeway'
 run check secret_file="$T/both" use_first_pass try_first_pass
 rc_is "check: use_first_pass with try_first_pass" 1
 has "check: exclusive passes, lib message" '^error: use_first_pass and try_first_pass are exclusive$'
@@ -526,7 +635,7 @@ run check secret_file="$T/both" issuer=https://issuer.example
 has "check: mode=any does not bind HMAC to issuer" '^warning: mode=any also accepts HMAC credentials'
 run check mode=jwt
 rc_is "check: no secret_file" 1
-has "check: no secret_file, lib message" '^error: no secret_file given$'
+has "check: no secret file, lib message names the method" '^error: mode=jwt accepts JWTs but no secret file serves them: set jwt_secret_file or secret_file$'
 has "check: no secret_file is bad_config" '^error: the module cannot use this configuration \(reason=bad_config\)$'
 run check config="$T/conf666"
 rc_is "check: unsafe config file" 1
@@ -545,7 +654,7 @@ rc_is "check: service name with a slash" 2
 
 # -------------------------------------------------------- leaks
 leak=
-for s in "$S1" "$S2" "$S3" "$SHORT"; do
+for s in "$S1" "$S2" "$S3" "$SHORT" "$DIST"; do
 	[[ $ALL == *"$s"* ]] && leak+=" a secret;"
 done
 for t in "${TOKENS[@]}"; do
@@ -554,7 +663,7 @@ for t in "${TOKENS[@]}"; do
 	[ -n "$sig" ] && [[ $ALL == *"$sig"* ]] && leak+=" a signature;"
 done
 if [ -z "$leak" ]; then
-	ok "no secret, token or signature in any output (${#TOKENS[@]} credentials, 4 secrets)"
+	ok "no secret, token or signature in any output (${#TOKENS[@]} credentials, 5 secrets)"
 else
 	not_ok "no secret, token or signature in any output" "found:$leak"
 fi

@@ -80,6 +80,30 @@ test_hmac_hex(const void *key, size_t keylen, const char *msg)
 }
 
 char *
+test_forge_jwt_from_hmac(const char *header, const char *payload,
+			 const void *hmac_key, size_t keylen)
+{
+	char *h = b64(header, strlen(header)), *p = b64(payload, strlen(payload));
+	size_t n = strlen(h) + strlen(p) + 2;
+	char *id = xmalloc(n), *hex, *tok;
+	unsigned char sig[AT_MAC_LEN];
+
+	/* The id the attacker registers: the JWS signing input. */
+	snprintf(id, n, "%s.%s", h, p);
+	/* What the backend hands out for that id: its HMAC credential. */
+	hex = test_hmac_hex(hmac_key, keylen, id);
+	/* The same 32 bytes, base64url: the token's signature. */
+	if (at_hex_decode(hex, strlen(hex), sig, sizeof(sig)) != AT_OK)
+		abort();
+	tok = test_jws_with_sig(header, payload, sig, sizeof(sig));
+	free(h);
+	free(p);
+	free(id);
+	free(hex);
+	return tok;
+}
+
+char *
 test_token(const char *sub, long iat, long exp, const char *key)
 {
 	char payload[1024];

@@ -26,6 +26,14 @@ char *test_jws_with_sig(const char *header, const char *payload,
 			const unsigned char *sig, size_t siglen);
 /* Lowercase hex HMAC-SHA256(key, msg) as a malloc'd string. */
 char *test_hmac_hex(const void *key, size_t keylen, const char *msg);
+/*
+ * The cross-protocol forgery: the HMAC credential a backend computes for
+ * the id b64url(header) "." b64url(payload) under hmac_key (hex of
+ * HMAC-SHA256(hmac_key, id)), turned into that JWT's signature.  No JWT
+ * key is involved.  Returns a malloc'd token.
+ */
+char *test_forge_jwt_from_hmac(const char *header, const char *payload,
+			       const void *hmac_key, size_t keylen);
 /* A standard Agentic Trust token: {"alg":"HS256","typ":"JWT"} and
  * {"sub":sub,"iat":iat,"exp":exp} (exp omitted when exp < 0). */
 char *test_token(const char *sub, long iat, long exp, const char *key);

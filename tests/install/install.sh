@@ -57,10 +57,10 @@ fi
 lib=$dest$libdir/libagentictrust.so
 real=$(readlink -f "$lib")
 check "libagentictrust.so dev symlink" test -L "$lib"
-check "libagentictrust.so.0 symlink" test -L "$lib.0"
+check "libagentictrust.so.1 symlink" test -L "$lib.1"
 check "real library is a regular file" test -f "$real"
-if [ "$(soname_of "$real")" = libagentictrust.so.0 ]; then
-	ok "SONAME libagentictrust.so.0"
+if [ "$(soname_of "$real")" = libagentictrust.so.1 ]; then
+	ok "SONAME libagentictrust.so.1"
 else
 	not_ok "SONAME is '$(soname_of "$real")'"
 fi
@@ -84,6 +84,30 @@ check "header compiles alone as C" \
 if command -v g++ >/dev/null; then
 	check "header compiles alone as C++" \
 		g++ -fsyntax-only -Wall -Werror -x c++ "$hdr"
+fi
+# struct at_config and struct at_claims are opaque to programs (their
+# fields can then grow without a SONAME change): sizeof must not compile,
+# while it does for struct at_log, which stays public.
+opaque() { # struct-tag
+	printf '#include <agentictrust.h>\nunsigned long n = sizeof(struct %s);\n' \
+		"$1" >"$tmp/opaque.c"
+	cc -fsyntax-only -I"$dest$includedir" "$tmp/opaque.c" \
+		>"$tmp/opaque.log" 2>&1
+}
+if opaque at_log; then
+	for t in at_config at_claims; do
+		if opaque "$t"; then
+			not_ok "struct $t is complete in the installed header"
+		elif grep -q 'incomplete type' "$tmp/opaque.log"; then
+			ok "struct $t is opaque in the installed header"
+		else
+			cat "$tmp/opaque.log"
+			not_ok "struct $t: sizeof failed for another reason"
+		fi
+	done
+else
+	cat "$tmp/opaque.log"
+	not_ok "sizeof(struct at_log) does not compile"
 fi
 
 pc=$dest$libdir/pkgconfig/agentictrust.pc
@@ -125,10 +149,10 @@ else
 	cat "$tmp/cc.log"
 	not_ok "consumer build"
 fi
-if readelf -d "$tmp/consumer" | grep -q 'NEEDED.*libagentictrust.so.0'; then
-	ok "consumer links libagentictrust.so.0"
+if readelf -d "$tmp/consumer" | grep -q 'NEEDED.*libagentictrust.so.1'; then
+	ok "consumer links libagentictrust.so.1"
 else
-	not_ok "consumer does not need libagentictrust.so.0"
+	not_ok "consumer does not need libagentictrust.so.1"
 fi
 
 head -c 48 /dev/urandom | base64 | tr -d '\n/+=' >"$tmp/secret"
@@ -139,10 +163,10 @@ export LD_LIBRARY_PATH=$dest$libdir
 tok=$("$cli" token --secret-file "$tmp/secret" --sub "$user" --ttl 300)
 hex=$("$cli" hmac --secret-file "$tmp/secret" "$user")
 out=$(printf '%s' "$tok" | "$tmp/consumer" "$tmp/secret" "$user")
-[ "$out" = "accepted method=jwt sub=$user secrets=1" ] &&
+[ "$out" = "accepted method=jwt sub=$user local=$user index=0 exp=yes secrets=1" ] &&
 	ok "consumer accepts a JWT ($out)" || not_ok "consumer JWT: $out"
 out=$(printf '%s' "$hex" | "$tmp/consumer" "$tmp/secret" "$user")
-[ "$out" = "accepted method=hmac sub=$user secrets=1" ] &&
+[ "$out" = "accepted method=hmac sub=$user local=$user index=0 exp=no secrets=1" ] &&
 	ok "consumer accepts an HMAC" || not_ok "consumer HMAC: $out"
 # Change the signature's first character, which carries 6 whole bits, to
 # a different one; the old "replace the last character by A" left the

@@ -312,7 +312,7 @@ verify_is "jsonwebtoken sub of 257 bytes" bad_sub "${id256}u" "$T"
 T=$(sign "{\"sub\":\"$U\"}" '{"algorithm":"HS256","expiresIn":"1h"}')
 SF=$ROTATED_FILE
 verify_is "rotated secret file (old, new): token from the new secret" accepted "$U" "$T"
-out_has "rotated secret file: second secret matched" "secret line #2"
+out_has "rotated secret file: second secret matched" "line 3 of $ROTATED_FILE (secret_file, secret #2) matched"
 SF=$SECRET_FILE
 
 # Clock skew: 10 s past exp is inside the default 60 s leeway, as it is

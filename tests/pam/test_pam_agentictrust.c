@@ -1569,11 +1569,12 @@ test_default_config(void **state)
 	char *tok = good_token(f, user);
 	char *hex = good_hmac(f, user);
 
-	/* No default file and no arguments: no secret_file. */
+	/* No default file and no arguments: no secret file. */
 	unlink(AT_TEST_DEFAULT_CONFIG);
 	auth_one("at_no_args", user, tok, PAM_SERVICE_ERR);
 	assert_last_reason("bad_config");
-	assert_logged("no secret_file given");
+	assert_logged("mode=any accepts HMAC credentials and JWTs but no "
+		      "secret file serves them");
 
 	/* With it, everything comes from the file. */
 	snprintf(conf, sizeof(conf), "secret_file = %s\nmode = jwt\n",
@@ -1696,6 +1697,96 @@ test_secret_modes_allowed(void **state)
 	auth_one("at_default", user, tok, PAM_SUCCESS);
 	rewrite_secret(f, 0400);
 	auth_one("at_default", user, tok, PAM_SUCCESS);
+}
+
+static void expect_service_err(const char *service, const char *logged_text);
+
+/* A secret file that means something else is refused, line named. */
+static void
+test_secret_trailing_white_space(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(test_write_file(f->secret, TEST_SECRET " \n", 0600),
+			 0);
+	expect_secret_refused("secret_unusable");
+	assert_logged("/secret:1: white space after the secret");
+}
+
+/* ------------------------------------------------------------------ */
+/* per-method secrets: hmac_secret_file and jwt_secret_file */
+
+/* Authenticate through service with cred, expect want and reason. */
+static void
+auth_reason(const char *service, const char *cred, int want,
+	    const char *reason)
+{
+	capture_reset();
+	auth_one(service, user, cred, want);
+	assert_last_reason(reason);
+	assert_not_logged(cred);
+	assert_false(logged(TEST_SECRET2));
+}
+
+/*
+ * at_split: HMAC credentials under TEST_SECRET, JWTs under TEST_SECRET2.
+ * The HMAC credential the backend would hand out for the id
+ * "<header>.<payload>" is refused as a JWT (bad_signature), while the
+ * same forgery passes a stack whose one secret_file serves both methods
+ * (at_default): the known cross-protocol risk this option closes.
+ */
+static void
+test_split_secrets(void **state)
+{
+	struct fixture *f = *state;
+	char payload[512], *forged;
+	char *hmac_secret = test_path(AT_TEST_DIR, "hmac_secret");
+	char *jwt_secret = test_path(AT_TEST_DIR, "jwt_secret");
+
+	assert_int_equal(test_write_file(hmac_secret, TEST_SECRET "\n", 0600),
+			 0);
+	assert_int_equal(test_write_file(jwt_secret, TEST_SECRET2 "\n", 0600),
+			 0);
+	snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"exp\":%ld}",
+		 user, (long)f->now + 300);
+	forged = own(f, test_forge_jwt_from_hmac(JWT_HEADER, payload,
+						 TEST_SECRET,
+						 strlen(TEST_SECRET)));
+
+	auth_reason("at_split",
+		    token(f, user, (long)f->now, (long)f->now + 300,
+			  TEST_SECRET2),
+		    PAM_SUCCESS, "ok");
+	assert_logged("method=jwt");
+	auth_reason("at_split", good_hmac(f, user), PAM_SUCCESS, "ok");
+	assert_logged("method=hmac");
+	auth_reason("at_split", forged, PAM_AUTH_ERR, "bad_signature");
+	auth_reason("at_split", good_token(f, user), PAM_AUTH_ERR,
+		    "bad_signature");
+	auth_reason("at_split",
+		    own(f, test_hmac_hex(TEST_SECRET2, strlen(TEST_SECRET2),
+					 user)),
+		    PAM_AUTH_ERR, "bad_signature");
+	/* The same forgery through one secret_file for both: accepted. */
+	auth_reason("at_default", forged, PAM_SUCCESS, "ok");
+	free(hmac_secret);
+	free(jwt_secret);
+}
+
+/* mode=any admits JWTs, but no file serves them: a configuration error
+ * naming the method, before any prompt. */
+static void
+test_split_missing_jwt_secret(void **state)
+{
+	char *hmac_secret = test_path(AT_TEST_DIR, "hmac_secret");
+
+	(void)state;
+	assert_int_equal(test_write_file(hmac_secret, TEST_SECRET "\n", 0600),
+			 0);
+	expect_service_err("at_split_nojwt",
+			   "mode=any accepts JWTs but no secret file serves "
+			   "them");
+	free(hmac_secret);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2390,6 +2481,9 @@ main(void)
 		T(test_secret_missing),
 		T(test_secret_too_short),
 		T(test_secret_modes_allowed),
+		T(test_secret_trailing_white_space),
+		T(test_split_secrets),
+		T(test_split_missing_jwt_secret),
 		T(test_unknown_argument),
 		T(test_leeway_not_a_number),
 		T(test_leeway_out_of_range),

@@ -52,7 +52,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	at_config_free(&f->cfg);
+	at_config_clear(&f->cfg);
 	test_rmdir(f->dir);
 	free(f->dir);
 	free(f->default_config);
@@ -90,6 +90,8 @@ test_defaults(void **state)
 
 	assert_null(f->cfg.config_file);
 	assert_null(f->cfg.secret_file);
+	assert_null(f->cfg.hmac_secret_file);
+	assert_null(f->cfg.jwt_secret_file);
 	assert_null(f->cfg.issuer);
 	assert_null(f->cfg.audience);
 	assert_null(f->cfg.user_map);
@@ -109,11 +111,15 @@ test_free_resets(void **state)
 	struct fixture *f = *state;
 
 	assert_at(set(f, "secret_file", "/etc/s"), AT_OK);
+	assert_at(set(f, "hmac_secret_file", "/etc/h"), AT_OK);
+	assert_at(set(f, "jwt_secret_file", "/etc/j"), AT_OK);
 	assert_at(set(f, "leeway", "5"), AT_OK);
-	at_config_free(&f->cfg);
+	at_config_clear(&f->cfg);
 	assert_null(f->cfg.secret_file);
+	assert_null(f->cfg.hmac_secret_file);
+	assert_null(f->cfg.jwt_secret_file);
 	assert_int_equal(f->cfg.leeway, AT_DEFAULT_LEEWAY);
-	at_config_free(NULL);
+	at_config_clear(NULL);
 }
 
 static void
@@ -138,6 +144,84 @@ test_opt_secret_file(void **state)
 	/* A second value replaces the first. */
 	assert_at(set(f, "secret_file", "/etc/other"), AT_OK);
 	assert_string_equal(f->cfg.secret_file, "/etc/other");
+}
+
+static void
+test_opt_hmac_secret_file(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(set(f, "hmac_secret_file", "/etc/security/hmac.secret"),
+		  AT_OK);
+	assert_string_equal(f->cfg.hmac_secret_file,
+			    "/etc/security/hmac.secret");
+	assert_null(f->cfg.secret_file);
+	assert_null(f->cfg.jwt_secret_file);
+	assert_at(set(f, "hmac_secret_file", "/etc/other"), AT_OK);
+	assert_string_equal(f->cfg.hmac_secret_file, "/etc/other");
+}
+
+static void
+test_opt_jwt_secret_file(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(set(f, "jwt_secret_file", "/etc/security/jwt.secret"),
+		  AT_OK);
+	assert_string_equal(f->cfg.jwt_secret_file,
+			    "/etc/security/jwt.secret");
+	assert_null(f->cfg.secret_file);
+	assert_null(f->cfg.hmac_secret_file);
+}
+
+/*
+ * Which file serves which method: a method's own file when set (its only
+ * source), secret_file otherwise, nothing for a method mode refuses.
+ */
+static void
+test_secret_file_for_method(void **state)
+{
+	struct fixture *f = *state;
+	const char *opt = "x";
+
+	assert_null(at_config_secret_file(&f->cfg, AT_METHOD_HMAC, &opt));
+	assert_null(opt);
+	assert_at(set(f, "secret_file", "/s"), AT_OK);
+	assert_string_equal(at_config_secret_file(&f->cfg, AT_METHOD_HMAC,
+						  &opt),
+			    "/s");
+	assert_string_equal(opt, "secret_file");
+	assert_string_equal(at_config_secret_file(&f->cfg, AT_METHOD_JWT,
+						  &opt),
+			    "/s");
+	assert_at(set(f, "jwt_secret_file", "/j"), AT_OK);
+	assert_string_equal(at_config_secret_file(&f->cfg, AT_METHOD_JWT,
+						  &opt),
+			    "/j");
+	assert_string_equal(opt, "jwt_secret_file");
+	assert_string_equal(at_config_secret_file(&f->cfg, AT_METHOD_HMAC,
+						  NULL),
+			    "/s");
+	assert_at(set(f, "hmac_secret_file", "/h"), AT_OK);
+	assert_string_equal(at_config_secret_file(&f->cfg, AT_METHOD_HMAC,
+						  &opt),
+			    "/h");
+	assert_string_equal(opt, "hmac_secret_file");
+	assert_at(set(f, "mode", "jwt"), AT_OK);
+	assert_null(at_config_secret_file(&f->cfg, AT_METHOD_HMAC, &opt));
+	assert_null(opt);
+	assert_string_equal(at_config_secret_file(&f->cfg, AT_METHOD_JWT,
+						  NULL),
+			    "/j");
+	assert_at(set(f, "mode", "hmac"), AT_OK);
+	assert_null(at_config_secret_file(&f->cfg, AT_METHOD_JWT, NULL));
+	assert_null(at_config_secret_file(&f->cfg, AT_METHOD_NONE, &opt));
+	assert_false(at_mode_allows(AT_MODE_HMAC, AT_METHOD_JWT));
+	assert_true(at_mode_allows(AT_MODE_HMAC, AT_METHOD_HMAC));
+	assert_true(at_mode_allows(AT_MODE_ANY, AT_METHOD_JWT));
+	assert_true(at_mode_allows(AT_MODE_ANY, AT_METHOD_HMAC));
+	assert_false(at_mode_allows(AT_MODE_JWT, AT_METHOD_HMAC));
+	assert_false(at_mode_allows(AT_MODE_ANY, AT_METHOD_NONE));
 }
 
 static void
@@ -360,10 +444,15 @@ test_opt_path_empty(void **state)
 	struct fixture *f = *state;
 
 	assert_at(set(f, "secret_file", ""), AT_ERR_CONFIG);
+	assert_at(set(f, "hmac_secret_file", ""), AT_ERR_CONFIG);
+	assert_at(set(f, "jwt_secret_file", ""), AT_ERR_CONFIG);
 	assert_at(set(f, "user_map", ""), AT_ERR_CONFIG);
 	assert_at(set(f, "config", ""), AT_ERR_CONFIG);
 	assert_at(set(f, "secret_file", NULL), AT_ERR_CONFIG);
+	assert_at(set(f, "jwt_secret_file", NULL), AT_ERR_CONFIG);
 	assert_null(f->cfg.secret_file);
+	assert_null(f->cfg.hmac_secret_file);
+	assert_null(f->cfg.jwt_secret_file);
 }
 
 static void
@@ -372,6 +461,10 @@ test_opt_path_relative(void **state)
 	struct fixture *f = *state;
 
 	assert_at(set(f, "secret_file", "etc/secret"), AT_ERR_CONFIG);
+	assert_at(set(f, "hmac_secret_file", "hmac.secret"), AT_ERR_CONFIG);
+	assert_at(set(f, "jwt_secret_file", "./jwt.secret"), AT_ERR_CONFIG);
+	assert_null(f->cfg.hmac_secret_file);
+	assert_null(f->cfg.jwt_secret_file);
 	assert_at(set(f, "user_map", "./map"), AT_ERR_CONFIG);
 	assert_at(set(f, "config", "at.conf"), AT_ERR_CONFIG);
 	assert_null(f->cfg.secret_file);
@@ -423,6 +516,8 @@ test_load_every_key_from_file(void **state)
 		     "# Agentic Trust\n"
 		     "\n"
 		     "secret_file = /etc/security/at.secret\n"
+		     "hmac_secret_file = /etc/security/h.secret\n"
+		     "jwt_secret_file=/etc/security/j.secret\n"
 		     "  mode=jwt  \n"
 		     "leeway\t=\t10\r\n"
 		     "issuer = https://idp.example\n"
@@ -437,6 +532,8 @@ test_load_every_key_from_file(void **state)
 		     0644);
 	assert_at(load(f, 0, NULL), AT_OK);
 	assert_string_equal(f->cfg.secret_file, "/etc/security/at.secret");
+	assert_string_equal(f->cfg.hmac_secret_file, "/etc/security/h.secret");
+	assert_string_equal(f->cfg.jwt_secret_file, "/etc/security/j.secret");
 	assert_int_equal(f->cfg.mode, AT_MODE_JWT);
 	assert_int_equal(f->cfg.leeway, 10);
 	assert_string_equal(f->cfg.issuer, "https://idp.example");
@@ -654,7 +751,8 @@ test_load_no_secret_file(void **state)
 	assert_at(at_verifier_from_config(&v, &f->cfg, geteuid(), &f->ulog.log),
 		  AT_ERR_CONFIG);
 	assert_null(v);
-	assert_non_null(strstr(f->ulog.buf, "no secret_file"));
+	assert_non_null(strstr(f->ulog.buf, "mode=jwt accepts JWTs but no "
+					    "secret file serves them"));
 }
 
 static void
@@ -744,6 +842,9 @@ main(void)
 		T(test_free_resets),
 		T(test_mode_names),
 		T(test_opt_secret_file),
+		T(test_opt_hmac_secret_file),
+		T(test_opt_jwt_secret_file),
+		T(test_secret_file_for_method),
 		T(test_opt_config),
 		T(test_opt_mode),
 		T(test_opt_leeway),

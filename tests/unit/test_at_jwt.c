@@ -116,7 +116,7 @@ sign_raw(const void *hdr, size_t hlen, const void *payload, size_t plen)
 static enum at_err
 verify_tok(struct unit_verifier *f, const char *tok)
 {
-	at_claims_free(&f->claims);
+	at_claims_clear(&f->claims);
 	return at_jwt_verify(f->v, tok, strlen(tok), &f->claims);
 }
 
@@ -1531,14 +1531,14 @@ test_check_claims_direct(void **state)
 				      strlen(payload), NOW, &c),
 		  AT_OK);
 	assert_string_equal(c.sub, "alice");
-	at_claims_free(&c);
+	at_claims_clear(&c);
 	assert_null(c.sub);
 	/* The time passed in is the one used. */
 	assert_at(at_jwt_check_claims(&f->cfg, (const unsigned char *)payload,
 				      strlen(payload), 1700000300 + LEEWAY, &c),
 		  AT_ERR_EXPIRED);
-	at_claims_free(&c);
-	at_claims_free(NULL);
+	at_claims_clear(&c);
+	at_claims_clear(NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1643,12 +1643,12 @@ test_rfc7515_a1_jwt_no_sub(void **state)
 	v = rfc_verifier(f, &rv);
 	/* Before its exp (1300819380) the only fault is the missing sub. */
 	f->now = 1300819000;
-	at_claims_free(&f->claims);
+	at_claims_clear(&f->claims);
 	assert_at(at_jwt_verify(v, tok, strlen(tok), &f->claims), AT_ERR_SUB);
 	assert_int_equal(f->claims.secret_index, 0);
 	/* At a current clock too: sub is checked before the time claims. */
 	f->now = NOW;
-	at_claims_free(&f->claims);
+	at_claims_clear(&f->claims);
 	assert_at(at_jwt_verify(v, tok, strlen(tok), &f->claims), AT_ERR_SUB);
 	at_verifier_free(v);
 	json_decref(rv.root);
@@ -1674,11 +1674,11 @@ test_rfc7515_a1_claims_with_sub(void **state)
 		  AT_OK);
 	assert_true(c.exp == 1300819380.0);
 	assert_string_equal(c.iss, "joe");
-	at_claims_free(&c);
+	at_claims_clear(&c);
 	assert_at(at_jwt_check_claims(&f->cfg, (unsigned char *)with_sub,
 				      strlen(with_sub), NOW, &c),
 		  AT_ERR_EXPIRED);
-	at_claims_free(&c);
+	at_claims_clear(&c);
 	free(with_sub);
 	json_decref(rv.root);
 }
@@ -1708,7 +1708,7 @@ test_rfc7520_4_4(void **state)
 	assert_at(at_jwt_check_claims(&f->cfg, payload, plen, NOW, &f->claims),
 		  AT_ERR_JSON);
 	at_freezero(payload, plen + 1);
-	at_claims_free(&f->claims);
+	at_claims_clear(&f->claims);
 	assert_at(at_jwt_verify(v, tok, strlen(tok), &f->claims), AT_ERR_JSON);
 	at_verifier_free(v);
 	json_decref(rv.root);
@@ -1845,7 +1845,7 @@ test_libjwt_accepts_alg_none_without_key(void **state)
 	assert_at(verify_tok(f, tok), AT_ERR_SIG_LENGTH);
 	assert_at(at_verifier_new(&empty, &f->cfg, NULL), AT_OK);
 	at_verifier_set_clock(empty, unit_fixed_clock, &f->now);
-	at_claims_free(&f->claims);
+	at_claims_clear(&f->claims);
 	assert_at(at_jwt_verify(empty, tok, strlen(tok), &f->claims),
 		  AT_ERR_SIG_LENGTH);
 	at_verifier_free(empty);

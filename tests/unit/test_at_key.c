@@ -23,8 +23,8 @@
 
 #define NOW 1700000000
 
-/* 40 bytes with spaces inside, leading and trailing. */
-#define SPACED_SECRET " spaced secret 0123456789 abcdefghijkl "
+/* 37 bytes with spaces inside: key bytes, kept as they are. */
+#define SPACED_SECRET "spaced secret 0123456789 abcdefghijkl"
 
 struct fixture {
 	struct at_config cfg;
@@ -58,24 +58,25 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	at_verifier_free(f->v);
-	at_config_free(&f->cfg);
+	at_config_clear(&f->cfg);
 	test_rmdir(f->dir);
 	free(f->dir);
 	free(f);
 	return 0;
 }
 
-/* Which secret authenticates msg under key?  -1 when none. */
+/* Which secret of method's set authenticates msg under key?  -1: none. */
 static int
-index_for(struct fixture *f, const void *key, size_t keylen, const char *msg)
+method_index_for(struct fixture *f, enum at_method method, const void *key,
+		 size_t keylen, const char *msg)
 {
 	unsigned char mac[AT_MAC_LEN];
 	int index = 99;
 	enum at_err r;
 
 	assert_at(at_hmac_sha256(key, keylen, msg, strlen(msg), mac), AT_OK);
-	r = at_verifier_check_mac(f->v, msg, strlen(msg), mac, sizeof(mac),
-				  &index);
+	r = at_verifier_check_mac(f->v, method, msg, strlen(msg), mac,
+				  sizeof(mac), &index);
 	if (r == AT_OK) {
 		assert_true(index >= 0);
 		return index;
@@ -83,6 +84,20 @@ index_for(struct fixture *f, const void *key, size_t keylen, const char *msg)
 	assert_at(r, AT_ERR_SIGNATURE);
 	assert_int_equal(index, -1);
 	return -1;
+}
+
+/*
+ * The same for secrets meant for both methods (at_verifier_add_secret(),
+ * at_verifier_load_secrets()): both sets must give the same answer.
+ */
+static int
+index_for(struct fixture *f, const void *key, size_t keylen, const char *msg)
+{
+	int hmac = method_index_for(f, AT_METHOD_HMAC, key, keylen, msg);
+
+	assert_int_equal(method_index_for(f, AT_METHOD_JWT, key, keylen, msg),
+			 hmac);
+	return hmac;
 }
 
 static char *
@@ -280,15 +295,204 @@ test_check_mac_tag_length(void **state)
 		AT_OK);
 	assert_at(at_hmac_sha256(TEST_SECRET, strlen(TEST_SECRET), "m", 1, mac),
 		  AT_OK);
-	assert_at(at_verifier_check_mac(f->v, "m", 1, mac, 16, &index),
-		  AT_ERR_SIG_LENGTH);
-	assert_int_equal(index, -1);
-	assert_at(at_verifier_check_mac(f->v, "m", 1, mac, AT_MAC_LEN + 1,
+	assert_at(at_verifier_check_mac(f->v, AT_METHOD_JWT, "m", 1, mac, 16,
 					&index),
 		  AT_ERR_SIG_LENGTH);
-	assert_at(at_verifier_check_mac(f->v, "m", 1, mac, AT_MAC_LEN, &index),
+	assert_int_equal(index, -1);
+	assert_at(at_verifier_check_mac(f->v, AT_METHOD_HMAC, "m", 1, mac,
+					AT_MAC_LEN + 1, &index),
+		  AT_ERR_SIG_LENGTH);
+	assert_at(at_verifier_check_mac(f->v, AT_METHOD_JWT, "m", 1, mac,
+					AT_MAC_LEN, &index),
 		  AT_OK);
 	assert_int_equal(index, 0);
+	/* No set for "none": an internal error, never a match. */
+	index = 7;
+	assert_at(at_verifier_check_mac(f->v, AT_METHOD_NONE, "m", 1, mac,
+					AT_MAC_LEN, &index),
+		  AT_ERR_INTERNAL);
+	assert_int_equal(index, -1);
+}
+
+/* ------------------------------------------------------------------ */
+/* per-method secrets */
+
+/* A secret for one method never verifies the other. */
+static void
+test_method_secrets_separate(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_HMAC,
+						TEST_SECRET,
+						strlen(TEST_SECRET)),
+		  AT_OK);
+	assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_JWT,
+						TEST_SECRET2,
+						strlen(TEST_SECRET2)),
+		  AT_OK);
+	assert_int_equal(at_verifier_secret_count(f->v), 2);
+	assert_int_equal(at_verifier_method_secret_count(f->v, AT_METHOD_HMAC),
+			 1);
+	assert_int_equal(at_verifier_method_secret_count(f->v, AT_METHOD_JWT),
+			 1);
+	assert_int_equal(method_index_for(f, AT_METHOD_HMAC, TEST_SECRET,
+					  strlen(TEST_SECRET), "h.p"),
+			 0);
+	assert_int_equal(method_index_for(f, AT_METHOD_JWT, TEST_SECRET,
+					  strlen(TEST_SECRET), "h.p"),
+			 -1);
+	assert_int_equal(method_index_for(f, AT_METHOD_JWT, TEST_SECRET2,
+					  strlen(TEST_SECRET2), "h.p"),
+			 0);
+	assert_int_equal(method_index_for(f, AT_METHOD_HMAC, TEST_SECRET2,
+					  strlen(TEST_SECRET2), "h.p"),
+			 -1);
+	assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_NONE,
+						TEST_SECRET,
+						strlen(TEST_SECRET)),
+		  AT_ERR_INTERNAL);
+	assert_int_equal(at_verifier_secret_count(f->v), 2);
+}
+
+/* A secret for both methods is held once and sits in both sets. */
+static void
+test_method_secrets_both(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(
+		at_verifier_add_secret(f->v, TEST_SECRET, strlen(TEST_SECRET)),
+		AT_OK);
+	assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_JWT,
+						TEST_SECRET2,
+						strlen(TEST_SECRET2)),
+		  AT_OK);
+	assert_int_equal(at_verifier_secret_count(f->v), 2);
+	assert_int_equal(at_verifier_method_secret_count(f->v, AT_METHOD_HMAC),
+			 1);
+	assert_int_equal(at_verifier_method_secret_count(f->v, AT_METHOD_JWT),
+			 2);
+	assert_int_equal(method_index_for(f, AT_METHOD_JWT, TEST_SECRET2,
+					  strlen(TEST_SECRET2), "m"),
+			 1);
+	assert_int_equal(method_index_for(f, AT_METHOD_HMAC, TEST_SECRET2,
+					  strlen(TEST_SECRET2), "m"),
+			 -1);
+	assert_int_equal(index_for(f, TEST_SECRET, strlen(TEST_SECRET), "m"),
+			 0);
+}
+
+/* Each set holds AT_MAX_SECRETS, whatever the other holds. */
+static void
+test_method_secrets_limit_per_set(void **state)
+{
+	struct fixture *f = *state;
+	char key[40];
+	int i;
+
+	for (i = 0; i < AT_MAX_SECRETS; i++) {
+		snprintf(key, sizeof(key),
+			 "jwt-secret-%02d-0123456789abcdefghijk", i);
+		assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_JWT,
+							key, strlen(key)),
+			  AT_OK);
+	}
+	/* The JWT set is full, the verifier is not. */
+	assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_JWT, key,
+						strlen(key)),
+		  AT_ERR_SECRET);
+	assert_int_equal(at_verifier_secret_count(f->v), AT_MAX_SECRETS);
+	for (i = 0; i < AT_MAX_SECRETS; i++) {
+		snprintf(key, sizeof(key),
+			 "hmac-secret-%02d-0123456789abcdefghij", i);
+		assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_HMAC,
+							key, strlen(key)),
+			  AT_OK);
+	}
+	assert_int_equal(at_verifier_secret_count(f->v), 2 * AT_MAX_SECRETS);
+	assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_HMAC, key,
+						strlen(key)),
+		  AT_ERR_SECRET);
+	assert_at(at_verifier_add_secret(f->v, key, strlen(key)),
+		  AT_ERR_SECRET);
+	assert_int_equal(at_verifier_secret_count(f->v), 2 * AT_MAX_SECRETS);
+}
+
+/* Per-method files: each method's set from its own file; the origin
+ * (file and line) of a matching secret is known for the CLI. */
+static void
+test_method_secret_files_and_origin(void **state)
+{
+	struct fixture *f = *state;
+	char *hmac = write_file(f, "hmac", "# h\n" TEST_SECRET "\n", 0600);
+	char *jwt = write_file(f, "jwt", "# j\n\n" TEST_SECRET2 "\n", 0600);
+	const char *path = NULL;
+	unsigned int line = 99;
+
+	assert_at(at_verifier_load_method_secrets(f->v, AT_METHOD_HMAC, hmac,
+						  getuid()),
+		  AT_OK);
+	assert_at(at_verifier_load_method_secrets(f->v, AT_METHOD_JWT, jwt,
+						  getuid()),
+		  AT_OK);
+	assert_int_equal(method_index_for(f, AT_METHOD_JWT, TEST_SECRET,
+					  strlen(TEST_SECRET), "h.p"),
+			 -1);
+	assert_int_equal(method_index_for(f, AT_METHOD_JWT, TEST_SECRET2,
+					  strlen(TEST_SECRET2), "h.p"),
+			 0);
+	assert_true(at_verifier_secret_origin(f->v, AT_METHOD_JWT, 0, &path,
+					      &line));
+	assert_string_equal(path, jwt);
+	assert_int_equal(line, 3);
+	assert_true(at_verifier_secret_origin(f->v, AT_METHOD_HMAC, 0, &path,
+					      &line));
+	assert_string_equal(path, hmac);
+	assert_int_equal(line, 2);
+	assert_false(at_verifier_secret_origin(f->v, AT_METHOD_HMAC, 1, &path,
+					       &line));
+	assert_null(path);
+	assert_int_equal(line, 0);
+	assert_false(at_verifier_secret_origin(f->v, AT_METHOD_JWT, -1, &path,
+					       &line));
+	assert_at(at_verifier_load_method_secrets(f->v, AT_METHOD_NONE, jwt,
+						  getuid()),
+		  AT_ERR_INTERNAL);
+	/* Added through the API: no file, no line. */
+	assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_JWT,
+						TEST_SECRET,
+						strlen(TEST_SECRET)),
+		  AT_OK);
+	assert_true(at_verifier_secret_origin(f->v, AT_METHOD_JWT, 1, &path,
+					      &line));
+	assert_null(path);
+	assert_int_equal(line, 0);
+	free(hmac);
+	free(jwt);
+}
+
+/* A refused file leaves the verifier as it was, other sets included. */
+static void
+test_method_secret_file_refused_keeps_earlier(void **state)
+{
+	struct fixture *f = *state;
+	char *bad = write_file(f, "bad", TEST_SECRET2 "\n \n", 0600);
+
+	assert_at(at_verifier_add_method_secret(f->v, AT_METHOD_HMAC,
+						TEST_SECRET,
+						strlen(TEST_SECRET)),
+		  AT_OK);
+	assert_at(at_verifier_load_method_secrets(f->v, AT_METHOD_JWT, bad,
+						  getuid()),
+		  AT_ERR_SECRET);
+	assert_int_equal(at_verifier_secret_count(f->v), 1);
+	assert_int_equal(at_verifier_method_secret_count(f->v, AT_METHOD_JWT),
+			 0);
+	assert_int_equal(method_index_for(f, AT_METHOD_HMAC, TEST_SECRET,
+					  strlen(TEST_SECRET), "m"),
+			 0);
+	free(bad);
 }
 
 /* ------------------------------------------------------------------ */
@@ -316,10 +520,7 @@ test_secret_file_rules(void **state)
 			 -1);
 	assert_int_equal(
 		index_for(f, SPACED_SECRET, strlen(SPACED_SECRET), "alice"), 1);
-	/* Neither trimmed nor with the inner spaces removed. */
-	assert_int_equal(index_for(f, "spaced secret 0123456789 abcdefghijkl",
-				   37, "alice"),
-			 -1);
+	/* The inner spaces are not removed. */
 	assert_int_equal(
 		index_for(f, "spacedsecret0123456789abcdefghijkl", 34, "alice"),
 		-1);
@@ -522,6 +723,121 @@ test_secret_file_without_secret_refused_when_keys_loaded(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* secret files that mean something else: refused as a whole */
+
+#define BOM "\xef\xbb\xbf"
+
+/*
+ * content is refused as a whole (AT_ERR_SECRET, no key kept, even one
+ * from a good line before the bad one), and the log names the file, the
+ * line lineno and why, never the bytes of a secret or of the line.
+ */
+static void
+assert_refused_at(struct fixture *f, const char *content, unsigned int lineno,
+		  const char *why)
+{
+	char where[64];
+
+	f->ulog.buf[0] = '\0';
+	assert_at(load_secrets(f, content, 0600), AT_ERR_SECRET);
+	assert_int_equal(at_verifier_secret_count(f->v), 0);
+	snprintf(where, sizeof(where), "/secret:%u: ", lineno);
+	if (strstr(f->ulog.buf, where) == NULL ||
+	    strstr(f->ulog.buf, why) == NULL)
+		fail_msg("want \"%s\" and \"%s\" in the log:\n%s", where, why,
+			 f->ulog.buf);
+	assert_null(strstr(f->ulog.buf, TEST_SECRET));
+	assert_null(strstr(f->ulog.buf, TEST_SECRET2));
+	assert_null(strstr(f->ulog.buf, "secret-0123456789"));
+}
+
+static void
+test_secret_file_bom_at_start_refused(void **state)
+{
+	assert_refused_at(*state, BOM TEST_SECRET "\n", 1, "byte order mark");
+}
+
+static void
+test_secret_file_bom_on_later_line_refused(void **state)
+{
+	assert_refused_at(*state, "# rotation\n" TEST_SECRET "\n" BOM
+				  TEST_SECRET2 "\n",
+			  3, "byte order mark");
+}
+
+/* A BOM before a comment: the '#' is not the line's first byte. */
+static void
+test_secret_file_bom_before_comment_refused(void **state)
+{
+	assert_refused_at(*state, BOM "# secrets\n" TEST_SECRET "\n", 1,
+			  "byte order mark");
+}
+
+static void
+test_secret_file_white_space_line_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_refused_at(f, TEST_SECRET "\n  \t \n", 2, "only white space");
+	assert_refused_at(f, TEST_SECRET "\r\n \r\n", 2, "only white space");
+	assert_refused_at(f, "\t\n" TEST_SECRET "\n", 1, "only white space");
+	assert_refused_at(f, TEST_SECRET "\n\r\r\n", 2, "only white space");
+}
+
+static void
+test_secret_file_indented_comment_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_refused_at(f, "  # old: " TEST_SECRET2 "\n" TEST_SECRET "\n", 1,
+			  "indented comment");
+	assert_refused_at(f, TEST_SECRET "\n\t#" TEST_SECRET2 "\n", 2,
+			  "indented comment");
+}
+
+static void
+test_secret_file_leading_white_space_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_refused_at(f, " " TEST_SECRET "\n", 1, "white space before");
+	assert_refused_at(f, "# c\n\t" TEST_SECRET "\n", 2,
+			  "white space before");
+}
+
+static void
+test_secret_file_trailing_white_space_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_refused_at(f, TEST_SECRET " \n", 1, "white space after");
+	assert_refused_at(f, TEST_SECRET2 "\n" TEST_SECRET "\t", 2,
+			  "white space after");
+	/* One trailing \r is the line end (CRLF); a second is a key byte
+	 * nobody meant. */
+	assert_refused_at(f, TEST_SECRET "\r\r\n", 1, "white space after");
+}
+
+/* Empty lines (LF or CRLF) and column-1 comments stay allowed. */
+static void
+test_secret_file_clean_blank_and_comment_lines_load(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(load_secrets(f,
+			       "# rotation: newest last\n\n" TEST_SECRET
+			       "\r\n\r\n#  an indented word after '#' is "
+			       "fine\n#\n" TEST_SECRET2 "\n\n",
+			       0600),
+		  AT_OK);
+	assert_int_equal(at_verifier_secret_count(f->v), 2);
+	assert_int_equal(
+		index_for(f, TEST_SECRET, strlen(TEST_SECRET), "alice"), 0);
+	assert_int_equal(
+		index_for(f, TEST_SECRET2, strlen(TEST_SECRET2), "alice"), 1);
+}
+
+/* ------------------------------------------------------------------ */
 /* at_secret_file_get */
 
 static enum at_err
@@ -609,6 +925,35 @@ test_secret_get_too_long(void **state)
 	free(content);
 }
 
+/* The secret asked for is fine, but the file is not: refused. */
+static void
+test_secret_get_refuses_bad_line_after_nth(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char *key = (unsigned char *)f;
+	size_t keylen = 5;
+
+	assert_at(secret_get(f, TEST_SECRET "\n \n", 0600, 0, &key, &keylen),
+		  AT_ERR_SECRET);
+	assert_null(key);
+	assert_int_equal(keylen, 0);
+	assert_non_null(strstr(f->ulog.buf, "/secret:2: "));
+	assert_null(strstr(f->ulog.buf, TEST_SECRET));
+}
+
+static void
+test_secret_get_refuses_bom(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char *key = NULL;
+	size_t keylen = 0;
+
+	assert_at(secret_get(f, BOM TEST_SECRET "\n", 0600, 0, &key, &keylen),
+		  AT_ERR_SECRET);
+	assert_null(key);
+	assert_non_null(strstr(f->ulog.buf, "byte order mark"));
+}
+
 /* ------------------------------------------------------------------ */
 /* at_verifier_from_config */
 
@@ -691,6 +1036,166 @@ test_from_config_bad_map(void **state)
 	assert_null(v);
 	free(secret);
 	free(map);
+}
+
+/*
+ * Per-method secret files: the method that mode admits and no file
+ * serves is a configuration error naming that method.
+ */
+static enum at_err
+from_config_split(struct fixture *f, const char *mode, const char *hmac,
+		  const char *jwt, const char *both, struct at_verifier **v)
+{
+	char *path;
+	enum at_err r;
+
+	if (mode != NULL)
+		assert_at(at_config_set(&f->cfg, "mode", mode, NULL), AT_OK);
+	if (hmac != NULL) {
+		path = write_file(f, "hmac", hmac, 0600);
+		r = at_config_set(&f->cfg, "hmac_secret_file", path, NULL);
+		free(path);
+		assert_at(r, AT_OK);
+	}
+	if (jwt != NULL) {
+		path = write_file(f, "jwt", jwt, 0600);
+		r = at_config_set(&f->cfg, "jwt_secret_file", path, NULL);
+		free(path);
+		assert_at(r, AT_OK);
+	}
+	if (both != NULL) {
+		path = write_file(f, "both", both, 0600);
+		r = at_config_set(&f->cfg, "secret_file", path, NULL);
+		free(path);
+		assert_at(r, AT_OK);
+	}
+	f->ulog.buf[0] = '\0';
+	return at_verifier_from_config(v, &f->cfg, getuid(), &f->ulog.log);
+}
+
+static void
+assert_logged_text(struct fixture *f, const char *text)
+{
+	if (strstr(f->ulog.buf, text) == NULL)
+		fail_msg("want \"%s\" in the log:\n%s", text, f->ulog.buf);
+}
+
+static void
+test_from_config_split_ok(void **state)
+{
+	struct fixture *f = *state;
+	struct at_verifier *v = NULL;
+
+	assert_at(from_config_split(f, NULL, TEST_SECRET "\n",
+				    TEST_SECRET2 "\n", NULL, &v),
+		  AT_OK);
+	assert_int_equal(at_verifier_secret_count(v), 2);
+	at_verifier_free(v);
+}
+
+static void
+test_from_config_any_without_jwt_secret(void **state)
+{
+	struct fixture *f = *state;
+	struct at_verifier *v = (struct at_verifier *)f;
+
+	assert_at(from_config_split(f, NULL, TEST_SECRET "\n", NULL, NULL, &v),
+		  AT_ERR_CONFIG);
+	assert_null(v);
+	assert_logged_text(f, "mode=any accepts JWTs but no secret file "
+			      "serves them");
+	assert_null(strstr(f->ulog.buf, "HMAC"));
+}
+
+static void
+test_from_config_any_without_hmac_secret(void **state)
+{
+	struct fixture *f = *state;
+	struct at_verifier *v = (struct at_verifier *)f;
+
+	assert_at(from_config_split(f, "any", NULL, TEST_SECRET "\n", NULL, &v),
+		  AT_ERR_CONFIG);
+	assert_null(v);
+	assert_logged_text(f, "mode=any accepts HMAC credentials but no "
+			      "secret file serves them");
+}
+
+static void
+test_from_config_jwt_mode_with_only_hmac_file(void **state)
+{
+	struct fixture *f = *state;
+	struct at_verifier *v = (struct at_verifier *)f;
+
+	assert_at(from_config_split(f, "jwt", TEST_SECRET "\n", NULL, NULL, &v),
+		  AT_ERR_CONFIG);
+	assert_null(v);
+	assert_logged_text(f, "mode=jwt accepts JWTs but no secret file");
+}
+
+static void
+test_from_config_hmac_mode_with_only_jwt_file(void **state)
+{
+	struct fixture *f = *state;
+	struct at_verifier *v = (struct at_verifier *)f;
+
+	assert_at(from_config_split(f, "hmac", NULL, TEST_SECRET "\n", NULL,
+				    &v),
+		  AT_ERR_CONFIG);
+	assert_null(v);
+	assert_logged_text(f, "mode=hmac accepts HMAC credentials but no "
+			      "secret file");
+}
+
+/*
+ * A per-method file for a method that mode refuses is never opened: the
+ * stack does not hold a secret it does not use (a shared config file may
+ * name both files while one pam.d line says mode=jwt).
+ */
+static void
+test_from_config_excluded_method_file_not_read(void **state)
+{
+	struct fixture *f = *state;
+	struct at_verifier *v = NULL;
+	char *unsafe = write_file(f, "unsafe", TEST_SECRET "\n", 0644);
+
+	assert_at(at_config_set(&f->cfg, "hmac_secret_file", unsafe, NULL),
+		  AT_OK);
+	assert_at(from_config_split(f, "jwt", NULL, TEST_SECRET2 "\n", NULL,
+				    &v),
+		  AT_OK);
+	assert_int_equal(at_verifier_secret_count(v), 1);
+	assert_null(strstr(f->ulog.buf, "unsafe"));
+	at_verifier_free(v);
+	free(unsafe);
+}
+
+/* A per-method file is the only source for its method: an unusable one
+ * is not replaced by secret_file. */
+static void
+test_from_config_bad_method_file_no_fallback(void **state)
+{
+	struct fixture *f = *state;
+	struct at_verifier *v = (struct at_verifier *)f;
+
+	assert_at(from_config_split(f, NULL, NULL, " " TEST_SECRET2 "\n",
+				    TEST_SECRET "\n", &v),
+		  AT_ERR_SECRET);
+	assert_null(v);
+	assert_logged_text(f, "/jwt:1: ");
+}
+
+/* Neither method has a file: one line naming both. */
+static void
+test_from_config_no_secret_at_all(void **state)
+{
+	struct fixture *f = *state;
+	struct at_verifier *v = (struct at_verifier *)f;
+
+	assert_at(from_config_split(f, NULL, NULL, NULL, NULL, &v),
+		  AT_ERR_CONFIG);
+	assert_null(v);
+	assert_logged_text(f, "mode=any accepts HMAC credentials and JWTs but "
+			      "no secret file serves them");
 }
 
 /* ------------------------------------------------------------------ */
@@ -831,6 +1336,11 @@ main(void)
 		T(test_rotation_index),
 		T(test_rotation_same_secret_twice_first_wins),
 		T(test_check_mac_tag_length),
+		T(test_method_secrets_separate),
+		T(test_method_secrets_both),
+		T(test_method_secrets_limit_per_set),
+		T(test_method_secret_files_and_origin),
+		T(test_method_secret_file_refused_keeps_earlier),
 		T(test_secret_file_rules),
 		T(test_secret_file_0600_ok),
 		T(test_secret_file_0640_ok),
@@ -848,16 +1358,34 @@ main(void)
 		T(test_secret_file_line_over_max_line),
 		T(test_secret_file_too_many_lines),
 		T(test_secret_file_appends_to_loaded_verifier),
+		T(test_secret_file_bom_at_start_refused),
+		T(test_secret_file_bom_on_later_line_refused),
+		T(test_secret_file_bom_before_comment_refused),
+		T(test_secret_file_white_space_line_refused),
+		T(test_secret_file_indented_comment_refused),
+		T(test_secret_file_leading_white_space_refused),
+		T(test_secret_file_trailing_white_space_refused),
+		T(test_secret_file_clean_blank_and_comment_lines_load),
 		T(test_secret_file_without_secret_refused_when_keys_loaded),
 		T(test_secret_get_nth),
 		T(test_secret_get_short),
 		T(test_secret_get_unsafe_file),
 		T(test_secret_get_too_long),
+		T(test_secret_get_refuses_bad_line_after_nth),
+		T(test_secret_get_refuses_bom),
 		T(test_from_config_secrets_and_map),
 		T(test_from_config_no_map),
 		T(test_from_config_no_secret_file),
 		T(test_from_config_bad_secret_file),
 		T(test_from_config_bad_map),
+		T(test_from_config_split_ok),
+		T(test_from_config_any_without_jwt_secret),
+		T(test_from_config_any_without_hmac_secret),
+		T(test_from_config_jwt_mode_with_only_hmac_file),
+		T(test_from_config_hmac_mode_with_only_jwt_file),
+		T(test_from_config_excluded_method_file_not_read),
+		T(test_from_config_bad_method_file_no_fallback),
+		T(test_from_config_no_secret_at_all),
 		T(test_user_map_loads),
 		T(test_user_map_empty_still_in_force),
 		T(test_user_map_one_field),

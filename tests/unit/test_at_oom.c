@@ -137,6 +137,10 @@ ossl_free(void *p, const char *file, int line)
 struct oom_case {
 	char *dir;
 	char *secret_path, *map_path, *config_path;
+	/* The same options with per-method secret files (hmac_secret_file
+	 * = secret_path, jwt_secret_file = jwt_secret_path). */
+	char *jwt_secret_path, *split_config_path;
+	bool split;	/* the scenario reads split_config_path */
 	char *jwt, *hmac;
 };
 
@@ -158,6 +162,17 @@ setup(void **state)
 	c->secret_path = test_path(c->dir, "secret");
 	c->map_path = test_path(c->dir, "map");
 	c->config_path = test_path(c->dir, "conf");
+	c->jwt_secret_path = test_path(c->dir, "jwt-secret");
+	c->split_config_path = test_path(c->dir, "conf-split");
+	snprintf(conf, sizeof(conf),
+		 "hmac_secret_file = %s\njwt_secret_file = %s\n"
+		 "user_map = %s\nmode = any\nleeway = 30\nissuer = iss-1\n"
+		 "audience = ssh\nmax_ttl = 3600\n",
+		 c->secret_path, c->jwt_secret_path, c->map_path);
+	if (write_private(c->split_config_path, conf) != 0 ||
+	    write_private(c->jwt_secret_path, "# JWT only\n" SECRET "\n") !=
+		    0)
+		return -1;
 	snprintf(conf, sizeof(conf),
 		 "# every option\nsecret_file = %s\nuser_map = %s\n"
 		 "mode = any\nleeway = 30\nissuer = iss-1\naudience = ssh\n"
@@ -192,6 +207,8 @@ teardown(void **state)
 	free(c->secret_path);
 	free(c->map_path);
 	free(c->config_path);
+	free(c->jwt_secret_path);
+	free(c->split_config_path);
 	free(c->jwt);
 	free(c->hmac);
 	free(c);
@@ -210,7 +227,8 @@ scenario(const struct oom_case *c, const char *cred)
 	time_t now = NOW;
 	enum at_err r;
 
-	snprintf(arg, sizeof(arg), "config=%s", c->config_path);
+	snprintf(arg, sizeof(arg), "config=%s",
+		 c->split ? c->split_config_path : c->config_path);
 	argv[0] = arg;
 	argv[1] = "leeway=60";
 	at_config_init(&cfg);
@@ -223,9 +241,9 @@ scenario(const struct oom_case *c, const char *cred)
 	at_verifier_set_clock(v, unit_fixed_clock, &now);
 	r = at_verify_credential(v, cred, strlen(cred), "alice", &claims);
 out:
-	at_claims_free(&claims);
+	at_claims_clear(&claims);
 	at_verifier_free(v);
-	at_config_free(&cfg);
+	at_config_clear(&cfg);
 	return r;
 }
 
@@ -312,6 +330,56 @@ test_oom_forged_hmac_never_accepted(void **state)
 	fail_each_allocation(c, c->hmac, false);
 }
 
+/* at_config_new() / at_claims_new() out of memory: AT_ERR_NOMEM and
+ * *out NULL, so the caller's free of *out is safe. */
+static void
+test_oom_new_objects(void **state)
+{
+	/* Non-NULL sentinels (never dereferenced): the failure must write
+	 * NULL. */
+	struct at_config *cfg = (void *)&cfg;
+	struct at_claims *claims = (void *)&claims;
+
+	(void)state;
+	injected = NULL;
+	countdown = 1;
+	assert_at(at_config_new(&cfg), AT_ERR_NOMEM);
+	countdown = -1;
+	assert_ptr_equal(injected, &seen_lib);
+	assert_null(cfg);
+	injected = NULL;
+	countdown = 1;
+	assert_at(at_claims_new(&claims), AT_ERR_NOMEM);
+	countdown = -1;
+	assert_ptr_equal(injected, &seen_lib);
+	assert_null(claims);
+	at_config_free(cfg);
+	at_claims_free(claims);
+	assert_at(at_config_new(&cfg), AT_OK);
+	assert_at(at_claims_new(&claims), AT_OK);
+	at_claims_free(claims);
+	at_config_free(cfg);
+}
+
+/* The same with per-method secret files: two files, two sets. */
+static void
+test_oom_split_good_jwt_never_accepted_on_our_failures(void **state)
+{
+	struct oom_case *c = *state;
+
+	c->split = true;
+	fail_each_allocation(c, c->jwt, true);
+}
+
+static void
+test_oom_split_good_hmac_never_accepted_on_our_failures(void **state)
+{
+	struct oom_case *c = *state;
+
+	c->split = true;
+	fail_each_allocation(c, c->hmac, true);
+}
+
 /*
  * The session phase's seal: a forged seal never opens, and a good one
  * opens only when nothing of ours failed, whichever allocation fails.
@@ -366,6 +434,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_oom_new_objects),
 		cmocka_unit_test_setup_teardown(
 			test_oom_good_jwt_never_accepted_on_our_failures, setup,
 			teardown),
@@ -376,6 +445,12 @@ main(void)
 			test_oom_forged_jwt_never_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_oom_forged_hmac_never_accepted, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_oom_split_good_jwt_never_accepted_on_our_failures,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_oom_split_good_hmac_never_accepted_on_our_failures,
+			setup, teardown),
 		cmocka_unit_test(test_oom_seal),
 	};
 

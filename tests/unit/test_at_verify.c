@@ -625,6 +625,178 @@ test_rotation_hmac_second_secret(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* one key, two protocols */
+
+#define FORGED_PAYLOAD "{\"sub\":\"alice\",\"exp\":1700000300}"
+
+/*
+ * A verifier from a configuration whose secrets come from files in a
+ * fresh directory: each of hmac, jwt and both (NULL: option unset) is
+ * written to a file of its own and named by hmac_secret_file,
+ * jwt_secret_file and secret_file.  The clock reads f->now.
+ */
+struct split {
+	struct at_config cfg;
+	struct at_verifier *v;
+	struct unit_log ulog;
+	char *dir;
+};
+
+static enum at_err
+split_new(struct split *s, struct unit_verifier *f, const char *hmac,
+	  const char *jwt, const char *both)
+{
+	static const struct {
+		const char *option;
+		const char *file;
+	} files[] = {
+		{ "hmac_secret_file", "hmac" },
+		{ "jwt_secret_file", "jwt" },
+		{ "secret_file", "both" },
+	};
+	const char *content[3] = { hmac, jwt, both };
+	char *path, line[256];
+	enum at_err r = AT_OK;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	at_config_init(&s->cfg);
+	unit_log_init(&s->ulog);
+	s->dir = test_mkdtemp();
+	for (i = 0; i < 3 && r == AT_OK; i++) {
+		if (content[i] == NULL)
+			continue;
+		path = test_path(s->dir, files[i].file);
+		snprintf(line, sizeof(line), "%s\n", content[i]);
+		assert_int_equal(test_write_file(path, line, 0600), 0);
+		r = at_config_set(&s->cfg, files[i].option, path, &s->ulog.log);
+		free(path);
+	}
+	if (r == AT_OK)
+		r = at_verifier_from_config(&s->v, &s->cfg, getuid(),
+					    &s->ulog.log);
+	if (r == AT_OK)
+		at_verifier_set_clock(s->v, unit_fixed_clock, &f->now);
+	return r;
+}
+
+static void
+split_free(struct split *s)
+{
+	at_verifier_free(s->v);
+	at_config_clear(&s->cfg);
+	test_rmdir(s->dir);
+	free(s->dir);
+}
+
+/*
+ * THE KNOWN CROSS-PROTOCOL RISK, demonstrated.  With one secret for both
+ * credential kinds (secret_file alone, or at_verifier_add_secret()), the
+ * HMAC credential a backend hands out for the id "<b64url header>.<b64url
+ * payload>" is, decoded from hex, a valid HS256 signature of that JWT.
+ * Whoever can register or choose such an id (or an app that HMACs any
+ * string it is given) gets a JWT for any sub and exp, and mode=jwt does
+ * not help: the module cannot tell the two apart.  This test pins that
+ * the forgery IS accepted then, so the defence below is not assumed:
+ * separate secrets (hmac_secret_file / jwt_secret_file), and a backend
+ * that never HMACs an id containing '.'.
+ */
+static void
+test_cross_protocol_one_secret_forgery_accepted(void **state)
+{
+	struct unit_verifier *f = *state;
+	char *forged = test_forge_jwt_from_hmac(HDR, FORGED_PAYLOAD,
+						TEST_SECRET,
+						strlen(TEST_SECRET));
+
+	f->cfg.mode = AT_MODE_JWT;
+	assert_at(verify(f, forged, "alice"), AT_OK);
+	assert_int_equal(f->claims.method, AT_METHOD_JWT);
+	assert_string_equal(f->claims.sub, "alice");
+	free(forged);
+}
+
+/* Separate files: the HMAC secret never verifies a JWS signature. */
+static void
+test_cross_protocol_separate_secrets_refuse_forgery(void **state)
+{
+	struct unit_verifier *f = *state;
+	struct split s;
+	char *forged = test_forge_jwt_from_hmac(HDR, FORGED_PAYLOAD,
+						TEST_SECRET,
+						strlen(TEST_SECRET));
+	char *jwt_good = test_token("alice", NOW, NOW + 300, TEST_SECRET2);
+	char *jwt_hmac_key = test_token("alice", NOW, NOW + 300, TEST_SECRET);
+	char *hmac_good = test_hmac_hex(TEST_SECRET, strlen(TEST_SECRET),
+					"alice");
+	char *hmac_jwt_key = test_hmac_hex(TEST_SECRET2, strlen(TEST_SECRET2),
+					   "alice");
+
+	assert_at(split_new(&s, f, TEST_SECRET, TEST_SECRET2, NULL), AT_OK);
+	assert_at(at_verify_credential(s.v, forged, strlen(forged), "alice",
+				       &f->claims),
+		  AT_ERR_SIGNATURE);
+	assert_int_equal(f->claims.secret_index, -1);
+	assert_null(f->claims.sub);
+	assert_at(at_verify_credential(s.v, jwt_hmac_key, strlen(jwt_hmac_key),
+				       "alice", &f->claims),
+		  AT_ERR_SIGNATURE);
+	assert_at(at_verify_credential(s.v, jwt_good, strlen(jwt_good),
+				       "alice", &f->claims),
+		  AT_OK);
+	assert_int_equal(f->claims.method, AT_METHOD_JWT);
+	assert_int_equal(f->claims.secret_index, 0);
+	/* And the other way round: HMAC credentials only under the HMAC
+	 * secret. */
+	assert_at(at_verify_credential(s.v, hmac_good, strlen(hmac_good),
+				       "alice", &f->claims),
+		  AT_OK);
+	assert_int_equal(f->claims.method, AT_METHOD_HMAC);
+	assert_int_equal(f->claims.secret_index, 0);
+	assert_at(at_verify_credential(s.v, hmac_jwt_key, strlen(hmac_jwt_key),
+				       "alice", &f->claims),
+		  AT_ERR_SIGNATURE);
+	split_free(&s);
+	free(forged);
+	free(jwt_good);
+	free(jwt_hmac_key);
+	free(hmac_good);
+	free(hmac_jwt_key);
+}
+
+/*
+ * secret_file serves the method that has no file of its own: here HMAC,
+ * while JWTs use jwt_secret_file only.
+ */
+static void
+test_cross_protocol_secret_file_serves_the_other_method(void **state)
+{
+	struct unit_verifier *f = *state;
+	struct split s;
+	char *forged = test_forge_jwt_from_hmac(HDR, FORGED_PAYLOAD,
+						TEST_SECRET,
+						strlen(TEST_SECRET));
+	char *jwt_good = test_token("alice", NOW, NOW + 300, TEST_SECRET2);
+	char *hmac_good = test_hmac_hex(TEST_SECRET, strlen(TEST_SECRET),
+					"alice");
+
+	assert_at(split_new(&s, f, NULL, TEST_SECRET2, TEST_SECRET), AT_OK);
+	assert_at(at_verify_credential(s.v, forged, strlen(forged), "alice",
+				       &f->claims),
+		  AT_ERR_SIGNATURE);
+	assert_at(at_verify_credential(s.v, jwt_good, strlen(jwt_good),
+				       "alice", &f->claims),
+		  AT_OK);
+	assert_at(at_verify_credential(s.v, hmac_good, strlen(hmac_good),
+				       "alice", &f->claims),
+		  AT_OK);
+	split_free(&s);
+	free(forged);
+	free(jwt_good);
+	free(hmac_good);
+}
+
+/* ------------------------------------------------------------------ */
 /* claims hygiene */
 
 static void
@@ -733,6 +905,9 @@ main(void)
 		T(test_hmac_map_user_not_in_map),
 		T(test_rotation_jwt_second_secret),
 		T(test_rotation_hmac_second_secret),
+		T(test_cross_protocol_one_secret_forgery_accepted),
+		T(test_cross_protocol_separate_secrets_refuse_forgery),
+		T(test_cross_protocol_secret_file_serves_the_other_method),
 		T(test_claims_cleared_at_entry),
 		T(test_method_names),
 		T(test_truncation_hint_lengths),

@@ -99,9 +99,9 @@ unit_verifier_free(struct unit_verifier *uv)
 {
 	if (uv == NULL)
 		return;
-	at_claims_free(&uv->claims);
+	at_claims_clear(&uv->claims);
 	at_verifier_free(uv->v);
-	at_config_free(&uv->cfg);
+	at_config_clear(&uv->cfg);
 	free(uv);
 }
 
