@@ -261,7 +261,8 @@ entries_valid(const char *entries)
  * lines of entries (NULL: none): delete every other one, and set each line
  * whose variable is missing or differs.  Deletes only what is set (libpam
  * logs deleting an unset variable at LOG_ERR).  *changed counts the
- * variables set, *removed those deleted.  Returns a PAM code.
+ * variables set, *removed those deleted but the seal (removing it is the
+ * normal course).  Returns a PAM code.
  */
 static int
 set_env(pam_handle_t *pamh, const char *entries, unsigned int *changed,
@@ -290,9 +291,10 @@ set_env(pam_handle_t *pamh, const char *entries, unsigned int *changed,
 		if ((ret = pam_putenv(pamh, item)) != PAM_SUCCESS)
 			goto out;
 		ret = PAM_BUF_ERR;
+		if (strcmp(item, AT_SEAL_VAR) != 0)
+			(*removed)++;
 		free(item);
 		item = NULL;
-		(*removed)++;
 	}
 	while (p != NULL && *p != '\0') {
 		nl = strchr(p, '\n');
