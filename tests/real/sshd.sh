@@ -174,6 +174,12 @@ login_ok() {
 	fi
 	rt_expect_log "$VARIANT: $d: logged accepted user=$U method=$method reason=ok sub=$U secret=0" \
 		"$SVC" accepted "$U" "$method" "ok sub=$U kid=- secret=0"
+	if rt_log_wait "pam_agentictrust\\($SVC:session\\): session user=$U service=$SVC reason=restored changed=[1-9][0-9]* removed=[0-9]+\$"; then
+		rt_ok "$VARIANT: $d: the session phase logged that it restored the verified values"
+	else
+		rt_not_ok "$VARIANT: $d: the session phase logged that it restored the verified values" \
+			"$(rt_log_new | grep -o 'pam_agentictrust(.*')"
+	fi
 	rt_expect_no_errors "$VARIANT: $d"
 	accepted="Accepted $ACCEPT_METHOD for $U from 127.0.0.1"
 	if grep -qF "$accepted" "$SSHD_LOG"; then
