@@ -411,7 +411,9 @@ enum at_err at_jwt_verify(struct at_verifier *v, const char *tok, size_t len,
  * those the map sends to user (or user itself without a map).  claims
  * (from at_claims_new(), owned by the caller) is emptied, then filled as
  * far as verification got; it may be reused for the next credential.
- * Returns AT_OK only when the credential proves `user`.
+ * Returns AT_OK only when the credential proves `user`.  A NUL byte
+ * anywhere in the len bytes is AT_ERR_FORMAT: a PAM conversation answer
+ * ends at its first NUL, so judge the bytes before it.
  */
 enum at_err at_verify_credential(struct at_verifier *v, const char *cred,
 				 size_t len, const char *user,

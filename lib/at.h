@@ -161,14 +161,61 @@ enum at_file_kind {
 };
 
 /*
- * Read a whole file safely: open with O_NOFOLLOW|O_CLOEXEC, fstat the
- * handle, require a regular file owned by root or by owner_uid, no
- * group/other write, and for AT_FILE_SECRET no access for others; size at
- * most AT_MAX_FILE.  On success *buf (owned: at_freezero(*buf, *len + 1))
- * holds the bytes plus a NUL.  Errors: AT_ERR_FILE (config kind) or
- * AT_ERR_SECRET (secret kind), with the reason logged at LOG_ERR;
- * AT_ERR_NOMEM.  When missing_ok is set and the file does not exist,
- * returns AT_OK with *buf NULL.
+ * The directory rule for every file that holds or points at a secret
+ * (sshd StrictModes: OpenSSH misc.c safe_path), in one race-free walk.
+ * path must be absolute.  Starting at "/", each component of path's
+ * directory part is opened with openat(O_PATH|O_NOFOLLOW) relative to the
+ * directory before it and fstat()ed on that descriptor, so nothing
+ * checked can be swapped for something unchecked:
+ *   - every directory reached (including "/", and each one a ".." or a
+ *     link passes through) must be owned by root or owner_uid and not be
+ *     group or other writable, except that a directory owned by root
+ *     with the sticky bit (/tmp) may be: there only root and an entry's
+ *     owner can rename or remove the entry, and the next component is
+ *     itself checked;
+ *   - a symbolic link is followed (at most AT_MAX_SYMLINKS) when it is
+ *     owned by root or owner_uid: the directory holding it was checked,
+ *     and its target is walked the same way (Debian's merged /usr: /lib
+ *     is root's link to usr/lib);
+ *   - the last component must be a name, not "", "." or "..".
+ * Unlike safe_path(), which checks the realpath() of the file, the
+ * directories of the path as written are checked too, and a group or
+ * other writable directory is allowed only as root's sticky one.
+ *
+ * at_path_open_dir(): on AT_OK *dirfd is an O_PATH descriptor of the
+ * directory holding the last component (owned: close()), *name points at
+ * that component inside path, and *sticky says whether that directory is
+ * root's sticky one.  When missing_ok is set and a directory does not
+ * exist, returns AT_OK with *dirfd -1 and nothing logged.  Open the file
+ * with openat(*dirfd, *name, ...|O_NOFOLLOW).
+ * at_path_check_dirs(): the same walk for a caller that must open path by
+ * name (SQLite); a missing directory is an error.
+ * what names the file in the log line ("secret file", "database").
+ * Errors: AT_ERR_FILE, with one LOG_ERR line naming the directory (or
+ * link) and why: its owner uid, its mode.
+ */
+#define AT_MAX_SYMLINKS 40
+enum at_err at_path_open_dir(const char *path, const char *what,
+			     uid_t owner_uid, bool missing_ok,
+			     const struct at_log *log, int *dirfd,
+			     const char **name, bool *sticky)
+	AT_WUR AT_NONNULL(1, 2, 6, 7, 8);
+enum at_err at_path_check_dirs(const char *path, const char *what,
+			       uid_t owner_uid, const struct at_log *log)
+	AT_WUR AT_NONNULL(1, 2);
+
+/*
+ * Read a whole file safely: the directories on its path per
+ * at_path_open_dir(), then the file opened relative to its directory
+ * with O_NOFOLLOW|O_CLOEXEC, fstat the handle, require a regular file
+ * owned by root or by owner_uid, no group/other write, and for
+ * AT_FILE_SECRET no access for others; in root's sticky directory, one
+ * link only; size at most AT_MAX_FILE.  On success *buf (owned:
+ * at_freezero(*buf, *len + 1)) holds the bytes plus a NUL.  Errors:
+ * AT_ERR_FILE (config kind) or AT_ERR_SECRET (secret kind), with the
+ * reason logged at LOG_ERR; AT_ERR_NOMEM.  When missing_ok is set and the
+ * file (or a directory on its path) does not exist, returns AT_OK with
+ * *buf NULL.
  */
 enum at_err at_file_read(const char *path, enum at_file_kind kind,
 			 uid_t owner_uid, bool missing_ok,

@@ -138,9 +138,14 @@ set_string(char **field, const char *value)
 	return AT_OK;
 }
 
-enum at_err
-at_config_set(struct at_config *cfg, const char *key, const char *value,
-	      const struct at_log *log)
+/*
+ * at_config_set(); show: the value may appear in the log (a module
+ * argument).  A config file's words never do: the file may be something
+ * else (config=/etc/mysql/debian.cnf), and its caller names the line.
+ */
+static enum at_err
+config_set(struct at_config *cfg, const char *key, const char *value,
+	   bool show, const struct at_log *log)
 {
 	unsigned long n;
 	bool *flag = NULL;
@@ -214,13 +219,27 @@ at_config_set(struct at_config *cfg, const char *key, const char *value,
 		cfg->max_ttl = n;
 		return AT_OK;
 	}
-	at_log(log, LOG_ERR, "unknown option \"%.64s\"", key);
+	if (show)
+		at_log(log, LOG_ERR, "unknown option \"%.64s\"", key);
+	else
+		at_log(log, LOG_ERR, "unknown option");
 	return AT_ERR_CONFIG;
 bad_value:
-	/* The value is configuration, not a secret: safe to show, bounded. */
-	at_log(log, LOG_ERR, "option %s: malformed value \"%.64s\"", key,
-	       value != NULL ? value : "(none)");
+	/* An argument is configuration, not a secret: safe to show,
+	 * bounded.  key is one of the names above. */
+	if (show)
+		at_log(log, LOG_ERR, "option %s: malformed value \"%.64s\"",
+		       key, value != NULL ? value : "(none)");
+	else
+		at_log(log, LOG_ERR, "option %s: malformed value", key);
 	return AT_ERR_CONFIG;
+}
+
+enum at_err
+at_config_set(struct at_config *cfg, const char *key, const char *value,
+	      const struct at_log *log)
+{
+	return config_set(cfg, key, value, true, log);
 }
 
 /*
@@ -266,7 +285,7 @@ config_file_line(struct at_config *cfg, const char *line, size_t len,
 		       path, lineno);
 		goto out;
 	}
-	if ((r = at_config_set(cfg, key, value, log)) != AT_OK)
+	if ((r = config_set(cfg, key, value, false, log)) != AT_OK)
 		at_log(log, LOG_ERR, "%s:%u: rejected", path, lineno);
 out:
 	free(key);

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * at_file.c - read config, map and secret files the way sshd reads a
- * private key: no symlink, a regular file, a trusted owner, no loose
- * permissions, bounded size (pam-u2f open_safely, OpenSSH
- * sshkey_perm_ok).
+ * private key: every directory on the path safe (OpenSSH misc.c
+ * safe_path, walked with openat so that nothing checked can be swapped),
+ * no symlink, a regular file, a trusted owner, no loose permissions,
+ * bounded size (pam-u2f open_safely, OpenSSH sshkey_perm_ok).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +16,259 @@
 #include <unistd.h>
 
 #include "at.h"
+
+/* The physical directory a walk has reached, for log lines. */
+static bool
+shown_push(char *shown, const char *comp)
+{
+	size_t n = strlen(shown), c = strlen(comp);
+
+	if (n + 1 + c >= PATH_MAX)
+		return false;
+	if (n > 1)
+		shown[n++] = '/';
+	memcpy(shown + n, comp, c + 1);
+	return true;
+}
+
+static void
+shown_pop(char *shown)
+{
+	char *slash = strrchr(shown, '/');
+
+	if (slash == NULL || slash == shown)
+		shown[1] = '\0';
+	else
+		*slash = '\0';
+}
+
+/* The rule of at_path_open_dir() for one directory; logs why not. */
+static bool
+dir_ok(const struct stat *st, const char *shown, const char *what,
+       const char *path, uid_t owner_uid, const struct at_log *log)
+{
+	if (st->st_uid != 0 && st->st_uid != owner_uid) {
+		at_log(log, LOG_ERR,
+		       "%s %s: directory %s: owned by uid %lu, not root or "
+		       "%lu (mode %04o)",
+		       what, path, shown, (unsigned long)st->st_uid,
+		       (unsigned long)owner_uid,
+		       (unsigned int)(st->st_mode & 07777));
+		return false;
+	}
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+	    !(st->st_uid == 0 && (st->st_mode & S_ISVTX) != 0)) {
+		at_log(log, LOG_ERR,
+		       "%s %s: directory %s: mode %04o is group or world "
+		       "writable (owner uid %lu; only a root-owned sticky "
+		       "directory may be)",
+		       what, path, shown, (unsigned int)(st->st_mode & 07777),
+		       (unsigned long)st->st_uid);
+		return false;
+	}
+	return true;
+}
+
+/* "/" as the start of a walk: an O_PATH descriptor, checked. */
+static int
+open_root(const char *what, const char *path, uid_t owner_uid,
+	  const struct at_log *log, bool *sticky)
+{
+	struct stat st;
+	int fd;
+
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		at_log(log, LOG_ERR, "%s %s: directory /: %s", what, path,
+		       strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!dir_ok(&st, "/", what, path, owner_uid, log)) {
+		close(fd);
+		return -1;
+	}
+	*sticky = st.st_uid == 0 && (st.st_mode & S_ISVTX) != 0;
+	return fd;
+}
+
+enum at_err
+at_path_open_dir(const char *path, const char *what, uid_t owner_uid,
+		 bool missing_ok, const struct at_log *log, int *dirfd,
+		 const char **name, bool *sticky)
+{
+	enum at_err r = AT_ERR_FILE;
+	char rest[PATH_MAX], shown[PATH_MAX], target[PATH_MAX];
+	const char *last;
+	char *p, *comp;
+	struct stat st;
+	size_t len, remain;
+	ssize_t got;
+	unsigned int links = 0;
+	bool dotdot;
+	int fd = -1, next = -1;
+
+	*dirfd = -1;
+	*name = NULL;
+	*sticky = false;
+	if (path[0] != '/') {
+		at_log(log, LOG_ERR, "%s %s: path is not absolute", what, path);
+		goto out;
+	}
+	if ((len = strlen(path)) >= PATH_MAX) {
+		at_log(log, LOG_ERR, "%s %s: path longer than %d bytes", what,
+		       path, PATH_MAX - 1);
+		goto out;
+	}
+	last = strrchr(path, '/') + 1;
+	if (last[0] == '\0' || strcmp(last, ".") == 0 ||
+	    strcmp(last, "..") == 0) {
+		at_log(log, LOG_ERR, "%s %s: path does not name a file", what,
+		       path);
+		goto out;
+	}
+	/* The directory part; components are cut out of rest in place. */
+	len = (size_t)(last - path);
+	memcpy(rest, path, len);
+	rest[len] = '\0';
+	if ((fd = open_root(what, path, owner_uid, log, sticky)) < 0)
+		goto out;
+	strcpy(shown, "/");
+	p = rest;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		comp = p;
+		p += strcspn(p, "/");
+		if (*p == '/')
+			*p++ = '\0';
+		if (strcmp(comp, ".") == 0)
+			continue;
+		dotdot = strcmp(comp, "..") == 0;
+		if (dotdot)
+			shown_pop(shown);
+		else if (!shown_push(shown, comp)) {
+			at_log(log, LOG_ERR,
+			       "%s %s: resolved path longer than %d bytes",
+			       what, path, PATH_MAX - 1);
+			goto out;
+		}
+		next = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0) {
+			if (errno == ENOENT && missing_ok) {
+				r = AT_OK; /* no file: *dirfd stays -1 */
+				goto out;
+			}
+			at_log(log, LOG_ERR, "%s %s: directory %s: %s", what,
+			       path, shown, strerror(errno));
+			goto out;
+		}
+		if (fstat(next, &st) != 0) {
+			at_log(log, LOG_ERR, "%s %s: directory %s: fstat: %s",
+			       what, path, shown, strerror(errno));
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			/* Its directory is checked: it cannot be swapped.
+			 * In root's sticky one, anyone may have made it. */
+			if (st.st_uid != 0 && st.st_uid != owner_uid) {
+				at_log(log, LOG_ERR,
+				       "%s %s: symbolic link %s: owned by uid "
+				       "%lu, not root or %lu",
+				       what, path, shown,
+				       (unsigned long)st.st_uid,
+				       (unsigned long)owner_uid);
+				goto out;
+			}
+			if (++links > AT_MAX_SYMLINKS) {
+				at_log(log, LOG_ERR,
+				       "%s %s: more than %d symbolic links",
+				       what, path, AT_MAX_SYMLINKS);
+				goto out;
+			}
+			got = readlinkat(next, "", target, sizeof(target));
+			if (got <= 0 || (size_t)got >= sizeof(target)) {
+				at_log(log, LOG_ERR,
+				       "%s %s: symbolic link %s: %s", what,
+				       path, shown,
+				       got < 0 ? strerror(errno)
+					       : "empty or too long");
+				goto out;
+			}
+			close(next);
+			next = -1;
+			shown_pop(shown);
+			/* rest becomes target "/" what was left of rest. */
+			remain = strlen(p);
+			if ((size_t)got + 1 + remain >= sizeof(rest)) {
+				at_log(log, LOG_ERR,
+				       "%s %s: resolved path longer than %d "
+				       "bytes",
+				       what, path, PATH_MAX - 1);
+				goto out;
+			}
+			memmove(rest + got + 1, p, remain + 1);
+			memcpy(rest, target, (size_t)got);
+			rest[got] = '/';
+			p = rest;
+			if (target[0] == '/') {
+				close(fd);
+				fd = open_root(what, path, owner_uid, log,
+					       sticky);
+				if (fd < 0)
+					goto out;
+				strcpy(shown, "/");
+			}
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			at_log(log, LOG_ERR, "%s %s: %s is not a directory",
+			       what, path, shown);
+			goto out;
+		}
+		if (!dir_ok(&st, shown, what, path, owner_uid, log))
+			goto out;
+		*sticky = st.st_uid == 0 && (st.st_mode & S_ISVTX) != 0;
+		close(fd);
+		fd = next;
+		next = -1;
+	}
+	*dirfd = fd;
+	*name = last;
+	fd = -1; /* transferred */
+	r = AT_OK;
+out:
+	if (*dirfd < 0)
+		*sticky = false;
+	if (next >= 0)
+		close(next);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+enum at_err
+at_path_check_dirs(const char *path, const char *what, uid_t owner_uid,
+		   const struct at_log *log)
+{
+	enum at_err r = AT_ERR_INTERNAL;
+	const char *name;
+	bool sticky;
+	int dirfd = -1;
+
+	r = at_path_open_dir(path, what, owner_uid, false, log, &dirfd, &name,
+			     &sticky);
+	if (r != AT_OK)
+		goto out;
+	r = AT_OK;
+out:
+	if (dirfd >= 0)
+		close(dirfd);
+	return r;
+}
 
 enum at_err
 at_file_read(const char *path, enum at_file_kind kind, uid_t owner_uid,
@@ -23,19 +278,24 @@ at_file_read(const char *path, enum at_file_kind kind, uid_t owner_uid,
 	enum at_err r = fail;
 	const char *what = kind == AT_FILE_SECRET ? "secret file" : "file";
 	struct stat st;
+	const char *name;
 	char *data = NULL;
 	size_t cap = 0, n = 0;
 	ssize_t got;
-	int fd = -1;
+	bool sticky;
+	int fd = -1, dirfd = -1;
 
 	*buf = NULL;
 	*len = 0;
-	if (path[0] != '/') {
-		at_log(log, LOG_ERR, "%s %s: path is not absolute", what, path);
+	if (at_path_open_dir(path, what, owner_uid, missing_ok, log, &dirfd,
+			     &name, &sticky) != AT_OK)
+		goto out;
+	if (dirfd < 0) {
+		r = AT_OK; /* a directory on the path is missing */
 		goto out;
 	}
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-				O_NONBLOCK);
+	fd = openat(dirfd, name,
+		    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT && missing_ok) {
 			r = AT_OK;
@@ -64,6 +324,14 @@ at_file_read(const char *path, enum at_file_kind kind, uid_t owner_uid,
 		at_log(log, LOG_ERR,
 		       "%s %s: mode %04o is group or world writable", what,
 		       path, (unsigned int)(st.st_mode & 07777));
+		goto out;
+	}
+	/* Root's sticky directory lets anyone add a name: a hard link to a
+	 * file of root's would pass every check above. */
+	if (sticky && st.st_nlink != 1) {
+		at_log(log, LOG_ERR,
+		       "%s %s: has %lu hard links in a sticky directory", what,
+		       path, (unsigned long)st.st_nlink);
 		goto out;
 	}
 	if (kind == AT_FILE_SECRET && (st.st_mode & S_IRWXO) != 0) {
@@ -118,6 +386,8 @@ out:
 		at_freezero(data, cap);
 	if (fd >= 0)
 		close(fd);
+	if (dirfd >= 0)
+		close(dirfd);
 	return r;
 }
 

@@ -149,6 +149,12 @@ at_verify_credential(struct at_verifier *v, const char *cred, size_t len,
 		r = AT_ERR_TOO_LONG;
 		goto out;
 	}
+	/* A PAM conversation answer ends at its first NUL: a caller that
+	 * passes bytes after one would judge what the module never sees. */
+	if (memchr(cred, '\0', len) != NULL) {
+		r = AT_ERR_FORMAT;
+		goto out;
+	}
 	if (len == AT_HMAC_HEX_LEN && all_hex(cred, len))
 		claims->method = AT_METHOD_HMAC;
 	else if (memchr(cred, '.', len) != NULL)

@@ -13,8 +13,9 @@
  * lib stays the authority: the configuration is loaded with
  * at_config_load() and the files read with at_file_read(), whose own
  * messages become the error lines, and at_verifier_from_config() finally
- * confirms that the module can use what passed.  Secret bytes are never
- * printed: only line numbers, lengths and counts.
+ * confirms that the module can use what passed.  Nothing a file holds is
+ * printed (it may be no configuration at all: user_map=/etc/shadow):
+ * only file names, line numbers, lengths and counts.
  */
 #include <getopt.h>
 #include <grp.h>
@@ -499,9 +500,9 @@ check_user_map(struct lint *l, const struct at_config *cfg)
 			;
 		if (i < n) {
 			say(l, LINT_ERROR,
-			    "user map %s:%u: duplicate external id \"%s\" "
-			    "(first on line %u)",
-			    path, lineno, cli_printable(id), map[i].lineno);
+			    "user map %s:%u: duplicate external id (first on "
+			    "line %u)",
+			    path, lineno, map[i].lineno);
 			bad++;
 		} else if ((r = at_verifier_add_mapping(v, id, local)) ==
 			   AT_ERR_NOMEM) {
@@ -530,19 +531,17 @@ check_user_map(struct lint *l, const struct at_config *cfg)
 	for (i = 0; i < n; i++) {
 		if (getpwnam(map[i].user) == NULL)
 			say(l, LINT_WARNING,
-			    "user map %s:%u: local user \"%s\" does not exist "
-			    "on this system",
-			    path, map[i].lineno, cli_printable(map[i].user));
+			    "user map %s:%u: the local user does not exist on "
+			    "this system",
+			    path, map[i].lineno);
 		for (j = 0; j < i && strcmp(map[j].user, map[i].user) != 0;
 		     j++)
 			;
 		if (j < i)
 			say(l, LINT_WARNING,
-			    "user map %s:%u: \"%s\" and \"%s\" (line %u) both "
-			    "map to local user \"%s\"",
-			    path, map[i].lineno, cli_printable(map[i].id),
-			    cli_printable(map[j].id), map[j].lineno,
-			    cli_printable(map[i].user));
+			    "user map %s:%u: maps to the same local user as "
+			    "line %u",
+			    path, map[i].lineno, map[j].lineno);
 	}
 	if (bad == 0)
 		say(l, LINT_OK, "user map %s: %zu entr%s", path, n,

@@ -14,6 +14,10 @@
  * command-line ones appended after them.  Every such line is explained,
  * in stack order.
  *
+ * The credential is what stdin holds up to its first NUL byte, as the
+ * module sees a PAM conversation's answer; anything after it is ignored,
+ * with a note.
+ *
  * Nothing from the token is shown as a fact before its MAC has verified.
  * A token whose MAC failed may have its header and claims shown, labelled
  * UNVERIFIED, when both decode to JSON; the JSON is re-encoded ASCII-only.
@@ -42,7 +46,8 @@ struct verify_run {
 	const char *user;	/* borrowed: argv */
 	const char *service;	/* borrowed: argv; NULL without --service */
 	const char *cred;	/* borrowed: the stdin buffer */
-	size_t credlen;
+	size_t credlen;		/* bytes before the first NUL */
+	size_t ignored;		/* bytes from the first NUL on */
 	int nextra;		/* command-line module arguments */
 	char **extra;		/* borrowed: argv */
 };
@@ -402,6 +407,11 @@ verify_one(const struct verify_run *run, const struct pamd_entry *e,
 		printf("rejected: reason=%s (%s)\n", at_err_reason(r),
 		       at_strerror(r));
 	print_context(run, e, nth, total, margc, margv);
+	if (run->ignored > 0)
+		printf("  note: input after a NUL byte at offset %zu ignored "
+		       "(%zu bytes): the module never sees it (a PAM "
+		       "conversation answer ends at its first NUL)\n",
+		       run->credlen, run->ignored - 1);
 	if (r == AT_ERR_SIG_LENGTH)
 		explain_signature_length(run->cred, run->credlen);
 	if (r != AT_OK)
@@ -492,8 +502,11 @@ cmd_verify(int argc, char **argv)
 				"than %d bytes)\n", CLI_MAX_STDIN);
 		goto out;
 	}
+	/* The module gets a conversation answer, a C string: judge exactly
+	 * the bytes it would see. */
 	run.cred = cred;
-	run.credlen = credlen;
+	run.credlen = strnlen(cred, credlen);
+	run.ignored = credlen - run.credlen;
 	if (run.service == NULL) {
 		ret = verify_one(&run, NULL, 1, 1);
 		goto out;

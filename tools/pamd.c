@@ -78,9 +78,12 @@ pamd_scrub(char *s)
 }
 
 /*
- * Write the reason into c->err; always returns -1.  The reason quotes
- * paths and words from files, so control bytes (C0, DEL, C1 as UTF-8)
- * become '?': nothing in a file can drive the terminal it is printed on.
+ * Write the reason into c->err; always returns -1.  A reason names files
+ * and line numbers and says what was wrong, never what a line holds: the
+ * file may be no PAM service at all (--pam-dir /etc --service shadow).
+ * An included file is named only once it has been read: a name on a line
+ * that cannot be opened is not shown.  Control bytes (C0, DEL, C1 as
+ * UTF-8) in the paths become '?': nothing can drive the terminal.
  */
 static int
 pamd_fail(struct pamd_ctx *c, const char *fmt, ...)
@@ -92,24 +95,6 @@ pamd_fail(struct pamd_ctx *c, const char *fmt, ...)
 	va_end(ap);
 	pamd_scrub(c->err);
 	return -1;
-}
-
-/*
- * A word from a file, for an error message: quoted when it is short, its
- * length only from 32 bytes on, so that an "@include" of a file that is
- * not a PAM service (a secret file, say) never puts a secret line on the
- * screen.  Secrets are at least 32 bytes.
- */
-static const char *
-quote_word(const char *word, char *buf, size_t len)
-{
-	size_t n = strlen(word);
-
-	if (n < 32)
-		snprintf(buf, len, "\"%s\"", word);
-	else
-		snprintf(buf, len, "(a word of %zu bytes, not shown)", n);
-	return buf;
 }
 
 void
@@ -178,41 +163,46 @@ read_file(struct pamd_ctx *c, const char *path, const char *from,
 	  unsigned int fromline, char **buf, size_t *len)
 {
 	struct stat st;
-	char *data = NULL, where[PAMD_MAX_LINE + 64];
-	const char *what = from != NULL ? "included file " : "";
+	char *data = NULL, what[PAMD_MAX_LINE + 64];
 	size_t n = 0;
 	ssize_t got;
 	int fd = -1, ret = -1;
 
 	*buf = NULL;
 	*len = 0;
+	/* An included file's name is a word of the including line. */
 	if (from != NULL)
-		snprintf(where, sizeof(where), "%s:%u: ", from, fromline);
+		snprintf(what, sizeof(what), "%s:%u: the included file", from,
+			 fromline);
 	else
-		where[0] = '\0';
+		snprintf(what, sizeof(what), "%s", path);
 	/* Never open a device or FIFO, even without blocking. */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		pamd_fail(c, "%s%s%s: not a regular file", where, what, path);
+		pamd_fail(c, "%s%s not a regular file", what,
+			  from != NULL ? " is" : ":");
 		goto out;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
-		pamd_fail(c, "%scannot open %s%s: %s", where, what, path,
-			  strerror(errno));
+		if (from != NULL)
+			pamd_fail(c, "%s:%u: cannot open the included file: %s",
+				  from, fromline, strerror(errno));
+		else
+			pamd_fail(c, "cannot open %s: %s", path,
+				  strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &st) != 0) {
-		pamd_fail(c, "%s%s%s: fstat: %s", where, what, path,
-			  strerror(errno));
+		pamd_fail(c, "%s: fstat: %s", what, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		pamd_fail(c, "%s%s%s: not a regular file", where, what, path);
+		pamd_fail(c, "%s%s not a regular file", what,
+			  from != NULL ? " is" : ":");
 		goto out;
 	}
 	if (st.st_size > PAMD_MAX_FILE) {
-		pamd_fail(c, "%s%s%s: larger than %d bytes", where, what, path,
-			  PAMD_MAX_FILE);
+		pamd_fail(c, "%s: larger than %d bytes", what, PAMD_MAX_FILE);
 		goto out;
 	}
 	/* One byte more than the limit tells a file that grew meanwhile. */
@@ -225,22 +215,20 @@ read_file(struct pamd_ctx *c, const char *path, const char *from,
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			pamd_fail(c, "%s%s%s: read: %s", where, what, path,
-				  strerror(errno));
+			pamd_fail(c, "%s: read: %s", what, strerror(errno));
 			goto out;
 		}
 		if (got == 0)
 			break;
 		n += (size_t)got;
 		if (n > PAMD_MAX_FILE) {
-			pamd_fail(c, "%s%s%s: larger than %d bytes", where,
-				  what, path, PAMD_MAX_FILE);
+			pamd_fail(c, "%s: larger than %d bytes", what,
+				  PAMD_MAX_FILE);
 			goto out;
 		}
 	}
 	if (memchr(data, '\0', n) != NULL) {
-		pamd_fail(c, "%s%s%s: contains a NUL byte", where, what,
-			  path);
+		pamd_fail(c, "%s: contains a NUL byte", what);
 		goto out;
 	}
 	data[n] = '\0';
@@ -515,9 +503,9 @@ include(struct pamd_ctx *c, const char *file, unsigned int line,
 		return pamd_fail(c, "out of memory");
 	for (i = 0; i < depth; i++) {
 		if (strcmp(c->chain[i], path) == 0) {
-			ret = pamd_fail(c, "%s:%u: include loop: %s is "
-					   "already being read",
-					file, line, path);
+			ret = pamd_fail(c, "%s:%u: include loop: the file it "
+					   "includes is already being read",
+					file, line);
 			free(path);
 			return ret;
 		}
@@ -533,7 +521,7 @@ parse_line(struct pamd_ctx *c, const char *file, unsigned int lineno,
 	   char *line, const char *filter, unsigned int depth,
 	   unsigned int level)
 {
-	char *p = line, *tok, *type, *control, *module, quoted[64];
+	char *p = line, *tok, *type, *control, *module;
 	char *args[PAMD_MAX_ARGS];
 	const char *canon = NULL, *why = NULL;
 	bool bracketed, cbracketed, silent = false, substack;
@@ -558,9 +546,9 @@ parse_line(struct pamd_ctx *c, const char *file, unsigned int lineno,
 		if (!bracketed && strcasecmp(type, pamd_types[i]) == 0)
 			canon = pamd_types[i];
 	if (canon == NULL)
-		return pamd_fail(c, "%s:%u: unknown module type %s", file,
-				 lineno, quote_word(type, quoted,
-						    sizeof(quoted)));
+		return pamd_fail(c, "%s:%u: unknown module type (not auth, "
+				    "account, password or session)",
+				 file, lineno);
 	/* libpam looks no further at a line of another type. */
 	if (filter != NULL && strcmp(canon, filter) != 0)
 		return 0;
@@ -586,9 +574,8 @@ parse_line(struct pamd_ctx *c, const char *file, unsigned int lineno,
 	}
 	if (pamd_parse_control(control, cbracketed, &on_success, &on_auth_err,
 			       &why) != 0)
-		return pamd_fail(c, "%s:%u: bad control %s: %s", file, lineno,
-				 quote_word(control, quoted, sizeof(quoted)),
-				 why);
+		return pamd_fail(c, "%s:%u: bad control field: %s", file,
+				 lineno, why);
 	while ((r = next_token(&p, &tok, &bracketed)) > 0) {
 		if (argc == PAMD_MAX_ARGS)
 			return pamd_fail(c, "%s:%u: more than %d arguments",

@@ -59,6 +59,19 @@ run() {
 	LAST="$*"
 }
 
+# run_nul BEFORE AFTER ARG...: like run, stdin is BEFORE, a NUL byte,
+# AFTER (a shell variable cannot hold a NUL).
+run_nul() {
+	local before=$1 after=$2
+
+	shift 2
+	OUT=$({ printf '%s' "$before"; printf '\0'; printf '%s' "$after"; } |
+		"${WRAP[@]}" "$CLI" "$@" 2>&1)
+	RC=$?
+	ALL+=$OUT$'\n'
+	LAST="$*"
+}
+
 # rc_is DESC WANT
 rc_is() {
 	if [ "$RC" -eq "$2" ]; then
@@ -159,6 +172,14 @@ printf 'secret_file = %s\nmode = jwt\n' "$T/both" >"$T/conf"
 chmod 0644 "$T/conf"
 printf 'secret_file = %s\n' "$T/both" >"$T/conf666"
 chmod 0666 "$T/conf666"
+
+# The library checks every directory above $T: when this machine's
+# TMPDIR fails that rule, stop here and name the directory.
+if ! pre=$("$CLI" check secret_file="$T/s1" 2>&1) && [[ $pre == *": directory "* ]]; then
+	echo "Bail out! $T fails the library's directory rule (every directory from / down owned by root or uid $(id -u), not group or world writable, unless root's sticky one):"
+	printf '%s\n' "$pre" | grep -F ': directory ' | sed 's/^/# /'
+	exit 1
+fi
 
 svc() { printf -- "$2" >"$P/$1"; }
 svc direct "auth required pam_agentictrust.so secret_file=$T/both\n"
@@ -326,6 +347,24 @@ run -i "$TOKU" verify --user "$NOUSER" --service direct --pam-dir "$P"
 has "verify: missing local user said" "^  maps to local user $NOUSER \(no such user on this system\)$"
 has "verify: module would log user_unknown" "^  note: user $NOUSER does not exist on this system: .*reason=user_unknown"
 
+# A NUL byte: the module gets the answer of a PAM conversation, a C
+# string, so it sees only what comes before the first NUL (pamtester-
+# smoke.sh shows it through pam_wrapper and libpam); verify judges the
+# same bytes and says what it ignored.
+run_nul "$TOK2" "junk-after-the-nul"$'\n' verify --user "$U" --service direct --pam-dir "$P"
+rc_is "verify: token, NUL, junk: accepted as by the module" 0
+has "verify: token, NUL, junk: the verdict" "^accepted: user=$(q "$U") method=jwt$"
+has "verify: token, NUL, junk: says what was ignored" "^  note: input after a NUL byte at offset ${#TOK2} ignored \(19 bytes\): the module never sees it \(a PAM conversation answer ends at its first NUL\)$"
+run_nul "" "$TOK2" verify --user "$U" --service direct --pam-dir "$P"
+rc_is "verify: NUL, then a token: the module sees nothing" 1
+has "verify: NUL first is empty" '^rejected: reason=empty '
+has "verify: NUL at offset 0 noted" '^  note: input after a NUL byte at offset 0 ignored '
+run_nul "not-a-token" "$TOK2" verify --user "$U" --service direct --pam-dir "$P"
+rc_is "verify: garbage, NUL, a good token" 1
+has "verify: only the garbage is judged" '^rejected: reason=malformed '
+run -i "$TOK2" verify --user "$U" --service direct --pam-dir "$P"
+hasnt "verify: no NUL note without a NUL" 'NUL byte'
+
 # Command-line arguments override the pam.d ones.
 run -i "$TOK2" verify --user "$U" --service direct --pam-dir "$P" mode=hmac
 rc_is "verify: mode=hmac from the command line" 1
@@ -481,10 +520,11 @@ rc_is "check: module not in the auth stack" 1
 has "check: module missing is an error" '^error: service none: no auth line for pam_agentictrust\.so'
 run check --service loop --pam-dir "$P"
 rc_is "check: include loop" 1
-has "check: loop named" '^error: service loop: .*/loop2:1: include loop: .*/loop is already being read$'
+has "check: loop named" '^error: service loop: .*/loop2:1: include loop: the file it includes is already being read$'
 run check --service missing-include --pam-dir "$P"
 rc_is "check: missing included file" 1
-has "check: missing include named" '^error: service missing-include: .*/missing-include:1: cannot open included file .*/not-there: No such file or directory$'
+has "check: missing include named by its line" '^error: service missing-include: .*/missing-include:1: cannot open the included file: No such file or directory$'
+hasnt "check: missing include: the line's word not shown" 'not-there'
 run check --service no-such-service --pam-dir "$P"
 rc_is "check: no service file" 1
 has "check: missing service named" '^error: service no-such-service: cannot open .*/no-such-service: No such file'
@@ -589,14 +629,14 @@ rc_is "check: good user map" 0
 has "check: map entries counted" '^ok: user map .*/map_ok: 1 entry$'
 run check secret_file="$T/both" user_map="$T/map_dup"
 rc_is "check: duplicate external id" 1
-has "check: duplicate named with both lines" '^error: user map .*/map_dup:3: duplicate external id "ext-1" \(first on line 1\)$'
+has "check: duplicate named with both lines" '^error: user map .*/map_dup:3: duplicate external id \(first on line 1\)$'
 has "check: duplicate is file_unusable for the module" '\(reason=file_unusable\)$'
 run check secret_file="$T/both" user_map="$T/map_same"
 rc_is "check: two ids, one local user" 0
-has "check: same local user warned" "^warning: user map .*/map_same:2: \"ext-2\" and \"ext-1\" \(line 1\) both map to local user \"$(q "$U")\"$"
+has "check: same local user warned" "^warning: user map .*/map_same:2: maps to the same local user as line 1$"
 run check secret_file="$T/both" user_map="$T/map_nouser"
 rc_is "check: map to a user that does not exist" 0
-has "check: missing local user warned" "^warning: user map .*/map_nouser:1: local user \"$NOUSER\" does not exist on this system$"
+has "check: missing local user warned" "^warning: user map .*/map_nouser:1: the local user does not exist on this system$"
 run check secret_file="$T/both" user_map="$T/map_bad"
 rc_is "check: malformed map line" 1
 has "check: malformed map line named" '^error: user map .*/map_bad:1: expected EXTERNAL_ID LOCAL_USER$'
@@ -643,6 +683,96 @@ has "check: config file mode, lib message" '^error: file .*/conf666: mode 0666 i
 run check config="$T/conf"
 rc_is "check: config file only" 0
 has "check: config file values" '^ok: configuration loads: mode=jwt leeway=60 s'
+
+# Nothing of a file that does not parse is printed (--pam-dir /etc
+# --service shadow once printed a line of /etc/shadow): the file, the
+# line, what is wrong.
+CANARY=AtCliCanary7q
+mkdir "$T/leak"
+printf '%s:*:19000:0:::\nroot:*:19000:0:99999:7:::\n' "$CANARY" >"$T/leak/shadow"
+printf 'auth %s pam_x.so\n' "$CANARY" >"$T/leak/control"
+printf '@include %s\n' "$CANARY" >"$T/leak/include"
+printf '%s ext-1 %s\next-1 %s\n' "$CANARY" "$U" "$U" >"$T/leakmap"
+printf 'ext-1 %s\next-1 %s\next-2 %s\next-3 %s\n' "$CANARY" "$CANARY" "$CANARY" "$U" >"$T/leakmap2"
+printf 'leeway = %s\n' "$CANARY" >"$T/leakconf"
+printf '%s = 1\n' "$CANARY" >"$T/leakconf2"
+printf '%s\n' "$CANARY" >"$T/leakconf3"
+chmod 0644 "$T/leakconf" "$T/leakconf2" "$T/leakconf3"
+for svcname in shadow control include; do
+	run check --service "$svcname" --pam-dir "$T/leak"
+	rc_is "check: a file that is no PAM service ($svcname)" 1
+	has "check: $svcname: names the file and line" "^error: service $svcname: $(q "$T/leak/$svcname"):1: "
+	hasnt "check: $svcname: prints nothing of the file" "$CANARY"
+	run -i "$TOK2" verify --user "$U" --service "$svcname" --pam-dir "$T/leak"
+	rc_is "verify: a file that is no PAM service ($svcname)" 2
+	has "verify: $svcname: names the file and line" "^agentictrust: $(q "$T/leak/$svcname"):1: "
+	hasnt "verify: $svcname: prints nothing of the file" "$CANARY"
+done
+run check secret_file="$T/both" user_map="$T/leakmap"
+rc_is "check: a user map with a bad line" 1
+has "check: bad map line named" "^error: user map $(q "$T/leakmap"):1: expected EXTERNAL_ID LOCAL_USER$"
+hasnt "check: bad map line not printed" "$CANARY"
+run check secret_file="$T/both" user_map="$T/leakmap2"
+rc_is "check: a user map with a duplicate id" 1
+has "check: duplicate id named by line" "^error: user map $(q "$T/leakmap2"):2: duplicate external id \(first on line 1\)$"
+has "check: missing local user named by line" "^warning: user map $(q "$T/leakmap2"):1: the local user does not exist on this system$"
+has "check: same local user named by lines" "^warning: user map $(q "$T/leakmap2"):3: maps to the same local user as line 1$"
+hasnt "check: map fields not printed" "$CANARY"
+for c in leakconf leakconf2 leakconf3; do
+	run check config="$T/$c"
+	rc_is "check: a config file that does not parse ($c)" 1
+	has "check: $c: line named" "^error: $(q "$T/$c"):1: "
+	hasnt "check: $c: prints nothing of the file" "$CANARY"
+	run -i "$TOK2" verify --user "$U" config="$T/$c"
+	rc_is "verify: a config file that does not parse ($c)" 2
+	hasnt "verify: $c: prints nothing of the file" "$CANARY"
+done
+run check config="$T/leakconf"
+has "check: a bad value names its option" '^error: option leeway: malformed value \(leeway is 0\.\.300 s'
+
+# Every directory above the files must be safe (sshd StrictModes): the
+# offending one is named, with its mode or owner.
+mkdir "$T/gw" "$T/gw/sub"
+chmod 0775 "$T/gw"
+printf '%s\n' "$S1" >"$T/gw/sub/secret"
+printf 'ext-42 %s\n' "$U" >"$T/gw/sub/map"
+printf 'secret_file = %s\n' "$T/both" >"$T/gw/sub/conf"
+run check secret_file="$T/gw/sub/secret"
+rc_is "check: secret file under a group-writable directory" 1
+has "check: the directory and its mode named" "^error: secret file $(q "$T/gw/sub/secret"): directory $(q "$T/gw"): mode 0775 is group or world writable \(owner uid $(id -u); only a root-owned sticky directory may be\)$"
+has "check: the module cannot use it" '^error: the module cannot use this configuration \(reason=secret_unusable\)$'
+run -i "$TOK2" verify --user "$U" secret_file="$T/gw/sub/secret"
+rc_is "verify: secret file under a group-writable directory" 2
+has "verify: refused, secret_unusable" '^refused: reason=secret_unusable '
+has "verify: the directory named" "directory $(q "$T/gw"): mode 0775 is group or world writable"
+run check secret_file="$T/both" user_map="$T/gw/sub/map"
+rc_is "check: user map under a group-writable directory" 1
+has "check: user map's directory named" "^error: file $(q "$T/gw/sub/map"): directory $(q "$T/gw"): mode 0775 "
+run check config="$T/gw/sub/conf"
+rc_is "check: config file under a group-writable directory" 1
+has "check: config file's directory named" "^error: file $(q "$T/gw/sub/conf"): directory $(q "$T/gw"): mode 0775 "
+chmod 0757 "$T/gw"
+run check secret_file="$T/gw/sub/secret"
+has "check: world-writable directory named" "^error: secret file .*: directory $(q "$T/gw"): mode 0757 "
+chmod 0755 "$T/gw"
+run check secret_file="$T/gw/sub/secret"
+rc_is "check: the same files once the directory is fixed" 0
+# A link to a directory is followed, the link's directory checked.
+ln -s "$T/gw/sub" "$T/linked"
+run check secret_file="$T/linked/secret"
+rc_is "check: a secret file through a symbolic link to its directory" 0
+if [ "$(id -u)" -eq 0 ]; then
+	# An unused uid owns the directory.
+	ouid=54321
+	while getent passwd "$ouid" >/dev/null; do ouid=$((ouid + 1)); done
+	chown "$ouid" "$T/gw"
+	run check secret_file="$T/gw/sub/secret"
+	rc_is "check: directory owned by another uid" 1
+	has "check: the directory and its owner named" "^error: secret file .*: directory $(q "$T/gw"): owned by uid $ouid, not root or 0 \(mode 0755\)$"
+	chown 0 "$T/gw"
+else
+	ok "# SKIP check: directory owned by another uid (needs root to chown)"
+fi
 
 # Usage errors.
 run check --pam-dir "$P"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,41 @@ test_write_file(const char *path, const char *content, mode_t mode)
 	return close(fd);
 }
 
+static void test_log_stderr(void *ctx, int prio, const char *fmt, va_list ap)
+	AT_PRINTF(3, 0);
+
+static void
+test_log_stderr(void *ctx, int prio, const char *fmt, va_list ap)
+{
+	(void)ctx;
+	(void)prio;
+	fputs("  ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int
+test_check_dirs(const char *dir)
+{
+	struct at_log log = { test_log_stderr, NULL, false };
+	char *probe = test_path(dir, "probe");
+	enum at_err r;
+
+	r = at_path_check_dirs(probe, "test file", geteuid(), &log);
+	free(probe);
+	if (r == AT_OK)
+		return 0;
+	fprintf(stderr,
+		"the test directory %s fails the library's directory rule "
+		"(the line above names the directory): every directory from "
+		"/ down to a secret, config or map file must be owned by root "
+		"or uid %lu and not be group or world writable, unless it is "
+		"root's sticky directory like /tmp.  Run the tests from a "
+		"build directory (and with a TMPDIR) whose parents are.\n",
+		dir, (unsigned long)geteuid());
+	return -1;
+}
+
 char *
 test_mkdtemp(void)
 {
@@ -150,6 +186,10 @@ test_mkdtemp(void)
 	snprintf(dir, n, "%s/at-test-XXXXXX", tmp);
 	if (mkdtemp(dir) == NULL)
 		abort();
+	if (test_check_dirs(dir) != 0) {
+		rmdir(dir);
+		abort();
+	}
 	return dir;
 }
 

@@ -41,8 +41,13 @@ char *test_token(const char *sub, long iat, long exp, const char *key);
 /* Write content to path with exactly mode (fchmod after create).
  * Returns 0 or -1. */
 int test_write_file(const char *path, const char *content, mode_t mode);
-/* Create a fresh private directory under $TMPDIR; malloc'd path. */
+/* Create a fresh private directory under $TMPDIR; malloc'd path.  Aborts,
+ * naming the directory at fault, when its parents fail the library's
+ * directory rule (test_check_dirs()). */
 char *test_mkdtemp(void);
+/* 0 when a file in dir would pass at_path_check_dirs() for the euid;
+ * else -1, after printing to stderr which directory fails and why. */
+int test_check_dirs(const char *dir);
 /* rm -r of a directory created by test_mkdtemp (one level of files). */
 void test_rmdir(const char *dir);
 /* malloc'd "dir/name". */

@@ -58,6 +58,17 @@ printf '%s\n' 'smoke-test-secret-0123456789-abcdefghijkl' >"$secret"
 printf '%s\n' 'another-secret-not-in-the-file-0123456789' >"$other"
 chmod 600 "$secret" "$other"
 user=$(id -un)
+# The module checks every directory above the secret: name the one at
+# fault when this machine's TMPDIR fails that rule.
+if [ -x "$cli" ] && ! pre=$("$cli" check secret_file="$secret" 2>&1); then
+	case $pre in
+	*": directory "*)
+		echo "Bail out! $tmp fails the module's directory rule (every directory from / down owned by root or uid $(id -u), not group or world writable, unless root's sticky one):"
+		printf '%s\n' "$pre" | grep -F ': directory ' | sed 's/^/# /'
+		exit 1
+		;;
+	esac
+fi
 
 # mint_token SECRET_FILE SUB / mint_hmac SECRET_FILE ID
 if [ -x "$cli" ]; then
@@ -100,6 +111,27 @@ check() {
 	shift 3
 	out=$(printf '%s\n' "$cred" | "$@" 2>&1)
 	rc=$?
+	verdict
+}
+
+# check_nul NAME WANT CREDENTIAL JUNK COMMAND...: as check, stdin is the
+# credential, a NUL byte, then JUNK and a newline.  The conversation
+# hands the module a C string, so it sees the credential alone (and
+# agentictrust verify judges the same bytes: tests/cli/cli.sh).
+check_nul() {
+	name=$1
+	want=$2
+	cred=$3
+	junk=$4
+	shift 4
+	out=$({ printf '%s' "$cred"; printf '\000'; printf '%s\n' "$junk"; } |
+		"$@" 2>&1)
+	rc=$?
+	verdict
+}
+
+# The verdict on $name $want $rc $out $cred.
+verdict() {
 	if { [ "$want" = ok ] && [ $rc -eq 0 ]; } ||
 	   { [ "$want" = fail ] && [ $rc -ne 0 ]; }; then
 		passed=$((passed + 1))
@@ -135,6 +167,10 @@ check "pam_wrapper: good HMAC" ok "$hmac" wrapped
 check "pam_wrapper: JWT signed with another secret" fail "$forged" wrapped
 check "pam_wrapper: garbage" fail "not-a-token" wrapped
 check "pam_wrapper: empty line" fail "" wrapped
+check_nul "pam_wrapper: good JWT, NUL, junk (the module sees the JWT)" ok \
+	"$good" "junk-after-the-nul" wrapped
+check_nul "pam_wrapper: garbage, NUL, good JWT (the module sees the garbage)" \
+	fail "not-a-token" "$good" wrapped
 
 # 2. The real libpam, only as root (it reads /etc/pam.d).
 if [ "$(id -u)" -eq 0 ] && [ -d /etc/pam.d ]; then
@@ -153,6 +189,8 @@ if [ "$(id -u)" -eq 0 ] && [ -d /etc/pam.d ]; then
 	check "libpam: good JWT" ok "$good" real
 	check "libpam: good HMAC" ok "$hmac" real
 	check "libpam: JWT signed with another secret" fail "$forged" real
+	check_nul "libpam: good JWT, NUL, junk (the module sees the JWT)" ok \
+		"$good" "junk-after-the-nul" real
 	rm -f "$etc_service"
 	etc_service=
 	[ -e "/etc/pam.d/agentictrust-smoke-$$" ] && {

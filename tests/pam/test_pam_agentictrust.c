@@ -301,6 +301,7 @@ static int
 group_setup(void **state)
 {
 	struct passwd *pw = getpwuid(geteuid());
+	char parent[sizeof(AT_TEST_DIR)];
 
 	(void)state;
 	if (getenv("PAM_WRAPPER_RUNTIME_DIR") == NULL) {
@@ -316,6 +317,12 @@ group_setup(void **state)
 		return -1;
 	}
 	if (pw == NULL || strlen(pw->pw_name) >= sizeof(user))
+		return -1;
+	/* The module checks every directory above AT_TEST_DIR (a 0700
+	 * directory made by each test): say so once, not in every test. */
+	strcpy(parent, AT_TEST_DIR);
+	*strrchr(parent, '/') = '\0';
+	if (test_check_dirs(parent) != 0)
 		return -1;
 	strcpy(user, pw->pw_name);
 	/* pam_set_items copies these into PAM items: start clean. */
@@ -1657,6 +1664,25 @@ test_secret_symlink(void **state)
 	free(real);
 }
 
+/* The directory holding the secret is group writable: anyone in its
+ * group could rename a file they know into its place.  The log line names
+ * the directory. */
+static void
+test_secret_parent_dir_unsafe(void **state)
+{
+	struct fixture *f = *state;
+	char want[sizeof(AT_TEST_DIR) + 64], *tok = good_token(f, user);
+
+	assert_int_equal(chmod(AT_TEST_DIR, 0770), 0);
+	expect_secret_refused("secret_unusable");
+	snprintf(want, sizeof(want), "directory %s: mode 0770 is group",
+		 AT_TEST_DIR);
+	assert_logged(want);
+	/* The same secret once the directory is fixed. */
+	assert_int_equal(chmod(AT_TEST_DIR, 0700), 0);
+	auth_one("at_default", user, tok, PAM_SUCCESS);
+}
+
 static void
 test_secret_directory(void **state)
 {
@@ -2520,6 +2546,7 @@ main(void)
 		T(test_secret_mode_0660),
 		T(test_secret_mode_0602),
 		T(test_secret_symlink),
+		T(test_secret_parent_dir_unsafe),
 		T(test_secret_directory),
 		T(test_secret_missing),
 		T(test_secret_too_short),

@@ -105,7 +105,7 @@ rt_main() {
 		exit 77
 	fi
 	local p missing=
-	for p in unshare timeout setsid setpriv useradd mount utmpdump dd "$RT_PY" \
+	for p in unshare timeout setsid setpriv useradd mount utmpdump dd readelf "$RT_PY" \
 		"${RT_NEEDS[@]}"; do
 		command -v "$p" >/dev/null 2>&1 || missing="$missing $p"
 	done
@@ -396,13 +396,22 @@ rt_agentictrust_files() {
 	chmod 0600 "$conf" "$RT_SECRET_FILE"
 }
 
-# rt_askpass: $RT_ASKPASS, a link named agentictrust-askpass to the CLI,
-# which is how SSH_ASKPASS/SUDO_ASKPASS run it (the installed symlink).
+# rt_askpass: $RT_ASKPASS, a link named agentictrust-askpass to a copy of
+# the CLI, which is how SSH_ASKPASS/SUDO_ASKPASS run it (the installed
+# symlink).  The throwaway users run it: the copy sits in $RT_TMP/bin,
+# which they can reach, because the build directory may not be (a meson
+# setup in a private 0700 directory).  The CLI needs nothing of the build
+# tree (lib is linked in statically; no RUNPATH), which is checked.
 rt_askpass() {
-	local out rc
+	local out rc cli=$RT_TMP/bin/agentictrust
+	install -m 0755 "$RT_CLI" "$cli" || rt_bail "copy the CLI to $cli"
+	if readelf -d "$cli" 2>/dev/null | grep -qE '\((RPATH|RUNPATH)\)'; then
+		rt_bail "the CLI has an RPATH/RUNPATH: its copy would need the build tree" \
+			"$(readelf -d "$cli" | grep -E 'RPATH|RUNPATH')"
+	fi
 	RT_ASKPASS=$RT_TMP/bin/agentictrust-askpass
-	ln -s "$RT_CLI" "$RT_ASKPASS"
-	out=$("$RT_CLI" askpass 2>&1 </dev/null)
+	ln -s agentictrust "$RT_ASKPASS"
+	out=$("$RT_ASKPASS" 2>&1 </dev/null)
 	rc=$?
 	case $out in
 	*AGENTICTRUST_TOKEN_FILE*) ;;

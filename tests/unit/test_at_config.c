@@ -682,6 +682,48 @@ test_load_bad_value_in_file(void **state)
 	assert_at(load(f, ARGC(argv), argv), AT_ERR_CONFIG);
 }
 
+/*
+ * A config file's words never reach the log (config=/etc/mysql/x.cnf
+ * must not print a password): the file and line, the option's name when
+ * it is one, what is wrong.  Arguments (the pam.d line) are shown.
+ */
+static void
+test_load_file_content_not_logged(void **state)
+{
+	struct fixture *f = *state;
+	const char *argv[] = {"secret_file=/etc/s"};
+	static const char *const lines[] = {
+		"leeway = AtLeakCanary\n",
+		"mode = AtLeakCanary\n",
+		"max_ttl = AtLeakCanary\n",
+		"debug = AtLeakCanary\n",
+		"secret_file = AtLeakCanary\n",
+		"AtLeakCanary = 1\n",
+		"AtLeakCanary\n",
+		"password = AtLeakCanary\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		write_config(f->default_config, lines[i], 0644);
+		f->ulog.buf[0] = '\0';
+		assert_at(load(f, ARGC(argv), argv), AT_ERR_CONFIG);
+		if (strstr(f->ulog.buf, ":1:") == NULL ||
+		    strstr(f->ulog.buf, "AtLeakCanary") != NULL)
+			fail_msg("line %zu: log \"%s\" must name line 1 and "
+				 "nothing of it",
+				 i, f->ulog.buf);
+	}
+	write_config(f->default_config, "leeway = 301\n", 0644);
+	f->ulog.buf[0] = '\0';
+	assert_at(load(f, ARGC(argv), argv), AT_ERR_CONFIG);
+	assert_non_null(strstr(f->ulog.buf, "option leeway: malformed value"));
+	/* From the arguments, the value is shown. */
+	f->ulog.buf[0] = '\0';
+	assert_at(set(f, "leeway", "AtLeakCanary"), AT_ERR_CONFIG);
+	assert_non_null(strstr(f->ulog.buf, "\"AtLeakCanary\""));
+}
+
 static void
 test_load_line_without_equals(void **state)
 {
@@ -880,6 +922,7 @@ main(void)
 		T(test_load_config_line_in_file),
 		T(test_load_unknown_key_in_file),
 		T(test_load_bad_value_in_file),
+		T(test_load_file_content_not_logged),
 		T(test_load_line_without_equals),
 		T(test_load_empty_value_in_file),
 		T(test_load_flag_true_false_in_file),

@@ -2,8 +2,20 @@
 /*
  * test_at_file.c - lib/at_file.c: at_file_read()'s open/fstat rules
  * (no symlink, regular file, trusted owner, modes, size) for both file
- * kinds, and at_file_next_line().
+ * kinds, the directory rule of at_path_open_dir() (every directory from
+ * "/" down), and at_file_next_line().
+ *
+ * The fixture directory is a private mkdtemp() directory under $TMPDIR
+ * (else /tmp): its parents must pass the directory rule themselves (/tmp
+ * is a root-owned sticky directory); the log line of a failing test names
+ * the directory that does not.
  */
+#define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +37,8 @@ struct fixture {
 	struct unit_log ulog;
 	char *buf;
 	size_t len;
+	char tmp_a[64], tmp_b[64]; /* files directly in /tmp, or "" */
+	char *tmp_dir;		   /* a directory directly in /tmp, or NULL */
 };
 
 static int
@@ -41,13 +55,37 @@ setup(void **state)
 }
 
 static int
+rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		return rmdir(path) == 0 ? 0 : -1;
+	return unlink(path) == 0 ? 0 : -1;
+}
+
+/* rm -r of a fixture directory, not following symbolic links. */
+static void
+rm_tree(const char *dir)
+{
+	(void)nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
 
 	if (f->buf != NULL)
 		at_freezero(f->buf, f->len + 1);
-	test_rmdir(f->dir);
+	if (f->tmp_a[0] != '\0')
+		unlink(f->tmp_a);
+	if (f->tmp_b[0] != '\0')
+		unlink(f->tmp_b);
+	if (f->tmp_dir != NULL)
+		rm_tree(f->tmp_dir);
+	free(f->tmp_dir);
+	rm_tree(f->dir);
 	free(f->dir);
 	free(f);
 	return 0;
@@ -377,6 +415,558 @@ test_embedded_nul_read_whole(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* the directories on the path (sshd StrictModes) */
+
+/* An unused uid: not in the passwd database. */
+static uid_t
+unused_uid(void)
+{
+	uid_t u = 54321;
+
+	while (getpwuid(u) != NULL)
+		u++;
+	return u;
+}
+
+/* mkdir dir/name with exactly mode (chmod after mkdir: the umask). */
+static char *
+mkdir_mode(const char *dir, const char *name, mode_t mode)
+{
+	char *p = test_path(dir, name);
+
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(chmod(p, mode), 0);
+	return p;
+}
+
+/* Write dir/name (0600) and at_file_read() it through path. */
+static enum at_err
+read_path(struct fixture *f, const char *dir, const char *path,
+	  enum at_file_kind kind, uid_t owner)
+{
+	char *file = test_path(dir, "file");
+
+	unlink(file);
+	assert_int_equal(test_write_file(file, "k = v\n", 0600), 0);
+	free(file);
+	if (f->buf != NULL)
+		at_freezero(f->buf, f->len + 1);
+	f->buf = NULL;
+	f->ulog.buf[0] = '\0';
+	return at_file_read(path, kind, owner, false, &f->ulog.log, &f->buf,
+			    &f->len);
+}
+
+/* dir/file through at_file_read(), both kinds; returns the secret kind's
+ * result after checking that the config kind agrees. */
+static enum at_err
+read_in(struct fixture *f, const char *dir, uid_t owner)
+{
+	char *path = test_path(dir, "file");
+	enum at_err r, rc;
+
+	r = read_path(f, dir, path, AT_FILE_SECRET, owner);
+	rc = read_path(f, dir, path, AT_FILE_CONFIG, owner);
+	free(path);
+	if (r == AT_OK)
+		assert_at(rc, AT_OK);
+	else
+		assert_at(rc, AT_ERR_FILE);
+	return r;
+}
+
+/* The capture holds a line naming dir and containing what. */
+static void
+assert_logged(const struct fixture *f, const char *dir, const char *what)
+{
+	char needle[PATH_MAX + 32];
+
+	snprintf(needle, sizeof(needle), "directory %s:", dir);
+	if (strstr(f->ulog.buf, needle) == NULL ||
+	    strstr(f->ulog.buf, what) == NULL)
+		fail_msg("want \"%s\" and \"%s\" in the log, got: %s", needle,
+			 what, f->ulog.buf);
+}
+
+static void
+test_dir_private_ok(void **state)
+{
+	struct fixture *f = *state;
+	char *d = mkdir_mode(f->dir, "d", 0755);
+
+	assert_at(read_in(f, d, getuid()), AT_OK);
+	assert_string_equal(f->buf, "k = v\n");
+	free(d);
+}
+
+static void
+test_dir_group_writable(void **state)
+{
+	struct fixture *f = *state;
+	char *d = mkdir_mode(f->dir, "d", 0770);
+
+	assert_at(read_in(f, d, getuid()), AT_ERR_SECRET);
+	assert_null(f->buf);
+	assert_logged(f, d, "mode 0770");
+	/* setgid does not change that. */
+	assert_int_equal(chmod(d, 02775), 0);
+	assert_at(read_in(f, d, getuid()), AT_ERR_SECRET);
+	assert_logged(f, d, "mode 2775");
+	free(d);
+}
+
+static void
+test_dir_other_writable(void **state)
+{
+	struct fixture *f = *state;
+	char *d = mkdir_mode(f->dir, "d", 0757);
+
+	assert_at(read_in(f, d, getuid()), AT_ERR_SECRET);
+	assert_logged(f, d, "mode 0757");
+	assert_int_equal(chmod(d, 0703), 0);
+	assert_at(read_in(f, d, getuid()), AT_ERR_SECRET);
+	assert_logged(f, d, "mode 0703");
+	free(d);
+}
+
+static void
+test_dir_other_owner(void **state)
+{
+	struct fixture *f = *state;
+	uid_t other = unused_uid();
+	char *d, want[64];
+
+	if (geteuid() != 0) {
+		/* Only root can give a directory to another uid. */
+		print_message("SKIP test_dir_other_owner: needs root to chown "
+			      "a directory to an unused uid (running as uid "
+			      "%lu)\n",
+			      (unsigned long)geteuid());
+		skip();
+	}
+	d = mkdir_mode(f->dir, "d", 0755);
+	assert_int_equal(chown(d, other, (gid_t)-1), 0);
+	assert_at(read_in(f, d, getuid()), AT_ERR_SECRET);
+	snprintf(want, sizeof(want), "owned by uid %lu", (unsigned long)other);
+	assert_logged(f, d, want);
+	/* That uid is the trusted owner: the directory is fine, the file
+	 * (root's) too. */
+	assert_at(read_in(f, d, other), AT_OK);
+	free(d);
+}
+
+static void
+test_dir_grandparent(void **state)
+{
+	struct fixture *f = *state;
+	char *a = mkdir_mode(f->dir, "a", 0775);
+	char *b = mkdir_mode(a, "b", 0700);
+
+	assert_at(read_in(f, b, getuid()), AT_ERR_SECRET);
+	assert_logged(f, a, "mode 0775");
+	/* Fixed above, the file is read. */
+	assert_int_equal(chmod(a, 0755), 0);
+	assert_at(read_in(f, b, getuid()), AT_OK);
+	free(a);
+	free(b);
+}
+
+static void
+test_dir_sticky_root_ok(void **state)
+{
+	struct fixture *f = *state;
+	struct stat st;
+	char *priv, *d;
+
+	/* /tmp, root's and sticky, holding a private directory. */
+	if (stat("/tmp", &st) != 0 || st.st_uid != 0 ||
+	    (st.st_mode & 01777) != 01777) {
+		print_message("SKIP test_dir_sticky_root_ok: /tmp is not a "
+			      "root-owned mode 1777 directory here\n");
+		skip();
+	}
+	priv = f->tmp_dir = strdup("/tmp/at-test-sticky-XXXXXX");
+	assert_non_null(priv);
+	assert_non_null(mkdtemp(priv));
+	assert_at(read_in(f, priv, getuid()), AT_OK);
+	if (geteuid() == 0) {
+		/* Root's sticky directories, group or world writable. */
+		d = mkdir_mode(f->dir, "sticky", 01777);
+		assert_at(read_in(f, d, getuid()), AT_OK);
+		assert_int_equal(chmod(d, 01770), 0);
+		assert_at(read_in(f, d, getuid()), AT_OK);
+		free(d);
+	}
+}
+
+static void
+test_dir_sticky_not_root_refused(void **state)
+{
+	struct fixture *f = *state;
+	uid_t other = unused_uid();
+	char *d = mkdir_mode(f->dir, "sticky", 01777);
+
+	if (geteuid() == 0) {
+		/* Another uid's sticky directory: that uid can rename what
+		 * is in it. */
+		assert_int_equal(chown(d, other, (gid_t)-1), 0);
+		assert_at(read_in(f, d, other), AT_ERR_SECRET);
+	} else {
+		/* Even the trusted owner's own: only root's may be. */
+		assert_at(read_in(f, d, getuid()), AT_ERR_SECRET);
+	}
+	assert_logged(f, d, "mode 1777");
+	free(d);
+}
+
+static void
+test_dir_symlink_component_ok(void **state)
+{
+	struct fixture *f = *state;
+	char *real = mkdir_mode(f->dir, "real", 0700);
+	char *link = test_path(f->dir, "link");
+	char *rel = test_path(f->dir, "rel");
+	char *path;
+
+	/* A link to a directory, in a safe directory: followed. */
+	assert_int_equal(symlink(real, link), 0);
+	path = test_path(link, "file");
+	assert_at(read_path(f, real, path, AT_FILE_SECRET, getuid()), AT_OK);
+	assert_string_equal(f->buf, "k = v\n");
+	free(path);
+	/* A relative target, with "..". */
+	assert_int_equal(symlink("sub/../real", rel), 0);
+	free(mkdir_mode(f->dir, "sub", 0755));
+	path = test_path(rel, "file");
+	assert_at(read_path(f, real, path, AT_FILE_CONFIG, getuid()), AT_OK);
+	free(path);
+	free(real);
+	free(link);
+	free(rel);
+}
+
+static void
+test_dir_merged_usr(void **state)
+{
+	struct fixture *f = *state;
+	struct stat st;
+	int dirfd = -1;
+	const char *name = NULL;
+	bool sticky = true;
+
+	/* Debian 12: /lib -> usr/lib, root's link in root's "/". */
+	if (lstat("/lib", &st) != 0 || !S_ISLNK(st.st_mode) ||
+	    stat("/usr/lib/os-release", &st) != 0) {
+		print_message("SKIP test_dir_merged_usr: /lib is not a "
+			      "symbolic link (merged /usr) or there is no "
+			      "/usr/lib/os-release\n");
+		skip();
+	}
+	assert_at(at_file_read("/lib/os-release", AT_FILE_CONFIG, getuid(),
+			       false, &f->ulog.log, &f->buf, &f->len),
+		  AT_OK);
+	assert_non_null(f->buf);
+	assert_at(at_path_open_dir("/lib/os-release", "file", getuid(), false,
+				   &f->ulog.log, &dirfd, &name, &sticky),
+		  AT_OK);
+	assert_true(dirfd >= 0);
+	assert_string_equal(name, "os-release");
+	assert_false(sticky);
+	assert_int_equal(fstat(dirfd, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	close(dirfd);
+	assert_at(at_path_check_dirs("/lib/no-such-file", "file", getuid(),
+				     &f->ulog.log),
+		  AT_OK);
+}
+
+static void
+test_dir_symlink_in_unsafe_dir(void **state)
+{
+	struct fixture *f = *state;
+	char *real = mkdir_mode(f->dir, "real", 0700);
+	char *gw = mkdir_mode(f->dir, "gw", 0775);
+	char *link = test_path(gw, "link");
+	char *path = test_path(link, "file");
+
+	/* realpath() alone would check only real's parents: the directory
+	 * that holds the link is on the path too. */
+	assert_int_equal(symlink(real, link), 0);
+	assert_at(read_path(f, real, path, AT_FILE_SECRET, getuid()),
+		  AT_ERR_SECRET);
+	assert_logged(f, gw, "mode 0775");
+	free(real);
+	free(gw);
+	free(link);
+	free(path);
+}
+
+static void
+test_dir_symlink_to_unsafe_dir(void **state)
+{
+	struct fixture *f = *state;
+	char *bad = mkdir_mode(f->dir, "bad", 0777);
+	char *link = test_path(f->dir, "link");
+	char *path = test_path(link, "file");
+
+	assert_int_equal(symlink(bad, link), 0);
+	assert_at(read_path(f, bad, path, AT_FILE_SECRET, getuid()),
+		  AT_ERR_SECRET);
+	assert_logged(f, bad, "mode 0777");
+	free(bad);
+	free(link);
+	free(path);
+}
+
+static void
+test_dir_symlink_owner(void **state)
+{
+	struct fixture *f = *state;
+	uid_t other = unused_uid();
+	char *st, *real, *link, *path, want[PATH_MAX + 64];
+
+	if (geteuid() != 0) {
+		print_message("SKIP test_dir_symlink_owner: needs root to "
+			      "lchown a link to an unused uid (running as uid "
+			      "%lu)\n",
+			      (unsigned long)geteuid());
+		skip();
+	}
+	/* In root's sticky directory anyone can add a link; only root's
+	 * and the owner's are followed. */
+	st = mkdir_mode(f->dir, "sticky", 01777);
+	real = mkdir_mode(f->dir, "real", 0700);
+	link = test_path(st, "link");
+	path = test_path(link, "file");
+	assert_int_equal(symlink(real, link), 0);
+	assert_at(read_path(f, real, path, AT_FILE_SECRET, 0), AT_OK);
+	assert_int_equal(lchown(link, other, (gid_t)-1), 0);
+	assert_at(read_path(f, real, path, AT_FILE_SECRET, 0), AT_ERR_SECRET);
+	snprintf(want, sizeof(want), "symbolic link %s: owned by uid %lu", link,
+		 (unsigned long)other);
+	if (strstr(f->ulog.buf, want) == NULL)
+		fail_msg("want \"%s\" in the log, got: %s", want, f->ulog.buf);
+	free(st);
+	free(real);
+	free(link);
+	free(path);
+}
+
+static void
+test_dir_symlink_loop(void **state)
+{
+	struct fixture *f = *state;
+	char *a = test_path(f->dir, "a"), *b = test_path(f->dir, "b");
+	char *path = test_path(a, "file");
+
+	assert_int_equal(symlink("b", a), 0);
+	assert_int_equal(symlink("a", b), 0);
+	assert_at(at_file_read(path, AT_FILE_CONFIG, getuid(), true,
+			       &f->ulog.log, &f->buf, &f->len),
+		  AT_ERR_FILE);
+	assert_non_null(strstr(f->ulog.buf, "symbolic links"));
+	free(a);
+	free(b);
+	free(path);
+}
+
+static void
+test_dir_symlink_chain(void **state)
+{
+	struct fixture *f = *state;
+	char *real = mkdir_mode(f->dir, "real", 0700);
+	char name[32], to[32], *link, *path;
+	int i;
+
+	/* l1 -> l2 -> ... -> l40 -> real: 40 links, as many as the kernel
+	 * follows; l0 makes 41. */
+	for (i = 0; i <= AT_MAX_SYMLINKS; i++) {
+		snprintf(name, sizeof(name), "l%d", i);
+		if (i == AT_MAX_SYMLINKS)
+			snprintf(to, sizeof(to), "real");
+		else
+			snprintf(to, sizeof(to), "l%d", i + 1);
+		link = test_path(f->dir, name);
+		assert_int_equal(symlink(to, link), 0);
+		free(link);
+	}
+	assert_int_equal(AT_MAX_SYMLINKS, 40);
+	link = test_path(f->dir, "l1");
+	path = test_path(link, "file");
+	assert_at(read_path(f, real, path, AT_FILE_CONFIG, getuid()), AT_OK);
+	free(link);
+	free(path);
+	link = test_path(f->dir, "l0");
+	path = test_path(link, "file");
+	assert_at(read_path(f, real, path, AT_FILE_CONFIG, getuid()),
+		  AT_ERR_FILE);
+	assert_non_null(strstr(f->ulog.buf, "more than 40 symbolic links"));
+	free(link);
+	free(path);
+	free(real);
+}
+
+static void
+test_dir_not_a_directory(void **state)
+{
+	struct fixture *f = *state;
+	char *file = test_path(f->dir, "plain");
+	char *path = test_path(file, "file");
+
+	assert_int_equal(test_write_file(file, "x", 0600), 0);
+	assert_at(at_file_read(path, AT_FILE_CONFIG, getuid(), true,
+			       &f->ulog.log, &f->buf, &f->len),
+		  AT_ERR_FILE);
+	assert_non_null(strstr(f->ulog.buf, "not a directory"));
+	free(file);
+	free(path);
+}
+
+static void
+test_dir_dotdot(void **state)
+{
+	struct fixture *f = *state;
+	char *sub = mkdir_mode(f->dir, "sub", 0755);
+	char *gw = mkdir_mode(f->dir, "gw", 0775);
+	char path[PATH_MAX];
+
+	/* ".." is the directory's real parent, as for the kernel. */
+	snprintf(path, sizeof(path), "%s/sub/../file", f->dir);
+	assert_at(read_path(f, f->dir, path, AT_FILE_SECRET, getuid()), AT_OK);
+	snprintf(path, sizeof(path), "%s/./sub//.././file", f->dir);
+	assert_at(read_path(f, f->dir, path, AT_FILE_SECRET, getuid()), AT_OK);
+	snprintf(path, sizeof(path), "/../..%s/file", f->dir);
+	assert_at(read_path(f, f->dir, path, AT_FILE_SECRET, getuid()), AT_OK);
+	/* Every directory the path passes through is checked, even one
+	 * it leaves again. */
+	snprintf(path, sizeof(path), "%s/gw/../file", f->dir);
+	assert_at(read_path(f, f->dir, path, AT_FILE_SECRET, getuid()),
+		  AT_ERR_SECRET);
+	assert_logged(f, gw, "mode 0775");
+	free(sub);
+	free(gw);
+}
+
+static void
+test_dir_path_names_no_file(void **state)
+{
+	struct fixture *f = *state;
+	char path[PATH_MAX];
+	static const char *const tails[] = { "/", "/.", "/..", "/file/" };
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/file", f->dir);
+	assert_int_equal(test_write_file(path, "k = v\n", 0600), 0);
+	for (i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", f->dir, tails[i]);
+		f->ulog.buf[0] = '\0';
+		assert_at(at_file_read(path, AT_FILE_CONFIG, getuid(), true,
+				       &f->ulog.log, &f->buf, &f->len),
+			  AT_ERR_FILE);
+		assert_null(f->buf);
+		assert_non_null(strstr(f->ulog.buf, "does not name a file"));
+	}
+}
+
+static void
+test_dir_missing_parent(void **state)
+{
+	struct fixture *f = *state;
+	char path[PATH_MAX];
+
+	/* A missing directory is a missing file... */
+	snprintf(path, sizeof(path), "%s/no-dir/file", f->dir);
+	f->len = 9;
+	assert_at(at_file_read(path, AT_FILE_CONFIG, getuid(), true,
+			       &f->ulog.log, &f->buf, &f->len),
+		  AT_OK);
+	assert_null(f->buf);
+	assert_int_equal(f->len, 0);
+	assert_at(at_file_read(path, AT_FILE_SECRET, getuid(), false,
+			       &f->ulog.log, &f->buf, &f->len),
+		  AT_ERR_SECRET);
+	assert_non_null(strstr(f->ulog.buf, "no-dir"));
+	/* ...but not when an unsafe directory comes first. */
+	free(mkdir_mode(f->dir, "gw", 0775));
+	snprintf(path, sizeof(path), "%s/gw/no-dir/file", f->dir);
+	assert_at(at_file_read(path, AT_FILE_CONFIG, getuid(), true,
+			       &f->ulog.log, &f->buf, &f->len),
+		  AT_ERR_FILE);
+}
+
+static void
+test_sticky_dir_hard_link(void **state)
+{
+	struct fixture *f = *state;
+	struct stat st;
+	char *a = f->tmp_a, *b = f->tmp_b, *x, *y;
+
+	/* In a sticky directory anyone may link a file of root's under a
+	 * name the administrator meant to create: one link only. */
+	if (stat("/tmp", &st) != 0 || st.st_uid != 0 ||
+	    (st.st_mode & 01777) != 01777) {
+		print_message("SKIP test_sticky_dir_hard_link: /tmp is not a "
+			      "root-owned mode 1777 directory here\n");
+		skip();
+	}
+	/* Removed by teardown, even when an assertion fails. */
+	snprintf(a, sizeof(f->tmp_a), "/tmp/at-test-link-%ld-a",
+		 (long)getpid());
+	snprintf(b, sizeof(f->tmp_b), "/tmp/at-test-link-%ld-b",
+		 (long)getpid());
+	unlink(b);
+	assert_int_equal(test_write_file(a, "k = v\n", 0600), 0);
+	assert_at(at_file_read(a, AT_FILE_CONFIG, getuid(), false,
+			       &f->ulog.log, &f->buf, &f->len),
+		  AT_OK);
+	at_freezero(f->buf, f->len + 1);
+	f->buf = NULL;
+	assert_int_equal(link(a, b), 0);
+	assert_at(at_file_read(b, AT_FILE_CONFIG, getuid(), false,
+			       &f->ulog.log, &f->buf, &f->len),
+		  AT_ERR_FILE);
+	assert_non_null(strstr(f->ulog.buf, "2 hard links"));
+	unlink(a);
+	unlink(b);
+	/* Outside a sticky directory a second link is the owner's doing. */
+	x = test_path(f->dir, "x");
+	y = test_path(f->dir, "y");
+	assert_int_equal(test_write_file(x, "k = v\n", 0600), 0);
+	assert_int_equal(link(x, y), 0);
+	assert_at(at_file_read(y, AT_FILE_CONFIG, getuid(), false,
+			       &f->ulog.log, &f->buf, &f->len),
+		  AT_OK);
+	free(x);
+	free(y);
+}
+
+static void
+test_path_check_dirs(void **state)
+{
+	struct fixture *f = *state;
+	char *gw = mkdir_mode(f->dir, "gw", 0775);
+	char path[PATH_MAX];
+
+	/* The file itself need not exist: only its directories count. */
+	snprintf(path, sizeof(path), "%s/state.db", f->dir);
+	assert_at(at_path_check_dirs(path, "database", getuid(), &f->ulog.log),
+		  AT_OK);
+	snprintf(path, sizeof(path), "%s/state.db", gw);
+	assert_at(at_path_check_dirs(path, "database", getuid(), &f->ulog.log),
+		  AT_ERR_FILE);
+	assert_non_null(strstr(f->ulog.buf, "database "));
+	assert_logged(f, gw, "mode 0775");
+	/* A missing directory is an error here. */
+	snprintf(path, sizeof(path), "%s/none/state.db", f->dir);
+	assert_at(at_path_check_dirs(path, "database", getuid(), &f->ulog.log),
+		  AT_ERR_FILE);
+	assert_at(at_path_check_dirs("state.db", "database", getuid(),
+				     &f->ulog.log),
+		  AT_ERR_FILE);
+	free(gw);
+}
+
+/* ------------------------------------------------------------------ */
 /* at_file_next_line */
 
 static void
@@ -503,6 +1093,26 @@ main(void)
 		T(test_owner_checked),
 		T(test_size_limit),
 		T(test_embedded_nul_read_whole),
+		T(test_dir_private_ok),
+		T(test_dir_group_writable),
+		T(test_dir_other_writable),
+		T(test_dir_other_owner),
+		T(test_dir_grandparent),
+		T(test_dir_sticky_root_ok),
+		T(test_dir_sticky_not_root_refused),
+		T(test_dir_symlink_component_ok),
+		T(test_dir_merged_usr),
+		T(test_dir_symlink_in_unsafe_dir),
+		T(test_dir_symlink_to_unsafe_dir),
+		T(test_dir_symlink_owner),
+		T(test_dir_symlink_loop),
+		T(test_dir_symlink_chain),
+		T(test_dir_not_a_directory),
+		T(test_dir_dotdot),
+		T(test_dir_path_names_no_file),
+		T(test_dir_missing_parent),
+		T(test_sticky_dir_hard_link),
+		T(test_path_check_dirs),
 		cmocka_unit_test(test_lines_basic),
 		cmocka_unit_test(test_lines_only_one_cr_stripped),
 		cmocka_unit_test(test_lines_empty_buffer),

@@ -91,8 +91,10 @@ token_of_length(size_t total)
 	plen = b64_payload / 4 * 3 +
 	       (b64_payload % 4 ? b64_payload % 4 - 1 : 0);
 	padlen = plen - strlen(prefix) - 2;
-	payload = malloc(plen + 1);
-	assert_non_null(payload);
+	/* abort(), not assert_non_null(): gcc -O2 (ASan build) must know
+	 * that the memset below never sees NULL. */
+	if ((payload = malloc(plen + 1)) == NULL)
+		abort();
 	memcpy(payload, prefix, strlen(prefix));
 	memset(payload + strlen(prefix), 'p', padlen);
 	memcpy(payload + strlen(prefix) + padlen, "\"}", 3);
@@ -264,14 +266,31 @@ test_shape_embedded_nul_jwt(void **state)
 
 	buf = malloc(n + 8);
 	assert_non_null(buf);
-	/* The right token, then a NUL and more inside the length. */
+	/* The right token, then a NUL and more inside the length: what a
+	 * PAM conversation would cut to the token is refused whole, so no
+	 * caller can judge other bytes than the module sees. */
 	memcpy(buf, tok, n);
 	memcpy(buf + n, "\0xyz", 4);
-	assert_at(verify_n(f, buf, n + 4, "alice"), AT_ERR_BASE64);
+	assert_at(verify_n(f, buf, n + 4, "alice"), AT_ERR_FORMAT);
+	assert_string_equal(at_err_reason(AT_ERR_FORMAT), "malformed");
 	/* A NUL in the middle of the payload segment. */
 	memcpy(buf, tok, n);
 	buf[strchr(tok, '.') - tok + 3] = '\0';
-	assert_at(verify_n(f, buf, n, "alice"), AT_ERR_BASE64);
+	assert_at(verify_n(f, buf, n, "alice"), AT_ERR_FORMAT);
+	/* In the header, first, last (trailing NUL inside the length). */
+	memcpy(buf, tok, n);
+	buf[2] = '\0';
+	assert_at(verify_n(f, buf, n, "alice"), AT_ERR_FORMAT);
+	buf[0] = '\0';
+	memcpy(buf + 1, tok, n);
+	assert_at(verify_n(f, buf, n + 1, "alice"), AT_ERR_FORMAT);
+	memcpy(buf, tok, n);
+	buf[n] = '\0';
+	assert_at(verify_n(f, buf, n + 1, "alice"), AT_ERR_FORMAT);
+	/* White space around a NUL is trimmed; the NUL is not. */
+	assert_at(verify_n(f, " \0 ", 3, "alice"), AT_ERR_FORMAT);
+	assert_at(verify_n(f, "\0", 1, "alice"), AT_ERR_FORMAT);
+	assert_int_equal(f->claims.method, AT_METHOD_NONE);
 	/* Control. */
 	memcpy(buf, tok, n);
 	assert_at(verify_n(f, buf, n, "alice"), AT_OK);
