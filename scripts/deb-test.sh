@@ -299,7 +299,7 @@ fi
 check "module installed at $module" test -f "$module"
 exports=$(nm -D --defined-only "$module" | awk '{print $3}' | sed 's/@.*//' |
 	sort | tr '\n' ' ')
-if [ "$exports" = "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_setcred " ]; then
+if [ "$exports" = "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_close_session pam_sm_open_session pam_sm_setcred " ]; then
 	ok "installed module exports only pam_sm_*"
 else
 	not_ok "installed module exports: $exports"

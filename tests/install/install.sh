@@ -48,8 +48,8 @@ exports_of() {
 mod=$dest$securedir/pam_agentictrust.so
 check "module in the PAM module dir ($securedir)" test -f "$mod"
 if [ "$(exports_of "$mod" | tr '\n' ' ')" = \
-	"pam_sm_acct_mgmt pam_sm_authenticate pam_sm_setcred " ]; then
-	ok "module exports exactly pam_sm_acct_mgmt/authenticate/setcred"
+	"pam_sm_acct_mgmt pam_sm_authenticate pam_sm_close_session pam_sm_open_session pam_sm_setcred " ]; then
+	ok "module exports exactly pam_sm_acct_mgmt/authenticate/close_session/open_session/setcred"
 else
 	not_ok "module exports: $(exports_of "$mod" | tr '\n' ' ')"
 fi
