@@ -225,7 +225,7 @@ has libpam-agentictrust "$module" /usr/bin/agentictrust \
 has libpam-agentictrust /usr/share/man/man1/agentictrust.1.gz \
 	/usr/share/man/man5/agentictrust.conf.5.gz \
 	/usr/share/man/man8/pam_agentictrust.8.gz
-has libpam-agentictrust "$doc/README.md.gz" "$doc/copyright" \
+has libpam-agentictrust "$doc/README.md.gz" "$doc/SECURITY.md.gz" "$doc/copyright" \
 	"$doc/examples/pam.d/sshd" "$doc/examples/pam.d/sudo" \
 	"$doc/examples/agentictrust.conf.example" \
 	"$doc/examples/user_map.example" \

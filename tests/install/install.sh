@@ -128,7 +128,7 @@ if [ "$with_man" = true ]; then
 fi
 
 doc=$dest$datadir/doc/pam_agentictrust
-for f in README.md examples/pam.d/sshd examples/pam.d/sudo \
+for f in README.md SECURITY.md examples/pam.d/sshd examples/pam.d/sudo \
 	examples/agentictrust.conf.example examples/user_map.example \
 	examples/sshd_config.d/agentictrust.conf; do
 	check "doc $f" test -f "$doc/$f"
