@@ -7,6 +7,9 @@
  * auth:    verify the credential (pam_sm_authenticate).
  * account: re-check the exp of the JWT the auth phase accepted in this
  *          handle (pam_sm_acct_mgmt); PAM_IGNORE when there is none.
+ * session: put back the AGENTICTRUST_* variables the auth phase exported
+ *          and remove every other one (pam_sm_open_session), after
+ *          pam_env or anything else in the stack changed them.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -19,11 +22,62 @@
 
 #define PAM_SM_AUTH
 #define PAM_SM_ACCOUNT
+#define PAM_SM_SESSION
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <security/pam_modutil.h>
 
 #include "lib/at.h"
+
+/*
+ * The phase running in this thread ("auth", "account", "session"), set by
+ * each entry point: the prefix of a line that mod_vsyslog() writes itself.
+ */
+static __thread const char *cur_phase = "auth";
+
+static void mod_vsyslog(pam_handle_t *pamh, int prio, const char *fmt,
+			va_list ap) AT_PRINTF(3, 0);
+static void mod_syslog(pam_handle_t *pamh, int prio, const char *fmt, ...)
+	AT_PRINTF(3, 4);
+
+/*
+ * Every line the module logs.  pam_vsyslog() prefixes it with
+ * "module(service:phase):", the service name raw: fine for a name that
+ * at_log_value() prints bare (every real one), but an application's
+ * service name with a space, ':', ')' or a newline would make that prefix
+ * fake a line of ours.  Such a name gets the same prefix with the name
+ * quoted, written to syslog(3) directly (the facility and ident are what
+ * pam_vsyslog() would use; no openlog()).
+ */
+static void
+mod_vsyslog(pam_handle_t *pamh, int prio, const char *fmt, va_list ap)
+{
+	const void *item = NULL;
+	char svc[AT_LOG_VALUE_SIZE], *msg = NULL;
+
+	if (pam_get_item(pamh, PAM_SERVICE, &item) != PAM_SUCCESS)
+		item = NULL;
+	at_log_value(svc, sizeof(svc), item);
+	if (item != NULL && strcmp(svc, item) == 0) {
+		pam_vsyslog(pamh, prio, fmt, ap);
+		return;
+	}
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	syslog(LOG_AUTHPRIV | prio, "pam_agentictrust(%s:%s): %s", svc,
+	       cur_phase, msg != NULL ? msg : "log line lost: out of memory");
+	free(msg);
+}
+
+static void
+mod_syslog(pam_handle_t *pamh, int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mod_vsyslog(pamh, prio, fmt, ap);
+	va_end(ap);
+}
 
 static void log_to_pam(void *ctx, int prio, const char *fmt, va_list ap)
 	AT_PRINTF(3, 0);
@@ -31,7 +85,7 @@ static void log_to_pam(void *ctx, int prio, const char *fmt, va_list ap)
 static void
 log_to_pam(void *ctx, int prio, const char *fmt, va_list ap)
 {
-	pam_vsyslog((pam_handle_t *)ctx, prio, fmt, ap);
+	mod_vsyslog((pam_handle_t *)ctx, prio, fmt, ap);
 }
 
 /* The one place that turns library results into PAM codes. */
@@ -73,11 +127,48 @@ struct exp_data {
 	unsigned int leeway;	/* seconds, from the auth line */
 };
 
-/* The variables export_claims() sets. */
+/*
+ * The PAM environment's AGENTICTRUST_ names belong to this module: the
+ * variables export_claims() sets, the seal, and nothing else.  The session
+ * phase removes any other one, whoever set it.
+ */
+#define AT_ENV_PREFIX "AGENTICTRUST_"
 static const char *const claim_vars[] = {
 	"AGENTICTRUST_SUB", "AGENTICTRUST_METHOD", "AGENTICTRUST_EMAIL",
 	"AGENTICTRUST_NAME",
 };
+#define NCLAIM_VARS (sizeof(claim_vars) / sizeof(claim_vars[0]))
+
+/*
+ * What the auth phase exported, "NAME=value" lines joined by "\n": kept
+ * with pam_set_data() under AT_DATA_ENV for a session opened in this
+ * handle, and sealed into AT_SEAL_VAR for one opened in another process
+ * that imported the PAM environment (sshd: keyboard-interactive auth runs
+ * in a forked child, whose pam_set_data() items the parent never sees).
+ */
+#define AT_DATA_ENV "pam_agentictrust_env"
+#define AT_SEAL_VAR "AGENTICTRUST_SEAL"
+
+/*
+ * The seal key: random per loaded module, made when libpam loads the
+ * module (pam_start), so that a child forked afterwards shares it; never
+ * leaves the process.
+ */
+static unsigned char seal_key[AT_SEAL_KEY_LEN];
+static bool seal_key_ok;
+
+__attribute__((constructor)) static void
+seal_key_init(void)
+{
+	seal_key_ok = at_seal_keygen(seal_key) == AT_OK;
+}
+
+__attribute__((destructor)) static void
+seal_key_wipe(void)
+{
+	at_wipe(seal_key, sizeof(seal_key));
+	seal_key_ok = false;
+}
 
 static void
 free_data(pam_handle_t *pamh, void *data, int error_status)
@@ -108,49 +199,179 @@ remember_exp(pam_handle_t *pamh, const struct at_claims *c,
 }
 
 /*
+ * The value of the line "name=value" in entries (NULL: no lines), or
+ * NULL; *vlen is its length.
+ */
+static const char *
+entry_value(const char *entries, const char *name, size_t namelen,
+	    size_t *vlen)
+{
+	const char *p = entries, *nl;
+	size_t n;
+
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		if (n > namelen && p[namelen] == '=' &&
+		    memcmp(p, name, namelen) == 0) {
+			*vlen = n - namelen - 1;
+			return p + namelen + 1;
+		}
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * entries, as read back from a seal, are what export_claims() writes:
+ * lines "NAME=value", NAME one of claim_vars[] at most once, value
+ * printable.
+ */
+static bool
+entries_valid(const char *entries)
+{
+	const char *p = entries, *nl, *eq;
+	size_t i, n, vlen;
+	bool seen[NCLAIM_VARS] = {false};
+
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		if ((eq = memchr(p, '=', n)) == NULL)
+			return false;
+		for (i = 0; i < NCLAIM_VARS; i++)
+			if (strlen(claim_vars[i]) == (size_t)(eq - p) &&
+			    memcmp(claim_vars[i], p, (size_t)(eq - p)) == 0)
+				break;
+		vlen = n - (size_t)(eq - p) - 1;
+		if (i == NCLAIM_VARS || seen[i] ||
+		    !at_str_printable(eq + 1, vlen))
+			return false;
+		seen[i] = true;
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+		if (*p == '\0')
+			return false; /* no empty last line */
+	}
+	return true;
+}
+
+/*
+ * Make the AGENTICTRUST_* variables of the PAM environment exactly the
+ * lines of entries (NULL: none): delete every other one, and set each line
+ * whose variable is missing or differs.  Deletes only what is set (libpam
+ * logs deleting an unset variable at LOG_ERR).  *changed counts the
+ * variables set, *removed those deleted but the seal (removing it is the
+ * normal course).  Returns a PAM code.
+ */
+static int
+set_env(pam_handle_t *pamh, const char *entries, unsigned int *changed,
+	unsigned int *removed)
+{
+	char **env = NULL, *item = NULL;
+	const char *p = entries, *nl, *eq, *cur;
+	size_t i, n, vlen;
+	int ret = PAM_BUF_ERR;
+
+	*changed = 0;
+	*removed = 0;
+	if ((env = pam_getenvlist(pamh)) == NULL)
+		goto out;
+	for (i = 0; env[i] != NULL; i++) {
+		if (strncmp(env[i], AT_ENV_PREFIX, sizeof(AT_ENV_PREFIX) - 1) !=
+		    0)
+			continue;
+		eq = strchr(env[i], '=');
+		n = eq != NULL ? (size_t)(eq - env[i]) : strlen(env[i]);
+		if (entry_value(entries, env[i], n, &vlen) != NULL)
+			continue; /* set below when it differs */
+		if ((item = strndup(env[i], n)) == NULL)
+			goto out;
+		/* A bare name deletes. */
+		if ((ret = pam_putenv(pamh, item)) != PAM_SUCCESS)
+			goto out;
+		ret = PAM_BUF_ERR;
+		if (strcmp(item, AT_SEAL_VAR) != 0)
+			(*removed)++;
+		free(item);
+		item = NULL;
+	}
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		if ((item = strndup(p, n)) == NULL)
+			goto out;
+		eq = strchr(item, '=');
+		if (eq == NULL) {
+			ret = PAM_SYSTEM_ERR;
+			goto out;
+		}
+		item[eq - item] = '\0';
+		cur = pam_getenv(pamh, item);
+		item[eq - item] = '=';
+		if (cur == NULL || strcmp(cur, eq + 1) != 0) {
+			if ((ret = pam_putenv(pamh, item)) != PAM_SUCCESS)
+				goto out;
+			(*changed)++;
+		}
+		ret = PAM_BUF_ERR;
+		free(item);
+		item = NULL;
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	ret = PAM_SUCCESS;
+out:
+	free(item);
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+	return ret;
+}
+
+/*
  * A new authentication in this handle starts from nothing: no exp for the
- * account phase, no AGENTICTRUST_* variables of an earlier success.
+ * account phase, no remembered exports, no AGENTICTRUST_* variables.
  */
 static int
 forget_previous(pam_handle_t *pamh)
 {
-	size_t i;
+	unsigned int changed, removed;
 	int ret;
 
-	if ((ret = pam_set_data(pamh, AT_DATA_EXP, NULL, NULL)) != PAM_SUCCESS)
+	if ((ret = pam_set_data(pamh, AT_DATA_EXP, NULL, NULL)) !=
+		    PAM_SUCCESS ||
+	    (ret = pam_set_data(pamh, AT_DATA_ENV, NULL, NULL)) != PAM_SUCCESS)
 		return ret;
-	/* A bare name deletes; PAM_BAD_ITEM just means it was not set. */
-	for (i = 0; i < sizeof(claim_vars) / sizeof(claim_vars[0]); i++)
-		(void)pam_putenv(pamh, claim_vars[i]);
-	return PAM_SUCCESS;
+	return set_env(pamh, NULL, &changed, &removed);
 }
 
-/* A value that came from outside, safe to put in a log line. */
-static const char *
-loggable(const char *s)
-{
-	if (s == NULL)
-		return "-";
-	if (strlen(s) > AT_MAX_SUB || !at_str_printable(s, strlen(s)))
-		return "(unprintable)";
-	return s;
-}
-
+/*
+ * The verdict line.  Every value goes through at_log_value(): whatever
+ * bytes a user name, service, sub or kid holds, the line reads back as
+ * exactly these fields (README "Results and log lines").
+ */
 static void
 log_result(pam_handle_t *pamh, int prio, const char *verdict,
 	   const char *user, const char *reason, const struct at_claims *c)
 {
 	const void *service = NULL;
+	char u[AT_LOG_VALUE_SIZE], sv[AT_LOG_VALUE_SIZE], m[AT_LOG_VALUE_SIZE],
+		r[AT_LOG_VALUE_SIZE], sb[AT_LOG_VALUE_SIZE],
+		k[AT_LOG_VALUE_SIZE];
 
 	if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS)
 		service = NULL;
 	/* Never the credential, signature or secret: only who and why. */
-	pam_syslog(pamh, prio,
+	mod_syslog(pamh, prio,
 		   "%s user=%s service=%s method=%s reason=%s sub=%s kid=%s "
 		   "secret=%d",
-		   verdict, loggable(user), loggable(service),
-		   at_method_name(c->method), reason, loggable(c->sub),
-		   loggable(c->kid), c->secret_index);
+		   verdict, at_log_value(u, sizeof(u), user),
+		   at_log_value(sv, sizeof(sv), service),
+		   at_log_value(m, sizeof(m), at_method_name(c->method)),
+		   at_log_value(r, sizeof(r), reason),
+		   at_log_value(sb, sizeof(sb), c->sub),
+		   at_log_value(k, sizeof(k), c->kid), c->secret_index);
 }
 
 /*
@@ -215,31 +436,64 @@ read_credential(pam_handle_t *pamh, const struct at_config *cfg,
 	return PAM_SUCCESS;
 }
 
-/* Export what was proven to the session (pam_getenvlist). */
+/*
+ * Export what was proven to the session (pam_getenvlist), remember it for
+ * the session phase of this handle (AT_DATA_ENV) and seal it for one in
+ * another process (AT_SEAL_VAR).
+ */
 static int
-export_claims(pam_handle_t *pamh, const struct at_claims *c)
+export_claims(pam_handle_t *pamh, const char *user, const struct at_claims *c)
 {
 	/* In the order of claim_vars[]. */
 	const char *values[] = {
 		c->sub, at_method_name(c->method), c->email, c->name,
 	};
-	char *entry;
-	size_t i;
-	int ret;
+	char *entries = NULL, *kept = NULL, *seal = NULL, *var = NULL;
+	unsigned int changed, removed;
+	size_t i, len = 1;
+	int ret = PAM_BUF_ERR;
 
-	for (i = 0; i < sizeof(claim_vars) / sizeof(claim_vars[0]); i++) {
+	for (i = 0; i < NCLAIM_VARS; i++)
+		if (values[i] != NULL)
+			len += strlen(claim_vars[i]) + strlen(values[i]) + 2;
+	if ((entries = calloc(1, len)) == NULL)
+		goto out;
+	for (i = 0; i < NCLAIM_VARS; i++) {
 		/* Control characters could forge lines in a shell or log. */
 		if (values[i] == NULL ||
 		    !at_str_printable(values[i], strlen(values[i])))
 			continue;
-		if (asprintf(&entry, "%s=%s", claim_vars[i], values[i]) < 0)
-			return PAM_BUF_ERR;
-		ret = pam_putenv(pamh, entry);
-		free(entry);
-		if (ret != PAM_SUCCESS)
-			return ret;
+		if (entries[0] != '\0')
+			strcat(entries, "\n");
+		strcat(entries, claim_vars[i]);
+		strcat(entries, "=");
+		strcat(entries, values[i]);
 	}
-	return PAM_SUCCESS;
+	if (!seal_key_ok) {
+		ret = PAM_SYSTEM_ERR;
+		goto out;
+	}
+	if (at_seal_make(seal_key, user, entries, &seal) != AT_OK ||
+	    asprintf(&var, "%s=%s", AT_SEAL_VAR, seal) < 0) {
+		var = NULL;
+		goto out;
+	}
+	if ((kept = strdup(entries)) == NULL)
+		goto out;
+	if ((ret = pam_set_data(pamh, AT_DATA_ENV, kept, free_data)) !=
+	    PAM_SUCCESS) {
+		free(kept);
+		goto out;
+	}
+	if ((ret = set_env(pamh, entries, &changed, &removed)) != PAM_SUCCESS ||
+	    (ret = pam_putenv(pamh, var)) != PAM_SUCCESS)
+		goto out;
+	ret = PAM_SUCCESS;
+out:
+	free(entries);
+	free(seal);
+	free(var);
+	return ret;
 }
 
 /*
@@ -261,13 +515,14 @@ log_truncation_hint(pam_handle_t *pamh, const char *user, enum at_err r,
 		    size_t len)
 {
 	const char *clients = at_truncation_hint(len);
+	char u[AT_LOG_VALUE_SIZE];
 
 	if (clients == NULL || !is_credential_error(r))
 		return;
-	pam_syslog(pamh, LOG_NOTICE,
-		   "hint user=%s: the credential is exactly %zu bytes, probably "
-		   "truncated by the client (%s): use a shorter token",
-		   loggable(user), len, clients);
+	mod_syslog(pamh, LOG_NOTICE,
+		   "hint user=%s: the credential is exactly %zu bytes, "
+		   "probably truncated by the client (%s): use a shorter token",
+		   at_log_value(u, sizeof(u), user), len, clients);
 }
 
 /*
@@ -279,26 +534,47 @@ log_truncation_hint(pam_handle_t *pamh, const char *user, enum at_err r,
 static void
 log_conversation_hint(pam_handle_t *pamh, const char *user)
 {
+	char u[AT_LOG_VALUE_SIZE];
+
 	if (strcmp(program_invocation_short_name, "sudo") != 0)
 		return;
-	pam_syslog(pamh, LOG_NOTICE,
-		   "hint user=%s: if the credential was 512 bytes or more, sudo "
-		   "refused it as too long for sudo (at most 511 bytes pass): "
-		   "mint a shorter token", loggable(user));
+	mod_syslog(pamh, LOG_NOTICE,
+		   "hint user=%s: if the credential was 512 bytes or more, "
+		   "sudo refused it as too long for sudo (at most 511 bytes "
+		   "pass): mint a shorter token",
+		   at_log_value(u, sizeof(u), user));
 }
 
 /*
  * An accepted JWT's email or name that lib dropped (too long, or with a
  * control character): the token is good, the variable is not exported.
+ * The value itself is never logged.
  */
 static void
 log_dropped(pam_handle_t *pamh, const char *user, const char *claim,
 	    enum at_drop why)
 {
+	char u[AT_LOG_VALUE_SIZE];
+
 	if (why == AT_DROP_NONE)
 		return;
-	pam_syslog(pamh, LOG_NOTICE, "claim_dropped user=%s claim=%s cause=%s",
-		   loggable(user), claim, at_drop_name(why));
+	mod_syslog(pamh, LOG_NOTICE, "claim_dropped user=%s claim=%s cause=%s",
+		   at_log_value(u, sizeof(u), user), claim, at_drop_name(why));
+}
+
+/* No user name to judge: say so, with libpam's words for why. */
+static void
+log_no_user(pam_handle_t *pamh, int ret)
+{
+	const void *service = NULL;
+	char sv[AT_LOG_VALUE_SIZE], e[AT_LOG_VALUE_SIZE];
+
+	if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS)
+		service = NULL;
+	mod_syslog(pamh, LOG_ERR,
+		   "refused user=- service=%s reason=no_user error=%s",
+		   at_log_value(sv, sizeof(sv), service),
+		   at_log_value(e, sizeof(e), pam_strerror(pamh, ret)));
 }
 
 PAM_EXTERN int
@@ -317,10 +593,13 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	bool known;
 
 	(void)flags;
+	cur_phase = "auth";
 	at_config_init(&cfg);
 	at_claims_init(&claims);
-	if ((ret = forget_previous(pamh)) != PAM_SUCCESS)
+	if ((ret = forget_previous(pamh)) != PAM_SUCCESS) {
+		log_result(pamh, LOG_ERR, "refused", NULL, "pam_env", &claims);
 		goto out;
+	}
 	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
 		goto out;
 
@@ -330,8 +609,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (ret != PAM_SUCCESS || user == NULL || user[0] == '\0') {
 		if (ret == PAM_SUCCESS)
 			ret = PAM_USER_UNKNOWN;
-		pam_syslog(pamh, LOG_ERR, "refused user=- reason=no_user: %s",
-			   pam_strerror(pamh, ret));
+		log_no_user(pamh, ret);
 		goto out;
 	}
 
@@ -413,7 +691,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		log_result(pamh, LOG_ERR, "refused", user, "pam_data", &claims);
 		goto out;
 	}
-	if ((ret = export_claims(pamh, &claims)) != PAM_SUCCESS) {
+	if ((ret = export_claims(pamh, user, &claims)) != PAM_SUCCESS) {
 		log_result(pamh, LOG_ERR, "refused", user, "pam_env", &claims);
 		(void)forget_previous(pamh);
 		goto out;
@@ -461,6 +739,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	int ret = PAM_SERVICE_ERR;
 
 	(void)flags;
+	cur_phase = "account";
 	at_config_init(&cfg);
 	at_claims_init(&claims);
 	if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS)
@@ -479,7 +758,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
 		goto out;
 	if (cfg.debug)
-		pam_syslog(pamh, LOG_DEBUG, "%s: ignored",
+		mod_syslog(pamh, LOG_DEBUG, "%s: ignored",
 			   data != NULL ? "JWT still valid"
 					: "no JWT accepted in this handle");
 	ret = PAM_IGNORE;
@@ -487,4 +766,134 @@ out:
 	at_claims_clear(&claims);
 	at_config_clear(&cfg);
 	return ret;
+}
+
+/*
+ * The session line: one line saying what the session phase changed, when
+ * it changed anything (or could not).
+ */
+static void
+log_session(pam_handle_t *pamh, int prio, const char *verdict,
+	    const char *reason, unsigned int changed, unsigned int removed)
+{
+	const void *service = NULL, *user = NULL;
+	char u[AT_LOG_VALUE_SIZE], sv[AT_LOG_VALUE_SIZE], r[AT_LOG_VALUE_SIZE];
+
+	if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS)
+		service = NULL;
+	if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS)
+		user = NULL;
+	mod_syslog(pamh, prio,
+		   "%s user=%s service=%s reason=%s changed=%u removed=%u",
+		   verdict, at_log_value(u, sizeof(u), user),
+		   at_log_value(sv, sizeof(sv), service),
+		   at_log_value(r, sizeof(r), reason), changed, removed);
+}
+
+/*
+ * What the auth phase verified for this handle's user, as "NAME=value"
+ * lines in *entries (owned: free()), or *entries NULL when nothing was:
+ * this handle's pam_set_data() copy, else the seal in the PAM environment
+ * (imported from a child process that authenticated).  *bad_seal is set
+ * when a seal was there but did not open (another key, user or text).
+ */
+static int
+verified_entries(pam_handle_t *pamh, char **entries, bool *bad_seal)
+{
+	const void *data = NULL, *user = NULL;
+	const char *seal;
+	enum at_err r;
+
+	*entries = NULL;
+	*bad_seal = false;
+	if (pam_get_data(pamh, AT_DATA_ENV, &data) == PAM_SUCCESS &&
+	    data != NULL) {
+		if ((*entries = strdup(data)) == NULL)
+			return PAM_BUF_ERR;
+		return PAM_SUCCESS;
+	}
+	if ((seal = pam_getenv(pamh, AT_SEAL_VAR)) == NULL)
+		return PAM_SUCCESS;
+	if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS ||
+	    user == NULL || !seal_key_ok) {
+		*bad_seal = true;
+		return PAM_SUCCESS;
+	}
+	r = at_seal_open(seal_key, user, seal, entries);
+	if (r == AT_ERR_NOMEM)
+		return PAM_BUF_ERR;
+	if (r != AT_OK || !entries_valid(*entries)) {
+		free(*entries);
+		*entries = NULL;
+		*bad_seal = true;
+	}
+	return PAM_SUCCESS;
+}
+
+/*
+ * Session phase: pam_env (with user_readenv=1, a user's own
+ * ~/.pam_environment) and other session modules run after auth and can
+ * set AGENTICTRUST_* variables.  Put back exactly what the auth phase
+ * exported, and remove every other AGENTICTRUST_* variable; when no
+ * credential was verified for this handle, remove them all.  The
+ * environment is fixed first, then the options are parsed as for the
+ * account phase (a broken line fails closed, PAM_SERVICE_ERR).
+ * PAM_SUCCESS when a verified credential was put back, PAM_IGNORE when
+ * there was none; PAM_SESSION_ERR or PAM_BUF_ERR when the environment
+ * could not be fixed.
+ */
+PAM_EXTERN int
+pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct at_log log = { log_to_pam, pamh, false };
+	struct at_config cfg;
+	char *entries = NULL;
+	unsigned int changed = 0, removed = 0;
+	bool bad_seal = false;
+	int ret = PAM_SESSION_ERR;
+
+	(void)flags;
+	cur_phase = "session";
+	at_config_init(&cfg);
+	if ((ret = verified_entries(pamh, &entries, &bad_seal)) !=
+		    PAM_SUCCESS ||
+	    (ret = set_env(pamh, entries, &changed, &removed)) !=
+		    PAM_SUCCESS) {
+		if (ret != PAM_BUF_ERR)
+			ret = PAM_SESSION_ERR;
+		log_session(pamh, LOG_ERR, "refused",
+			    ret == PAM_BUF_ERR ? "out_of_memory" : "pam_env",
+			    changed, removed);
+		goto out;
+	}
+	if (bad_seal)
+		log_session(pamh, LOG_NOTICE, "session", "bad_seal", changed,
+			    removed);
+	else if (changed > 0 || removed > 0)
+		log_session(pamh, LOG_NOTICE, "session",
+			    entries != NULL ? "restored" : "not_verified",
+			    changed, removed);
+	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
+		goto out;
+	if (cfg.debug && !bad_seal && changed == 0 && removed == 0)
+		log_session(pamh, LOG_DEBUG, "session",
+			    entries != NULL ? "unchanged" : "not_verified", 0,
+			    0);
+	ret = entries != NULL ? PAM_SUCCESS : PAM_IGNORE;
+out:
+	free(entries);
+	at_config_clear(&cfg);
+	return ret;
+}
+
+/* Nothing to undo. */
+PAM_EXTERN int
+pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
+		     const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_SUCCESS;
 }

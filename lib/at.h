@@ -143,6 +143,29 @@ bool at_str_printable(const char *s, size_t len);
 /* Strip leading and trailing ASCII white space: updates *s and *len. */
 void at_trim(const char **s, size_t *len);
 
+/*
+ * One value of a log line, quoted logfmt style, so that no value can fake
+ * another field or another line, whatever bytes it holds.  Writes into
+ * buf (size bytes, at least AT_LOG_VALUE_MIN; a smaller buffer gets "")
+ * and returns buf:
+ *   s NULL                        -
+ *   1 or more bytes, all of A-Z a-z 0-9 . _ - @ / +, other than "-"
+ *                                 as is (bare)
+ *   anything else (empty, "-", space, = " \ :, a control byte, DEL, any
+ *   byte >= 0x80: UTF-8, overlong forms, bidi controls such as U+202E)
+ *                                 in double quotes, with " as \", \ as
+ *                                 \\, every byte outside printable ASCII
+ *                                 as \xHH (lowercase hex), and a final "."
+ *                                 as \x2e
+ * A value that does not fit is quoted and cut at a whole byte, its text
+ * ending in "..." (which a complete value never does).  The result is
+ * printable ASCII, at most size - 1 characters.
+ */
+#define AT_LOG_VALUE_MIN 8
+#define AT_LOG_VALUE_SIZE 160	/* what the module gives each value */
+const char *at_log_value(char *buf, size_t size, const char *s)
+	AT_NONNULL(1);
+
 /* ------------------------------------------------------------------ */
 /* at_file.c */
 
@@ -222,6 +245,39 @@ enum at_err at_file_read(const char *path, enum at_file_kind kind,
  */
 int at_file_next_line(const char *buf, size_t len, size_t *pos,
 		      const char **line, size_t *linelen) AT_WUR;
+
+/* ------------------------------------------------------------------ */
+/* at_seal.c: the auth phase's exports, sealed for a later phase */
+
+#define AT_SEAL_KEY_LEN 32
+#define AT_SEAL_MAX 8192	/* characters of a seal, bytes of its parts */
+
+/* A fresh random key (getrandom).  Returns AT_OK or AT_ERR_CRYPTO. */
+enum at_err at_seal_keygen(unsigned char key[AT_SEAL_KEY_LEN]) AT_WUR
+	AT_NONNULL(1);
+
+/*
+ * Seal entries (text without NUL, the "NAME=value" lines the auth phase
+ * exported) for user: *out (owned: free()) is
+ * b64url(entries) "." b64url(HMAC-SHA256(key, "agentictrust-seal-1" NUL
+ * user NUL entries)).  Errors: AT_ERR_TOO_LONG (entries or user longer
+ * than AT_SEAL_MAX), AT_ERR_NOMEM, AT_ERR_CRYPTO.
+ */
+enum at_err at_seal_make(const unsigned char key[AT_SEAL_KEY_LEN],
+			 const char *user, const char *entries, char **out)
+	AT_WUR AT_NONNULL(1, 2, 3, 4);
+
+/*
+ * Check a seal (hostile input: any bytes) made with key for user.  On
+ * AT_OK *entries (owned: free()) holds the sealed text.  Errors:
+ * AT_ERR_TOO_LONG, AT_ERR_FORMAT (not two strict base64url parts, a MAC
+ * that is not 32 bytes, a NUL in the text), AT_ERR_SIGNATURE (another
+ * key, user or text; compared in constant time), AT_ERR_NOMEM,
+ * AT_ERR_CRYPTO.
+ */
+enum at_err at_seal_open(const unsigned char key[AT_SEAL_KEY_LEN],
+			 const char *user, const char *seal, char **entries)
+	AT_WUR AT_NONNULL(1, 2, 3, 4);
 
 /* ------------------------------------------------------------------ */
 /* at_config.c */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * at_util.c - reason tags, logging, wiping, base64url and hex.
+ * at_util.c - reason tags, logging and log values, wiping, base64url and
+ * hex.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -314,4 +315,91 @@ at_trim(const char **s, size_t *len)
 	}
 	while (*len > 0 && is_space((*s)[*len - 1]))
 		(*len)--;
+}
+
+/* The bare set of at_log_value(): never needs quoting in a logfmt line. */
+static bool
+log_bare_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
+	       c == '@' || c == '/' || c == '+';
+}
+
+/* The quoted form of byte c (last: the value's final byte) into out (at
+ * least 5 bytes); returns its length, 1 to 4. */
+static size_t
+log_escape_byte(unsigned char c, bool last, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	if (c == '"' || c == '\\') {
+		out[0] = '\\';
+		out[1] = (char)c;
+		return 2;
+	}
+	/* A final "." is escaped so that a complete value never ends in
+	 * "...", the mark of a cut one. */
+	if (c >= 0x20 && c <= 0x7e && !(last && c == '.')) {
+		out[0] = (char)c;
+		return 1;
+	}
+	out[0] = '\\';
+	out[1] = 'x';
+	out[2] = digits[c >> 4];
+	out[3] = digits[c & 0x0f];
+	return 4;
+}
+
+const char *
+at_log_value(char *buf, size_t size, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n, i, need, pos, k;
+	char esc[5];
+	bool bare;
+
+	if (size < AT_LOG_VALUE_MIN) {
+		if (size > 0)
+			buf[0] = '\0';
+		return buf;
+	}
+	if (s == NULL) {
+		memcpy(buf, "-", 2);
+		return buf;
+	}
+	n = strlen(s);
+	bare = n > 0 && !(n == 1 && s[0] == '-') && n < size;
+	for (i = 0; bare && i < n; i++)
+		bare = log_bare_byte(u[i]);
+	if (bare) {
+		memcpy(buf, s, n + 1);
+		return buf;
+	}
+	/* Quoted: does all of it fit, with both quotes and the NUL? */
+	for (i = 0, need = 3; i < n && need <= size; i++)
+		need += log_escape_byte(u[i], i + 1 == n, esc);
+	pos = 0;
+	buf[pos++] = '"';
+	if (need <= size) {
+		for (i = 0; i < n; i++) {
+			k = log_escape_byte(u[i], i + 1 == n, esc);
+			memcpy(buf + pos, esc, k);
+			pos += k;
+		}
+	} else {
+		/* Cut: whole bytes, leaving room for '..."' and the NUL. */
+		for (i = 0; i < n; i++) {
+			k = log_escape_byte(u[i], false, esc);
+			if (pos + k + 5 > size)
+				break;
+			memcpy(buf + pos, esc, k);
+			pos += k;
+		}
+		memcpy(buf + pos, "...", 3);
+		pos += 3;
+	}
+	buf[pos++] = '"';
+	buf[pos] = '\0';
+	return buf;
 }

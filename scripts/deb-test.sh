@@ -230,7 +230,7 @@ has libpam-agentictrust "$module" /usr/bin/agentictrust \
 has libpam-agentictrust /usr/share/man/man1/agentictrust.1.gz \
 	/usr/share/man/man5/agentictrust.conf.5.gz \
 	/usr/share/man/man8/pam_agentictrust.8.gz
-has libpam-agentictrust "$doc/README.md.gz" "$doc/copyright" \
+has libpam-agentictrust "$doc/README.md.gz" "$doc/SECURITY.md.gz" "$doc/copyright" \
 	"$doc/examples/pam.d/sshd" "$doc/examples/pam.d/sudo" \
 	"$doc/examples/agentictrust.conf.example" \
 	"$doc/examples/user_map.example" \
@@ -304,7 +304,7 @@ fi
 check "module installed at $module" test -f "$module"
 exports=$(nm -D --defined-only "$module" | awk '{print $3}' | sed 's/@.*//' |
 	sort | tr '\n' ' ')
-if [ "$exports" = "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_setcred " ]; then
+if [ "$exports" = "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_close_session pam_sm_open_session pam_sm_setcred " ]; then
 	ok "installed module exports only pam_sm_*"
 else
 	not_ok "installed module exports: $exports"

@@ -12,12 +12,16 @@ static const char *const exported[] = {
 	"pam_sm_authenticate",
 	"pam_sm_setcred",
 	"pam_sm_acct_mgmt",
+	"pam_sm_open_session",
+	"pam_sm_close_session",
 };
 static const char *const hidden[] = {
 	"at_verify_credential", "at_config_load", "at_hmac_sha256",
 	"at_b64url_decode",	"at_err_reason",  "at_log",
 	"log_to_pam",		"at_err_to_pam",
 	"remember_exp",		"at_truncation_hint",
+	"at_log_value",		"at_seal_open",
+	"seal_key",		"set_env",
 };
 
 int

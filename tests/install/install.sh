@@ -48,8 +48,8 @@ exports_of() {
 mod=$dest$securedir/pam_agentictrust.so
 check "module in the PAM module dir ($securedir)" test -f "$mod"
 if [ "$(exports_of "$mod" | tr '\n' ' ')" = \
-	"pam_sm_acct_mgmt pam_sm_authenticate pam_sm_setcred " ]; then
-	ok "module exports exactly pam_sm_acct_mgmt/authenticate/setcred"
+	"pam_sm_acct_mgmt pam_sm_authenticate pam_sm_close_session pam_sm_open_session pam_sm_setcred " ]; then
+	ok "module exports exactly pam_sm_acct_mgmt/authenticate/close_session/open_session/setcred"
 else
 	not_ok "module exports: $(exports_of "$mod" | tr '\n' ' ')"
 fi
@@ -128,7 +128,7 @@ if [ "$with_man" = true ]; then
 fi
 
 doc=$dest$datadir/doc/pam_agentictrust
-for f in README.md examples/pam.d/sshd examples/pam.d/sudo \
+for f in README.md SECURITY.md examples/pam.d/sshd examples/pam.d/sudo \
 	examples/agentictrust.conf.example examples/user_map.example \
 	examples/sshd_config.d/agentictrust.conf; do
 	check "doc $f" test -f "$doc/$f"

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,12 +44,16 @@
 
 #include "at.h"
 #include "test_common.h"
+#include "test_logfmt.h"
 
 #ifndef AT_TEST_DIR
 #error "AT_TEST_DIR must be defined by the build"
 #endif
 #ifndef AT_TEST_DEFAULT_CONFIG
 #error "AT_TEST_DEFAULT_CONFIG must be defined by the build"
+#endif
+#ifndef AT_TEST_MODULE
+#error "AT_TEST_MODULE must be defined by the build"
 #endif
 #ifndef AT_TEST_LOGIN_DEFS
 #error "AT_TEST_LOGIN_DEFS must be defined by the build"
@@ -241,6 +246,26 @@ count_prio(int prio)
 		if (captured[i].prio == prio)
 			n++;
 	return n;
+}
+
+/*
+ * No captured line at LOG_ERR or more severe (LOG_EMERG..LOG_ERR are the
+ * numerically smallest): an error level is for errors, and alerts keyed
+ * on authpriv.err must not fire on a normal authentication.
+ */
+static void
+assert_no_error_lines(void)
+{
+	size_t i;
+
+	assert_false(capture_overflow);
+	for (i = 0; i < ncaptured; i++) {
+		if (captured[i].prio <= LOG_ERR) {
+			print_error("want no line at LOG_ERR or worse\n");
+			capture_dump();
+			fail();
+		}
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -823,6 +848,319 @@ test_unknown_user(void **state)
 	assert_int_equal(cs.prompts, 1);
 	assert_last_reason("user_unknown");
 	assert_not_logged(tok);
+}
+
+/* ------------------------------------------------------------------ */
+/* log levels */
+
+/*
+ * A normal authentication, accepted or rejected, through the real libpam
+ * logs nothing at LOG_ERR or worse, from any source (the module, or
+ * libpam on the module's behalf, e.g. pam_putenv deleting a variable that
+ * was never set).  Twice in one handle too: the second run starts by
+ * forgetting the first one's variables.
+ */
+static void
+test_no_error_lines(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	char *hex = good_hmac(f, user);
+	char *bad = token(f, user, (long)f->now, (long)f->now + 300,
+			  TEST_SECRET2);
+	pam_handle_t *pamh = NULL;
+	struct conv_script cs = {.answers = {tok, bad, hex},
+				 .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+
+	auth_one("at_default", user, tok, PAM_SUCCESS);
+	assert_last_reason("ok");
+	assert_no_error_lines();
+	capture_reset();
+	auth_one("at_default", user, bad, PAM_AUTH_ERR);
+	assert_last_reason("bad_signature");
+	assert_no_error_lines();
+	capture_reset();
+	auth_one("at_default", user, "garbage", PAM_AUTH_ERR);
+	assert_last_reason("malformed");
+	assert_no_error_lines();
+
+	capture_reset();
+	assert_int_equal(pam_start("at_default", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_AUTH_ERR);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	assert_last_reason("ok");
+	assert_no_error_lines();
+}
+
+/* ------------------------------------------------------------------ */
+/* log lines read back: hostile users, subs, kids and services */
+
+static bool
+is_verdict(const char *v)
+{
+	return strcmp(v, "accepted") == 0 || strcmp(v, "rejected") == 0 ||
+	       strcmp(v, "refused") == 0 ||
+	       strcmp(v, "first_pass_rejected") == 0;
+}
+
+/*
+ * Every captured line reads back by the documented grammar, and exactly
+ * one of them is a verdict: parsed into *l (the caller frees it).
+ */
+static void
+read_one_verdict(struct logfmt_line *l)
+{
+	struct logfmt_line tmp;
+	size_t i, verdicts = 0;
+
+	assert_false(capture_overflow);
+	for (i = 0; i < ncaptured; i++) {
+		if (logfmt_parse(captured[i].text, &tmp) != 0) {
+			print_error("syslog[%zu] does not read back\n", i);
+			capture_dump();
+			fail();
+		}
+		if (is_verdict(tmp.verdict)) {
+			verdicts++;
+			*l = tmp;
+		} else {
+			logfmt_free(&tmp);
+		}
+	}
+	if (verdicts != 1) {
+		print_error("want one verdict line, got %zu\n", verdicts);
+		capture_dump();
+		if (verdicts > 1)
+			logfmt_free(l);
+		fail();
+	}
+}
+
+/* The field key of l holds exactly s (NULL: "-"). */
+static void
+assert_field(const struct logfmt_line *l, const char *key, const char *s)
+{
+	const struct logfmt_value *v = logfmt_get(l, key);
+
+	if (v == NULL || !logfmt_value_is(v, s, s == NULL ? 0 : strlen(s))) {
+		print_error("field %s: want the exact value (%zu bytes)\n",
+			    key, s == NULL ? 0 : strlen(s));
+		capture_dump();
+		fail();
+	}
+}
+
+/* User names, subs, kids and services an attacker would choose. */
+static const char *const hostile_names[] = {
+	"alice reason=ok sub=root",
+	"x\" reason=ok sub=\"root",
+	"back\\slash\\",
+	"\xe2\x80\xae" "toor",	/* U+202E RIGHT-TO-LEFT OVERRIDE */
+	"-",
+	"evil: accepted user=root",
+	"dot.",
+};
+
+/* Only in PAM user names: bytes a JSON claim cannot carry. */
+static const char *const hostile_users[] = {
+	"a\nrefused user=root reason=ok",
+	"tab\tx\r",
+	"\xc0\xaf" "etc",		/* overlong "/" */
+	"\xff\xfe\x80",
+	"\x1b[1mbold",
+};
+
+static void
+check_hostile_user(const char *name)
+{
+	struct logfmt_line l;
+
+	capture_reset();
+	auth_one("at_default", name, "whatever", PAM_USER_UNKNOWN);
+	read_one_verdict(&l);
+	assert_string_equal(l.verdict, "rejected");
+	assert_field(&l, "user", name);
+	assert_field(&l, "reason", "user_unknown");
+	assert_field(&l, "service", "at_default");
+	assert_true(logfmt_value_is(&l.service, "at_default", 10));
+	assert_field(&l, "sub", NULL);
+	logfmt_free(&l);
+}
+
+/* sshd hands PAM the names of users that do not exist: remote input. */
+static void
+test_log_hostile_user(void **state)
+{
+	char longname[1001];
+	struct logfmt_line l;
+	const struct logfmt_value *v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(hostile_names) / sizeof(hostile_names[0]); i++)
+		check_hostile_user(hostile_names[i]);
+	for (i = 0; i < sizeof(hostile_users) / sizeof(hostile_users[0]); i++)
+		check_hostile_user(hostile_users[i]);
+
+	/* Too long for a line: cut, and marked so. */
+	memset(longname, 'x', sizeof(longname) - 1);
+	memcpy(longname + 10, " reason=ok", 10);
+	longname[sizeof(longname) - 1] = '\0';
+	capture_reset();
+	auth_one("at_default", longname, "whatever", PAM_USER_UNKNOWN);
+	read_one_verdict(&l);
+	v = logfmt_get(&l, "user");
+	assert_non_null(v);
+	assert_true(v->cut);
+	assert_true(v->len > 20 && v->len < 200);
+	assert_memory_equal(v->text, longname, v->len);
+	assert_field(&l, "reason", "user_unknown");
+	assert_true(strlen(captured[ncaptured - 1].text) < 1024);
+	logfmt_free(&l);
+}
+
+/* No user name at all: the no_user line reads back too. */
+static void
+test_log_no_user(void **state)
+{
+	struct logfmt_line l;
+
+	(void)state;
+	auth_one("at_default", "", "whatever", PAM_USER_UNKNOWN);
+	read_one_verdict(&l);
+	assert_string_equal(l.verdict, "refused");
+	assert_field(&l, "user", NULL);
+	assert_field(&l, "reason", "no_user");
+	assert_field(&l, "service", "at_default");
+	assert_field(&l, "error", pam_strerror(NULL, PAM_USER_UNKNOWN));
+	assert_null(l.text);
+	logfmt_free(&l);
+}
+
+/* JSON string of s (no control bytes in s). */
+static void
+json_quote(char *out, size_t cap, const char *s)
+{
+	size_t n = 0;
+
+	out[n++] = '"';
+	for (; *s != '\0' && n + 3 < cap; s++) {
+		if (*s == '"' || *s == '\\')
+			out[n++] = '\\';
+		out[n++] = *s;
+	}
+	assert_true(*s == '\0');
+	out[n++] = '"';
+	out[n] = '\0';
+}
+
+/* A validly signed token with this sub and kid. */
+static char *
+signed_with(struct fixture *f, const char *sub, const char *kid)
+{
+	char header[640], payload[1024], qsub[256], qkid[256];
+
+	json_quote(qsub, sizeof(qsub), sub);
+	json_quote(qkid, sizeof(qkid), kid);
+	snprintf(header, sizeof(header),
+		 "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":%s}", qkid);
+	snprintf(payload, sizeof(payload),
+		 "{\"sub\":%s,\"iat\":%ld,\"exp\":%ld}", qsub, (long)f->now,
+		 (long)f->now + 300);
+	return own(f, test_jws_sign(header, payload, TEST_SECRET,
+				    strlen(TEST_SECRET)));
+}
+
+/* sub and kid are logged once the MAC has verified them: whoever can
+ * get a token signed (the app's own users choose their ids) picks them. */
+static void
+test_log_hostile_sub_kid(void **state)
+{
+	struct fixture *f = *state;
+	struct logfmt_line l;
+	size_t i, n = sizeof(hostile_names) / sizeof(hostile_names[0]);
+
+	for (i = 0; i < n; i++) {
+		const char *sub = hostile_names[i];
+		const char *kid = hostile_names[(i + 1) % n];
+
+		/* Signed, but for another user than the PAM user. */
+		capture_reset();
+		auth_one("at_default", user, signed_with(f, sub, kid),
+			 PAM_AUTH_ERR);
+		read_one_verdict(&l);
+		assert_string_equal(l.verdict, "rejected");
+		assert_field(&l, "user", user);
+		assert_field(&l, "reason", "user_mismatch");
+		assert_field(&l, "sub", sub);
+		assert_field(&l, "kid", kid);
+		assert_field(&l, "method", "jwt");
+		assert_field(&l, "secret", "0");
+		logfmt_free(&l);
+
+		/* Accepted, with a hostile kid. */
+		capture_reset();
+		auth_one("at_default", user, signed_with(f, user, kid),
+			 PAM_SUCCESS);
+		read_one_verdict(&l);
+		assert_string_equal(l.verdict, "accepted");
+		assert_field(&l, "user", user);
+		assert_field(&l, "reason", "ok");
+		assert_field(&l, "sub", user);
+		assert_field(&l, "kid", kid);
+		logfmt_free(&l);
+	}
+}
+
+/*
+ * A service name is the application's choice (sshd's program name, a
+ * sudoers pam_service): libpam prints it raw into its "module(service:
+ * phase):" prefix.  pam_wrapper reads the stacks from
+ * PAM_WRAPPER_RUNTIME_DIR, so a stack of any name can be added there.
+ */
+static void
+test_log_hostile_service(void **state)
+{
+	struct fixture *f = *state;
+	const char *dir = getenv("PAM_WRAPPER_RUNTIME_DIR");
+	const char *names[] = {
+		"sshd reason=ok user=root",
+		"x\" user=\"root",
+		"back\\slash",
+		"a\nrefused user=root reason=ok",
+		"\xe2\x80\xae" "dhss",
+		"svc): accepted user=root reason=ok method=jwt",
+		"-",
+	};
+	char stack[1024], *path, *tok = good_token(f, user);
+	struct logfmt_line l;
+	size_t i;
+
+	assert_non_null(dir);
+	snprintf(stack, sizeof(stack), "auth required %s secret_file=%s\n",
+		 AT_TEST_MODULE, f->secret);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		path = test_path(dir, names[i]);
+		assert_int_equal(test_write_file(path, stack, 0644), 0);
+		capture_reset();
+		auth_one(names[i], user, tok, PAM_SUCCESS);
+		unlink(path);
+		free(path);
+		read_one_verdict(&l);
+		assert_string_equal(l.verdict, "accepted");
+		assert_true(logfmt_value_is(&l.service, names[i],
+					    strlen(names[i])));
+		assert_string_equal(l.phase, "auth");
+		assert_field(&l, "service", names[i]);
+		assert_field(&l, "user", user);
+		assert_field(&l, "reason", "ok");
+		assert_field(&l, "method", "jwt");
+		logfmt_free(&l);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1862,6 +2200,27 @@ test_truncation_hint(void **state)
 		      "truncated by the client (OpenSSH's ssh sends at most "
 		      "1023 bytes)");
 	assert_not_logged(cut);
+	/* The hint line reads back: fields, then the module's text. */
+	{
+		struct logfmt_line l;
+		size_t k, hints = 0;
+
+		for (k = 0; k < ncaptured; k++) {
+			assert_int_equal(logfmt_parse(captured[k].text, &l), 0);
+			if (strcmp(l.verdict, "hint") == 0) {
+				hints++;
+				assert_int_equal(l.nfields, 1);
+				assert_field(&l, "user", user);
+				assert_non_null(l.text);
+				assert_true(strncmp(l.text,
+						    "the credential is exactly "
+						    "1023 bytes",
+						    36) == 0);
+			}
+			logfmt_free(&l);
+		}
+		assert_int_equal(hints, 1);
+	}
 
 	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
 		char *junk = own(f, malloc(limits[i] + 1));
@@ -2072,6 +2431,362 @@ test_acct_bad_config(void **state)
 	assert_last_reason("bad_config");
 }
 
+/* ------------------------------------------------------------------ */
+/* session phase: what pam_env (user_readenv=1) sets cannot stand */
+
+/* What a user's ~/.pam_environment would say (pam_env.conf syntax, in
+ * which "@" starts @{ITEM}: a literal one is "\@").  Not "root" for SUB:
+ * the tests may run as root. */
+#define HOSTILE_PAM_ENV                                                        \
+	"AGENTICTRUST_SUB OVERRIDE=someone-else\n"                             \
+	"AGENTICTRUST_EMAIL OVERRIDE=evil\\@x\n"                               \
+	"AGENTICTRUST_METHOD OVERRIDE=jwt\n"                                   \
+	"AGENTICTRUST_ROLE OVERRIDE=admin\n"
+#define HOSTILE_SEAL "AGENTICTRUST_SEAL OVERRIDE=forged.AAAA\n"
+
+static void
+write_pam_env(const char *content)
+{
+	char *path = test_path(AT_TEST_DIR, "pam_env.conf");
+
+	assert_int_equal(test_write_file(path, content, 0644), 0);
+	free(path);
+}
+
+/* The AGENTICTRUST_* part of the handle's environment, "A=1 B=2 ...",
+ * in the environment's order. */
+static void
+at_env(pam_handle_t *pamh, char *out, size_t cap)
+{
+	char **env = pam_getenvlist(pamh);
+	size_t i, n = 0;
+
+	assert_non_null(env);
+	out[0] = '\0';
+	for (i = 0; env[i] != NULL; i++) {
+		if (strncmp(env[i], "AGENTICTRUST_", 13) == 0)
+			n += (size_t)snprintf(out + n, n < cap ? cap - n : 0,
+					      "%s%s", n > 0 ? " " : "",
+					      env[i]);
+		free(env[i]);
+	}
+	free(env);
+	assert_true(n < cap);
+}
+
+/* The last captured line is the session line: read it back. */
+static void
+assert_session_line(const char *reason, unsigned int changed,
+		    unsigned int removed)
+{
+	struct logfmt_line l;
+	char num[16];
+
+	assert_true(ncaptured > 0);
+	if (logfmt_parse(captured[ncaptured - 1].text, &l) != 0) {
+		capture_dump();
+		fail_msg("the session line does not read back");
+	}
+	assert_string_equal(l.phase, "session");
+	assert_string_equal(l.verdict, "session");
+	assert_field(&l, "user", user);
+	assert_field(&l, "reason", reason);
+	snprintf(num, sizeof(num), "%u", changed);
+	assert_field(&l, "changed", num);
+	snprintf(num, sizeof(num), "%u", removed);
+	assert_field(&l, "removed", num);
+	logfmt_free(&l);
+}
+
+static void
+test_session_restores_verified(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	char *tok = mint_with(f, TEST_SECRET,
+			      "{\"sub\":\"%s\",\"exp\":%ld,"
+			      "\"email\":\"agent@example.com\"}",
+			      user, (long)f->now + 300);
+	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char env[1024], want[1024];
+
+	write_pam_env(HOSTILE_PAM_ENV HOSTILE_SEAL);
+	/* HMAC: no email.  pam_env sets five variables after auth. */
+	assert_int_equal(pam_start("at_session", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	snprintf(want, sizeof(want),
+		 "AGENTICTRUST_SUB=%s AGENTICTRUST_METHOD=hmac", user);
+	assert_string_equal(env, want);
+	/* SUB and METHOD put back; EMAIL and ROLE removed (and the forged
+	 * seal, which is not counted: removing the seal is normal). */
+	assert_session_line("restored", 2, 2);
+	assert_no_error_lines();
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+
+	/* JWT with an email: the token's email comes back. */
+	cs = (struct conv_script){.answers = {tok}, .rv = PAM_SUCCESS};
+	pamh = NULL;
+	assert_int_equal(pam_start("at_session", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	snprintf(want, sizeof(want),
+		 "AGENTICTRUST_SUB=%s AGENTICTRUST_METHOD=jwt "
+		 "AGENTICTRUST_EMAIL=agent@example.com",
+		 user);
+	assert_string_equal(env, want);
+	assert_session_line("restored", 2, 1);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+
+	/* Nothing changed them: the session phase says nothing. */
+	write_pam_env("");
+	cs = (struct conv_script){.answers = {tok}, .rv = PAM_SUCCESS};
+	pamh = NULL;
+	assert_int_equal(pam_start("at_session", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(ncaptured, 0);
+	assert_null(pam_getenv(pamh, "AGENTICTRUST_SEAL"));
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_SUB"), user);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+/* Without the module's session line pam_env wins: the test above can
+ * fail. */
+static void
+test_session_without_module_line(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+
+	write_pam_env(HOSTILE_PAM_ENV HOSTILE_SEAL);
+	assert_int_equal(pam_start("at_session_none", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_non_null(pam_getenv(pamh, "AGENTICTRUST_SUB"));
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_SUB"), user);
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_SUB"),
+			    "someone-else");
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_EMAIL"), "evil@x");
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_METHOD"), "jwt");
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_ROLE"), "admin");
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+/* Authenticated by another module: no AGENTICTRUST_* survives. */
+static void
+test_session_not_verified(void **state)
+{
+	struct conv_script cs = {.rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char env[1024];
+
+	(void)state;
+	write_pam_env(HOSTILE_PAM_ENV);
+	assert_int_equal(pam_start("at_session_other", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	capture_reset();
+	/* pam_env succeeds, the module ignores: the session opens. */
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	assert_session_line("not_verified", 0, 4);
+	assert_no_error_lines();
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+
+	/* A seal nobody made: said so, and removed with the rest. */
+	write_pam_env(HOSTILE_PAM_ENV HOSTILE_SEAL);
+	pamh = NULL;
+	assert_int_equal(pam_start("at_session_other", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	assert_session_line("bad_seal", 0, 4);
+	assert_no_error_lines();
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+
+	/* Nothing set, nothing to say, nothing logged at all. */
+	write_pam_env("");
+	pamh = NULL;
+	assert_int_equal(pam_start("at_session_other", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(ncaptured, 0);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+/*
+ * sshd's keyboard-interactive authentication: pam_authenticate() runs in
+ * a child forked after pam_start(), which sends its PAM environment back;
+ * the parent pam_putenv()s it and opens the session in its own copy of
+ * the handle, where nothing the child remembered with pam_set_data()
+ * exists.  The seal in the environment carries the verified values.
+ */
+static int
+auth_in_child(pam_handle_t *pamh, char *got, size_t cap)
+{
+	int fds[2], status;
+	pid_t pid;
+	char **env;
+	size_t i, n = 0;
+	ssize_t r;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		if (pam_authenticate(pamh, 0) != PAM_SUCCESS)
+			_exit(1);
+		env = pam_getenvlist(pamh);
+		for (i = 0; env != NULL && env[i] != NULL; i++) {
+			if (write(fds[1], env[i], strlen(env[i]) + 1) < 0)
+				_exit(2);
+			free(env[i]);
+		}
+		free(env);
+		_exit(0);
+	}
+	close(fds[1]);
+	while (n < cap && (r = read(fds[0], got + n, cap - n)) > 0)
+		n += (size_t)r;
+	close(fds[0]);
+	assert_true(n < cap);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return (int)n;
+}
+
+static void
+import_env(pam_handle_t *pamh, const char *got, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i += strlen(got + i) + 1)
+		assert_int_equal(pam_putenv(pamh, got + i), PAM_SUCCESS);
+}
+
+static void
+test_session_seal_across_fork(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char got[8192], env[1024], want[1024];
+	int n;
+
+	write_pam_env(HOSTILE_PAM_ENV);
+	assert_int_equal(pam_start("at_session", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	n = auth_in_child(pamh, got, sizeof(got));
+	/* The parent never authenticated: only the imported environment. */
+	assert_null(pam_getenv(pamh, "AGENTICTRUST_SUB"));
+	import_env(pamh, got, (size_t)n);
+	assert_non_null(pam_getenv(pamh, "AGENTICTRUST_SEAL"));
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	snprintf(want, sizeof(want),
+		 "AGENTICTRUST_SUB=%s AGENTICTRUST_METHOD=hmac", user);
+	assert_string_equal(env, want);
+	assert_session_line("restored", 2, 2);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+
+	/* pam_env keeping the imported SUB but replacing the seal with one
+	 * of its own: nothing verified is left, everything goes. */
+	write_pam_env("AGENTICTRUST_SEAL OVERRIDE=QUJD.AAAAAAAAAAAAAAAAAAAAAAAA"
+		      "AAAAAAAAAAAAAAAAAAA\n");
+	cs = (struct conv_script){.answers = {hex}, .rv = PAM_SUCCESS};
+	pamh = NULL;
+	assert_int_equal(pam_start("at_session", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	n = auth_in_child(pamh, got, sizeof(got));
+	import_env(pamh, got, (size_t)n);
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	assert_session_line("bad_seal", 0, 2);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+/* The normal course under sshd: the imported seal opens, the values
+ * stand, the seal goes, and nothing is logged. */
+static void
+test_session_seal_across_fork_quiet(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char got[8192], env[1024], want[1024];
+	int n;
+
+	write_pam_env("");
+	assert_int_equal(pam_start("at_session", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	n = auth_in_child(pamh, got, sizeof(got));
+	import_env(pamh, got, (size_t)n);
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	snprintf(want, sizeof(want),
+		 "AGENTICTRUST_SUB=%s AGENTICTRUST_METHOD=hmac", user);
+	assert_string_equal(env, want);
+	assert_int_equal(ncaptured, 0);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+/* A seal made for one user does not open for another. */
+static void
+test_session_seal_other_user(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char got[8192], env[1024];
+	int n;
+
+	write_pam_env("");
+	assert_int_equal(pam_start("at_session", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	n = auth_in_child(pamh, got, sizeof(got));
+	import_env(pamh, got, (size_t)n);
+	assert_int_equal(pam_set_item(pamh, PAM_USER, NO_SUCH_USER),
+			 PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -2087,6 +2802,11 @@ main(void)
 		T(test_alg_none),
 		T(test_wrong_user),
 		T(test_unknown_user),
+		T(test_no_error_lines),
+		T(test_log_hostile_user),
+		T(test_log_no_user),
+		T(test_log_hostile_sub_kid),
+		T(test_log_hostile_service),
 		T(test_mode_jwt),
 		T(test_mode_hmac),
 		T(test_leeway),
@@ -2141,6 +2861,12 @@ main(void)
 		T(test_acct_no_config),
 		T(test_acct_expired_broken_account_line),
 		T(test_acct_bad_config),
+		T(test_session_restores_verified),
+		T(test_session_without_module_line),
+		T(test_session_not_verified),
+		T(test_session_seal_across_fork),
+		T(test_session_seal_across_fork_quiet),
+		T(test_session_seal_other_user),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -583,6 +583,31 @@ rt_expect_log() {
 	rt_ok "$d"
 }
 
+# rt_expect_no_errors DESCRIPTION: nothing was logged since the mark, by
+# any program, at severity err or worse.  The receiver keeps each
+# message's "<PRI>" header: PRI = facility * 8 + severity, and severity
+# 0..3 is emerg, alert, crit, err.  A line without a header counts as an
+# error too (it cannot be shown to be harmless).  Waits for the session to
+# close first (pam_unix's "session closed" line), so that what the end of
+# the login logs is included.
+rt_expect_no_errors() {
+	local d=$1 bad
+	rt_log_wait 'pam_unix\([^)]*:session\): session closed for user ' 5
+	bad=$(rt_log_new | awk '
+		match($0, /^<[0-9]+>/) {
+			pri = substr($0, 2, RLENGTH - 2) + 0
+			if (pri % 8 <= 3)
+				printf "facility %d severity %d: %s\n", int(pri / 8), pri % 8, $0
+			next
+		}
+		{ print "no <PRI> header: " $0 }')
+	if [ -z "$bad" ]; then
+		rt_ok "$d: nothing logged at err or worse ($(rt_log_new | wc -l) lines since the mark)"
+	else
+		rt_not_ok "$d: nothing logged at err or worse" "$bad"
+	fi
+}
+
 # rt_check_no_leak FILE...: no registered credential, segment or secret,
 # and nothing JWT-shaped, appears in FILE.
 rt_check_no_leak() {

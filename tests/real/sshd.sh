@@ -24,14 +24,24 @@ O=atbob$RANDOM		# another existing user
 NOBODY=atnobody$RANDOM	# never created
 SSHD_LINK=$RT_TMP/bin/$SVC
 SSHD_PID=
-WANT_OUT_JWT="sub=$U method=jwt"
-WANT_OUT_HMAC="sub=$U method=hmac"
+WANT_OUT_JWT="sub=$U method=jwt email=unset seal=unset"
+WANT_OUT_JWT_EMAIL="sub=$U method=jwt email=$U@example.com seal=unset"
+WANT_OUT_HMAC="sub=$U method=hmac email=unset seal=unset"
 # shellcheck disable=SC2016 # expanded by the remote shell
-REMOTE_CMD='echo "sub=$AGENTICTRUST_SUB method=$AGENTICTRUST_METHOD"'
+REMOTE_CMD='echo "sub=$AGENTICTRUST_SUB method=$AGENTICTRUST_METHOD email=${AGENTICTRUST_EMAIL-unset} seal=${AGENTICTRUST_SEAL-unset}"'
 ONEWRITE=$RT_TMP/bin/onewrite-askpass
 
 rt_useradd "$U"
 rt_useradd "$O"
+# What U's own ~/.pam_environment says: the shipped stack's pam_env line
+# (user_readenv=1) reads it after auth.  pam_env.conf syntax, "\@" for a
+# literal "@".  The module's session line must undo all of it.
+cat >"$RT_TMP/home/$U/.pam_environment" <<'ENV'
+AGENTICTRUST_SUB OVERRIDE=root
+AGENTICTRUST_EMAIL OVERRIDE=evil\@x
+AGENTICTRUST_METHOD OVERRIDE=jwt
+ENV
+chown "$U:" "$RT_TMP/home/$U/.pam_environment"
 rt_agentictrust_files any
 ln -s "$RT_SRC/conf/pam.d/sshd" "/etc/pam.d/$SVC" || rt_bail "pam.d link"
 rt_askpass
@@ -156,14 +166,21 @@ login_ok() {
 	rt_log_mark
 	run_ssh "$PREFAUTH" "$U" "$f"
 	if [ $SSH_RC -eq 0 ] && [ "$SSH_OUT" = "$want" ]; then
-		rt_ok "$VARIANT: $d: ssh exits 0, session env has AGENTICTRUST_SUB=$U AGENTICTRUST_METHOD=$method"
+		rt_ok "$VARIANT: $d: ssh exits 0, session env is the verified one despite ~/.pam_environment: $SSH_OUT"
 	else
-		rt_not_ok "$VARIANT: $d: ssh exits 0, session env has AGENTICTRUST_SUB=$U" \
+		rt_not_ok "$VARIANT: $d: ssh exits 0, session env is the verified one despite ~/.pam_environment: $want" \
 			"exit $SSH_RC, stdout '$SSH_OUT'" "$(cat "$SSH_ERR")" \
 			"$(tail -n 5 "$SSHD_LOG")"
 	fi
 	rt_expect_log "$VARIANT: $d: logged accepted user=$U method=$method reason=ok sub=$U secret=0" \
 		"$SVC" accepted "$U" "$method" "ok sub=$U kid=- secret=0"
+	if rt_log_wait "pam_agentictrust\\($SVC:session\\): session user=$U service=$SVC reason=restored changed=[1-9][0-9]* removed=[0-9]+\$"; then
+		rt_ok "$VARIANT: $d: the session phase logged that it restored the verified values"
+	else
+		rt_not_ok "$VARIANT: $d: the session phase logged that it restored the verified values" \
+			"$(rt_log_new | grep -o 'pam_agentictrust(.*')"
+	fi
+	rt_expect_no_errors "$VARIANT: $d"
 	accepted="Accepted $ACCEPT_METHOD for $U from 127.0.0.1"
 	if grep -qF "$accepted" "$SSHD_LOG"; then
 		rt_ok "$VARIANT: $d: sshd logged '$accepted'"
@@ -234,7 +251,7 @@ run_variant() {
 		rt_not_ok "$1: sshd -T with the shipped drop-in" "want: $want" "got:  $got"
 	fi
 
-	login_ok "$1-good" "good JWT" "$GOOD" "$WANT_OUT_JWT" jwt
+	login_ok "$1-good" "good JWT" "$GOOD" "$WANT_OUT_JWT_EMAIL" jwt
 	login_ok "$1-hmac" "good HMAC" "$HMAC" "$WANT_OUT_HMAC" hmac
 	login_refused "$1-garbage" "garbage credential" "$U" "not-a-token" \
 		rejected none malformed
@@ -336,4 +353,28 @@ stop_sshd
 # The PAM service is the program name: every module line says
 # sshd-agentictrust, none says plain sshd.
 rt_check_service_lines "PAM service name = sshd's program name (run as $SVC)" "$SVC"
+
+# The same stack without the module's session line: U's ~/.pam_environment
+# wins, so the checks above can fail (and the file is in a form pam_env
+# reads).  Another service name, hence after the service-name check.
+SVC_NOSESSION=sshd-atnosession
+grep -v '^session .*pam_agentictrust\.so' "$RT_SRC/conf/pam.d/sshd" \
+	>"/etc/pam.d/$SVC_NOSESSION" || rt_bail "write /etc/pam.d/$SVC_NOSESSION"
+grep -q pam_agentictrust "/etc/pam.d/$SVC_NOSESSION" &&
+	! grep -q '^session .*pam_agentictrust' "/etc/pam.d/$SVC_NOSESSION" ||
+	rt_bail "conf/pam.d/sshd has no session line of the module to drop"
+SSHD_LINK=$RT_TMP/bin/$SVC_NOSESSION
+ln -s /usr/sbin/sshd "$SSHD_LINK"
+start_sshd kbdint nosession
+f=$(rt_cred_file nosession "$HMAC")
+run_ssh keyboard-interactive "$U" "$f"
+# (The seal stays too: nothing removes it.)
+if [ $SSH_RC -eq 0 ] && [[ $SSH_OUT == "sub=root method=jwt email=evil@x seal="* ]] &&
+	[[ $SSH_OUT != *seal=unset ]]; then
+	rt_ok "without the module's session line, ~/.pam_environment overwrites the verified values: $SSH_OUT"
+else
+	rt_not_ok "without the module's session line, ~/.pam_environment overwrites the verified values" \
+		"exit $SSH_RC, stdout '$SSH_OUT'" "$(cat "$SSH_ERR")"
+fi
+stop_sshd
 rt_check_no_leak "$RT_SYSLOG" "$RT_TMP"/sshd-*.log

@@ -102,6 +102,7 @@ sudo_ok() {
 		rt_not_ok "$mode: $d: sudo logged the command to syslog" \
 			"$(rt_log_new | grep -v pam_agentictrust)"
 	fi
+	rt_expect_no_errors "$mode: $d"
 }
 
 # sudo_refused MODE DESCRIPTION CRED VERDICT METHOD REASON
@@ -147,14 +148,17 @@ sudo_refused stdin "valid JWT with ttl 3600 (max_ttl=900 in conf/pam.d/sudo)" \
 sudo_refused askpass "JWT signed with another secret through SUDO_ASKPASS" \
 	"$FORGED" rejected jwt bad_signature
 
-# What the session gets: the module's pam_putenv values.
+# What the session gets: the module's pam_putenv values, and no other
+# AGENTICTRUST_* variable (the session line removed the seal).
 rt_log_mark
-run_sudo stdin "$GOOD" /usr/bin/printenv AGENTICTRUST_SUB AGENTICTRUST_METHOD
-if [ $SUDO_RC -eq 0 ] && [ "$SUDO_OUT" = "$U"$'\n'jwt ]; then
-	rt_ok "stdin: the command's environment has AGENTICTRUST_SUB=$U AGENTICTRUST_METHOD=jwt"
+run_sudo stdin "$GOOD" /usr/bin/printenv
+got=$(printf '%s\n' "$SUDO_OUT" | grep '^AGENTICTRUST_' | sort | tr '\n' ' ')
+want="AGENTICTRUST_EMAIL=$U@example.com AGENTICTRUST_METHOD=jwt AGENTICTRUST_SUB=$U "
+if [ $SUDO_RC -eq 0 ] && [ "$got" = "$want" ]; then
+	rt_ok "stdin: the command's AGENTICTRUST_* environment is exactly $want"
 else
-	rt_not_ok "stdin: the command's environment has AGENTICTRUST_SUB=$U AGENTICTRUST_METHOD=jwt" \
-		"exit $SUDO_RC, stdout '$SUDO_OUT'" "$(cat "$SUDO_ERR")"
+	rt_not_ok "stdin: the command's AGENTICTRUST_* environment is exactly $want" \
+		"exit $SUDO_RC, got '$got'" "$(cat "$SUDO_ERR")"
 fi
 
 # sudo's answer limit: it refuses an answer of PAM_MAX_RESP_SIZE (512)

@@ -417,6 +417,56 @@ test_oom_split_good_hmac_never_accepted_on_our_failures(void **state)
 	fail_each_allocation(c, c->hmac, true);
 }
 
+/*
+ * The session phase's seal: a forged seal never opens, and a good one
+ * opens only when nothing of ours failed, whichever allocation fails.
+ */
+static void
+seal_each_allocation(const char *seal, bool good)
+{
+	static const unsigned char key[AT_SEAL_KEY_LEN] = "oom-seal-key";
+	char *out = NULL;
+	long n;
+	enum at_err r;
+
+	for (n = 1; n < 100000; n++) {
+		injected = NULL;
+		countdown = n;
+		r = at_seal_open(key, "alice", seal, &out);
+		countdown = -1;
+		if ((r == AT_OK) != (out != NULL))
+			fail_msg("allocation %ld: result and output disagree",
+				 n);
+		free(out);
+		out = NULL;
+		if (injected == NULL) {
+			assert_at(r, good ? AT_OK : AT_ERR_SIGNATURE);
+			break;
+		}
+		if (r == AT_OK && (!good || injected != &seen_openssl))
+			fail_msg("allocation %ld failed, yet the seal opened",
+				 n);
+	}
+	assert_true(n > 1);
+}
+
+static void
+test_oom_seal(void **state)
+{
+	static const unsigned char key[AT_SEAL_KEY_LEN] = "oom-seal-key";
+	char *seal = NULL;
+	size_t len;
+
+	(void)state;
+	assert_at(at_seal_make(key, "alice", "AGENTICTRUST_SUB=alice", &seal),
+		  AT_OK);
+	seal_each_allocation(seal, true);
+	len = strlen(seal);
+	seal[len - 1] = seal[len - 1] == 'A' ? 'Q' : 'A';
+	seal_each_allocation(seal, false);
+	free(seal);
+}
+
 int
 main(void)
 {
@@ -440,6 +490,7 @@ main(void)
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oom_policy_fails_closed,
 						setup, teardown),
+		cmocka_unit_test(test_oom_seal),
 	};
 
 	/* Before OpenSSL allocates anything: it refuses later changes. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_at_util.c - lib/at_util.c: reason tags, logging, wiping, strict
+ * test_at_util.c - lib/at_util.c: reason tags, logging, log values read
+ * back by the documented grammar (tests/common/test_logfmt.c), wiping, strict
  * base64url (RFC 7515 section 2, RFC 4648 section 5), hex, printable
  * checks and trimming.
  */
@@ -17,6 +18,7 @@
 
 #include "at.h"
 #include "test_common.h"
+#include "test_logfmt.h"
 #include "unit_test.h"
 
 /* ------------------------------------------------------------------ */
@@ -151,6 +153,215 @@ test_log_formats_and_gates_debug(void **state)
 	at_log(&log, LOG_ERR, "dropped");
 	at_log(NULL, LOG_ERR, "dropped");
 	assert_int_equal(c.calls, 2);
+}
+
+/* ------------------------------------------------------------------ */
+/* log values */
+
+static const char *
+lv(char *buf, const char *s)
+{
+	return at_log_value(buf, AT_LOG_VALUE_SIZE, s);
+}
+
+static void
+test_log_value_examples(void **state)
+{
+	char b[AT_LOG_VALUE_SIZE];
+
+	(void)state;
+	assert_string_equal(lv(b, NULL), "-");
+	assert_string_equal(lv(b, "alice"), "alice");
+	assert_string_equal(lv(b, "agent-7.f_3@example.com/x+y"),
+			    "agent-7.f_3@example.com/x+y");
+	assert_string_equal(lv(b, "ends.in.dots..."), "ends.in.dots...");
+	/* Distinguishable from NULL, and from nothing. */
+	assert_string_equal(lv(b, "-"), "\"-\"");
+	assert_string_equal(lv(b, ""), "\"\"");
+	/* Anything outside the bare set is quoted. */
+	assert_string_equal(lv(b, "a b"), "\"a b\"");
+	assert_string_equal(lv(b, "reason=ok"), "\"reason=ok\"");
+	assert_string_equal(lv(b, "x:y"), "\"x:y\"");
+	assert_string_equal(lv(b, "a\"b\\c"), "\"a\\\"b\\\\c\"");
+	assert_string_equal(lv(b, "a\nb\r\t\x7f"),
+			    "\"a\\x0ab\\x0d\\x09\\x7f\"");
+	/* U+202E RIGHT-TO-LEFT OVERRIDE, overlong "/" (C0 AF), raw bytes. */
+	assert_string_equal(lv(b, "\xe2\x80\xae" "toor"),
+			    "\"\\xe2\\x80\\xaetoor\"");
+	assert_string_equal(lv(b, "\xc0\xaf"), "\"\\xc0\\xaf\"");
+	assert_string_equal(lv(b, "\xff\x80"), "\"\\xff\\x80\"");
+	/* A quoted value never ends in a literal ".". */
+	assert_string_equal(lv(b, "a b."), "\"a b\\x2e\"");
+	assert_string_equal(lv(b, "a b..."), "\"a b..\\x2e\"");
+}
+
+/* Every output is printable ASCII, at most size - 1 characters. */
+static void
+assert_printable_ascii(const char *s, size_t size)
+{
+	size_t i, n = strlen(s);
+
+	assert_true(n < size);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			fail_msg("byte 0x%02x at %zu of \"%s\"",
+				 (unsigned char)s[i], i, s);
+}
+
+/* at_log_value(s) read back gives s, or a prefix of s marked cut, and
+ * nothing of the output is left over. */
+static void
+check_round_trip(const char *s, size_t size)
+{
+	char *b = malloc(size);
+	const char *p;
+	struct logfmt_value v;
+
+	assert_non_null(b);
+	at_log_value(b, size, s);
+	assert_printable_ascii(b, size);
+	p = b;
+	if (logfmt_read_value(&p, &v) != 0 || *p != '\0')
+		fail_msg("not one value of the grammar: %s", b);
+	if (s == NULL) {
+		assert_null(v.text);
+	} else if (v.cut) {
+		assert_non_null(v.text);
+		assert_true(v.len < strlen(s));
+		assert_memory_equal(v.text, s, v.len);
+		/* Cut only when the whole value did not fit. */
+		assert_true(strlen(b) + 4 >= size - 1);
+	} else {
+		assert_true(logfmt_value_is(&v, s, strlen(s)));
+	}
+	logfmt_value_free(&v);
+	free(b);
+}
+
+static const char *const hostile[] = {
+	NULL, "", "-", "--", "root", "alice reason=ok sub=root",
+	"x\" reason=ok", "back\\slash", "\\", "\"", "a\nrefused user=root",
+	"tab\there", "\r", "\x1b[31mred", "\xe2\x80\xae" "toor",
+	"\xc0\xaf", "\xff\xfe", "\xc2\x85", "nbsp\xc2\xa0", "dot.", ".",
+	"...", "a b...", "key=", "=", ":", "x: y", "\x7f", "user=-",
+};
+
+static void
+test_log_value_round_trip(void **state)
+{
+	char s[400];
+	uint32_t x = 2463534242u; /* xorshift32: a fixed sequence */
+	size_t i, j, n, sizes[] = {AT_LOG_VALUE_MIN, 9, 16, 33,
+				   AT_LOG_VALUE_SIZE, 1024};
+
+	(void)state;
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++)
+		for (j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++)
+			check_round_trip(hostile[i], sizes[j]);
+	for (i = 0; i < 20000; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		n = x % 300;
+		for (j = 0; j < n; j++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			/* Half the strings from the bare set and a few
+			 * specials, so bare, quoted and cut all occur. */
+			if (i % 2)
+				s[j] = (char)(1 + x % 255);
+			else
+				s[j] = "aZ9._-@/+ .\"\\="[x % 15];
+		}
+		s[n] = '\0';
+		check_round_trip(s, sizes[i % (sizeof(sizes) /
+					       sizeof(sizes[0]))]);
+	}
+}
+
+static void
+test_log_value_cut(void **state)
+{
+	char b[AT_LOG_VALUE_SIZE], s[1000];
+
+	(void)state;
+	/* A bare value too long for the buffer is quoted and cut. */
+	memset(s, 'a', sizeof(s) - 1);
+	s[sizeof(s) - 1] = '\0';
+	lv(b, s);
+	assert_int_equal(strlen(b), AT_LOG_VALUE_SIZE - 1);
+	assert_int_equal(b[0], '"');
+	assert_string_equal(b + strlen(b) - 4, "...\"");
+	/* Exactly what fits stays bare and whole. */
+	s[AT_LOG_VALUE_SIZE - 1] = '\0';
+	assert_string_equal(lv(b, s), s);
+	s[AT_LOG_VALUE_SIZE - 2] = '\0';
+	assert_string_equal(lv(b, s), s);
+	/* An escape is never split. */
+	memset(s, '\n', sizeof(s) - 1);
+	s[sizeof(s) - 1] = '\0';
+	lv(b, s);
+	assert_string_equal(b + strlen(b) - 8, "\\x0a...\"");
+	/* The smallest buffer still says "cut", and a smaller one gets
+	 * nothing rather than a wrong value. */
+	at_log_value(b, AT_LOG_VALUE_MIN, "a b c d e");
+	assert_string_equal(b, "\"a ...\"");
+	at_log_value(b, AT_LOG_VALUE_MIN - 1, "abc");
+	assert_string_equal(b, "");
+}
+
+/* A whole line built like the module's, read back field by field. */
+static void
+test_log_line_round_trip(void **state)
+{
+	char line[2048], u[AT_LOG_VALUE_SIZE], sv[AT_LOG_VALUE_SIZE],
+		sb[AT_LOG_VALUE_SIZE], k[AT_LOG_VALUE_SIZE];
+	struct logfmt_line l;
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		const char *svc = hostile[(i + 3) % (sizeof(hostile) /
+						     sizeof(hostile[0]))];
+		const char *sub = hostile[(i + 7) % (sizeof(hostile) /
+						     sizeof(hostile[0]))];
+
+		lv(sv, svc == NULL ? "sshd" : svc);
+		snprintf(line, sizeof(line),
+			 "pam_agentictrust(%s:auth): rejected user=%s "
+			 "service=%s method=jwt reason=user_mismatch sub=%s "
+			 "kid=%s secret=0",
+			 sv, lv(u, hostile[i]), sv, lv(sb, sub),
+			 lv(k, hostile[i]));
+		if (logfmt_parse(line, &l) != 0)
+			fail_msg("unreadable: %s", line);
+		assert_string_equal(l.verdict, "rejected");
+		assert_int_equal(l.nfields, 7);
+		assert_true(logfmt_value_is(
+			logfmt_get(&l, "user"), hostile[i],
+			hostile[i] == NULL ? 0 : strlen(hostile[i])));
+		assert_true(logfmt_value_is(logfmt_get(&l, "kid"), hostile[i],
+					    hostile[i] == NULL
+						    ? 0
+						    : strlen(hostile[i])));
+		assert_true(logfmt_value_is(logfmt_get(&l, "sub"), sub,
+					    sub == NULL ? 0 : strlen(sub)));
+		assert_true(logfmt_value_is(logfmt_get(&l, "reason"),
+					    "user_mismatch", 13));
+		assert_true(logfmt_value_is(&l.service,
+					    svc == NULL ? "sshd" : svc,
+					    svc == NULL ? 4 : strlen(svc)));
+		for (j = 0; j < l.nfields; j++)
+			assert_false(l.fields[j].value.cut);
+		logfmt_free(&l);
+	}
+	/* The raw values of today's line would have faked fields. */
+	assert_int_equal(
+		logfmt_parse("m(s:auth): rejected user=a reason=ok sub=root "
+			     "reason=user_unknown",
+			     &l),
+		-1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -484,6 +695,10 @@ main(void)
 		cmocka_unit_test(test_reason_tags_distinct),
 		cmocka_unit_test(test_reason_unknown_code),
 		cmocka_unit_test(test_log_formats_and_gates_debug),
+		cmocka_unit_test(test_log_value_examples),
+		cmocka_unit_test(test_log_value_round_trip),
+		cmocka_unit_test(test_log_value_cut),
+		cmocka_unit_test(test_log_line_round_trip),
 		cmocka_unit_test(test_wipe_clears),
 		cmocka_unit_test(test_b64url_rfc4648_vectors),
 		cmocka_unit_test(test_b64url_url_alphabet),
