@@ -12,6 +12,7 @@
  *          pam_env or anything else in the stack changed them.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -544,6 +545,23 @@ log_conversation_hint(pam_handle_t *pamh, const char *user)
 		   at_log_value(u, sizeof(u), user));
 }
 
+/*
+ * An accepted JWT's email or name that lib dropped (too long, or with a
+ * control character): the token is good, the variable is not exported.
+ * The value itself is never logged.
+ */
+static void
+log_dropped(pam_handle_t *pamh, const char *user, const char *claim,
+	    enum at_drop why)
+{
+	char u[AT_LOG_VALUE_SIZE];
+
+	if (why == AT_DROP_NONE)
+		return;
+	mod_syslog(pamh, LOG_NOTICE, "claim_dropped user=%s claim=%s cause=%s",
+		   at_log_value(u, sizeof(u), user), claim, at_drop_name(why));
+}
+
 /* No user name to judge: say so, with libpam's words for why. */
 static void
 log_no_user(pam_handle_t *pamh, int ret)
@@ -567,9 +585,11 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct at_claims claims;
 	struct at_verifier *v = NULL;
 	enum at_err r = AT_ERR_INTERNAL;
+	const struct passwd *pw;
 	const char *user = NULL;
 	char *cred = NULL;
 	int ret = PAM_SERVICE_ERR, pass;
+	uid_t uid = 0;
 	bool known;
 
 	(void)flags;
@@ -602,7 +622,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	/* Asked before the prompt, acted on after: an unknown user is still
 	 * prompted, so the conversation does not tell who exists. */
-	known = pam_modutil_getpwnam(pamh, user) != NULL;
+	pw = pam_modutil_getpwnam(pamh, user);
+	if ((known = pw != NULL))
+		uid = pw->pw_uid;
 
 	/*
 	 * Pass 0 takes PAM_AUTHTOK under use_first_pass/try_first_pass; pass
@@ -651,6 +673,20 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		ret = at_err_to_pam(r);
 		goto out;
 	}
+	/* A credential that proves the user still opens no root or system
+	 * account unless user_map or allow_system_users says so. */
+	if ((r = at_user_policy_check(&cfg, cfg.user_map != NULL, uid,
+				      AT_DEFAULT_LOGIN_DEFS, geteuid(),
+				      &log)) != AT_OK) {
+		if (r == AT_ERR_SYSTEM_USER)
+			log_result(pamh, LOG_NOTICE, "rejected", user,
+				   at_err_reason(r), &claims);
+		else
+			log_result(pamh, LOG_ERR, "refused", user,
+				   at_err_reason(r), &claims);
+		ret = at_err_to_pam(r);
+		goto out;
+	}
 	if ((ret = remember_exp(pamh, &claims, cfg.leeway)) != PAM_SUCCESS) {
 		log_result(pamh, LOG_ERR, "refused", user, "pam_data", &claims);
 		goto out;
@@ -660,6 +696,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		(void)forget_previous(pamh);
 		goto out;
 	}
+	log_dropped(pamh, user, "email", claims.email_drop);
+	log_dropped(pamh, user, "name", claims.name_drop);
 	log_result(pamh, LOG_INFO, "accepted", user, "ok", &claims);
 	ret = PAM_SUCCESS;
 out:

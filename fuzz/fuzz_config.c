@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fuzz_config.c - config file, user map and secret file parsing: the
- * input is written to a private file (mode 0600) and loaded as a config
- * file, as a user map, and as a secret file (at_verifier_load_secrets()
- * and at_secret_file_get(), the line rules of at_secret_next_line()).
+ * fuzz_config.c - config file, user map, secret file and login.defs
+ * parsing: the input is written to a private file (mode 0600) and loaded
+ * as a config file, as a user map, as a secret file
+ * (at_verifier_load_secrets() and at_secret_file_get(), the line rules of
+ * at_secret_next_line()) and as login.defs (at_login_defs_uid_min(), and
+ * at_login_defs_parse() on the raw bytes, NULs included).
  */
 #include <fcntl.h>
 #include <stddef.h>
@@ -26,6 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct at_verifier *v = NULL;
 	unsigned char *key = NULL;
 	size_t keylen = 0;
+	uid_t uid_min, again;
+	enum at_err r;
 	int fd;
 
 	if (path[0] == '\0')
@@ -51,6 +55,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    AT_OK)
 		at_freezero(key, keylen);
 	at_config_clear(&cfg);
+	/* A refusal leaves the default behind, and the file and the buffer
+	 * agree (but over AT_MAX_FILE bytes, where only the file is
+	 * refused). */
+	r = at_login_defs_uid_min(path, geteuid(), NULL, &uid_min);
+	if (r != AT_OK && uid_min != AT_DEFAULT_UID_MIN)
+		abort();
+	if (size <= AT_MAX_FILE &&
+	    (at_login_defs_parse((const char *)data, size, path, NULL,
+				 &again) != r ||
+	     again != uid_min))
+		abort();
 	unlink(path);
 	return 0;
 }

@@ -67,7 +67,7 @@ extern "C" {
 #define AT_MAX_SECRET 1024	/* bytes of one secret line */
 #define AT_MAX_SECRETS 16	/* lines in a secret file */
 #define AT_MAX_SUB 256		/* bytes of an external id (JWT sub) */
-#define AT_MAX_CLAIM 1024	/* bytes of email / name / iss */
+#define AT_MAX_CLAIM 1024	/* bytes of iss; of email / name, or dropped */
 #define AT_MAX_FILE 65536	/* bytes of any config, map or secret file */
 #define AT_MAX_LINE 4096	/* bytes of one line in those files */
 #define AT_MAX_LEEWAY 300	/* seconds */
@@ -125,6 +125,7 @@ enum at_err {
 	/* identity */
 	AT_ERR_USER_MISMATCH = -80, /* "user_mismatch" */
 	AT_ERR_NOT_MAPPED = -81, /* "user_not_mapped" */
+	AT_ERR_SYSTEM_USER = -82, /* "system_user": root or uid < UID_MIN */
 };
 
 /* Stable reason tag, e.g. "expired".  Never NULL; static storage. */
@@ -364,15 +365,18 @@ int at_claims_secret_index(const struct at_claims *c) AT_NONNULL(1);
  *   sub         the external id: a JWT's sub (printable, at most
  *               AT_MAX_SUB bytes), or the id an HMAC matched (a user map
  *               entry's, or without a map the user passed in)
- *   email, name the JWT email / name claims
+ *   email, name the JWT email / name claims: NULL also when the token
+ *               carried one longer than AT_MAX_CLAIM bytes or with a
+ *               control character (dropped; the token is still valid)
  *   iss         the JWT iss claim
  *   kid         the JWT kid header, only when printable
  *   local_user  the local user the external id maps to (a user map
  *               entry's, or a JWT's sub without a map), also when that
  *               is not the user asked for (AT_ERR_USER_MISMATCH)
- * email, name and iss are the issuer's strings as signed, at most
- * AT_MAX_CLAIM bytes without NUL but not checked for control bytes:
- * escape them before they reach a log line or a terminal.
+ * email and name are printable (no control byte, at most AT_MAX_CLAIM
+ * bytes).  iss is the issuer's string as signed, at most AT_MAX_CLAIM
+ * bytes without NUL but not checked for control bytes: escape it before
+ * it reaches a log line or a terminal.
  */
 const char *at_claims_sub(const struct at_claims *c) AT_NONNULL(1);
 const char *at_claims_email(const struct at_claims *c) AT_NONNULL(1);

@@ -38,6 +38,9 @@ struct at_config {
 	bool use_first_pass;
 	bool try_first_pass;
 	bool debug;
+	/* Without user_map, let credentials open root and the system
+	 * accounts (uid below UID_MIN); see at_user_policy(). */
+	bool allow_system_users;
 };
 
 /* Set defaults on an embedded struct.  Always succeeds; pair with
@@ -49,6 +52,16 @@ void at_config_init(struct at_config *cfg) AT_NONNULL(1);
 void at_config_clear(struct at_config *cfg);
 
 /*
+ * Why an optional display claim (email, name) was not kept: the token is
+ * still accepted, the claim is simply NULL in struct at_claims.
+ */
+enum at_drop {
+	AT_DROP_NONE = 0,	/* absent from the token, or kept */
+	AT_DROP_TOO_LONG,	/* longer than AT_MAX_CLAIM bytes */
+	AT_DROP_UNPRINTABLE,	/* a control character (or NUL) in it */
+};
+
+/*
  * What a verification found.  Filled progressively: fields are set only
  * once the MAC has been verified, so nothing in here is ever an
  * unauthenticated value.  Strings are owned: at_claims_clear().
@@ -57,13 +70,15 @@ struct at_claims {
 	enum at_method method;
 	int secret_index;	/* which secret line matched; -1 = none */
 	char *sub;		/* external id (JWT sub or the HMAC'd id) */
-	char *email;		/* JWT email claim or NULL */
-	char *name;		/* JWT name claim or NULL */
+	char *email;		/* JWT email claim or NULL (see email_drop) */
+	char *name;		/* JWT name claim or NULL (see name_drop) */
 	char *iss;		/* JWT iss claim or NULL */
 	char *kid;		/* JWT kid header when printable, else NULL */
 	char *local_user;	/* user the external id maps to */
 	bool has_exp, has_nbf, has_iat;
 	double exp, nbf, iat;	/* seconds since the epoch */
+	enum at_drop email_drop; /* why email is NULL although sent */
+	enum at_drop name_drop;	/* why name is NULL although sent */
 };
 
 /* Initialise an embedded struct to empty (method NONE, index -1). */
@@ -383,12 +398,75 @@ enum at_err at_jws_verify(struct at_verifier *v, const char *tok, size_t len,
  * object without duplicate keys; sub a printable string of 1..AT_MAX_SUB
  * bytes; exp/nbf/iat numbers in [0, 2^53); exp required unless
  * allow_no_exp; time checks against now with the configured leeway;
- * iss, aud and max_ttl per the policy; email/name optional strings.
+ * iss, aud and max_ttl per the policy; email/name optional strings,
+ * dropped (claims->email_drop / name_drop) when too long or unprintable.
  */
 enum at_err at_jwt_check_claims(const struct at_config *cfg,
 				const unsigned char *payload,
 				size_t payload_len, time_t now,
 				struct at_claims *claims) AT_WUR
 	AT_NONNULL(1, 2, 5);
+
+/* ------------------------------------------------------------------ */
+/* at_policy.c: which local accounts a verified credential may open */
+
+/*
+ * Where the module and the CLI read UID_MIN.  The PAM tests' build of the
+ * module (pam_module_test) points it into the build tree.
+ */
+#ifndef AT_DEFAULT_LOGIN_DEFS
+#define AT_DEFAULT_LOGIN_DEFS "/etc/login.defs"
+#endif
+/* shadow's UID_MIN when login.defs (or its UID_MIN line) is missing. */
+#define AT_DEFAULT_UID_MIN 1000
+
+/*
+ * UID_MIN of a login.defs buffer (shadow's format: one "NAME VALUE" per
+ * line, blanks between, leading blanks allowed, '#' comments).  Strict:
+ * the UID_MIN value must be "0" or decimal digits without a leading zero
+ * (shadow would read 01000 as octal), nothing else after them but blanks,
+ * at most (uid_t)-2; a UID_MIN line without a value, a second UID_MIN
+ * line, an over-long line or a NUL byte are errors.  No UID_MIN line
+ * gives AT_DEFAULT_UID_MIN.  path only names the file in log lines.
+ * Returns AT_OK or AT_ERR_FILE (logged with path:line at LOG_ERR).
+ */
+enum at_err at_login_defs_parse(const char *buf, size_t len, const char *path,
+				const struct at_log *log, uid_t *uid_min)
+	AT_WUR AT_NONNULL(1, 3, 5);
+
+/*
+ * at_login_defs_parse() of the file at path, read with at_file_read()'s
+ * AT_FILE_CONFIG rules (no symlink, a regular file owned by root or
+ * owner_uid, no group/other write, at most AT_MAX_FILE bytes).  A missing
+ * file gives AT_DEFAULT_UID_MIN.  Errors: AT_ERR_FILE (logged),
+ * AT_ERR_NOMEM.
+ */
+enum at_err at_login_defs_uid_min(const char *path, uid_t owner_uid,
+				  const struct at_log *log, uid_t *uid_min)
+	AT_WUR AT_NONNULL(1, 4);
+
+/*
+ * May a verified credential open the local account uid?  With a user map
+ * (has_map) the map is the only authority: AT_OK.  With
+ * cfg->allow_system_users: AT_OK.  Otherwise root (uid 0) and the system
+ * accounts (uid < uid_min) get AT_ERR_SYSTEM_USER, everyone else AT_OK.
+ */
+enum at_err at_user_policy(const struct at_config *cfg, bool has_map,
+			   uid_t uid, uid_t uid_min) AT_WUR AT_NONNULL(1);
+
+/*
+ * at_user_policy() with uid_min from at_login_defs_uid_min(login_defs),
+ * which is read only when the policy is in force (no map, no
+ * allow_system_users).  The one call the module and `agentictrust
+ * verify` make, so that both give the same verdict.  Returns AT_OK,
+ * AT_ERR_SYSTEM_USER, or the errors of at_login_defs_uid_min().
+ */
+enum at_err at_user_policy_check(const struct at_config *cfg, bool has_map,
+				 uid_t uid, const char *login_defs,
+				 uid_t owner_uid, const struct at_log *log)
+	AT_WUR AT_NONNULL(1, 4);
+
+/* "too_long", "unprintable" or "none": the log's name for a drop. */
+const char *at_drop_name(enum at_drop d);
 
 #endif /* AT_H */

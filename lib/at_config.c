@@ -159,6 +159,8 @@ config_set(struct at_config *cfg, const char *key, const char *value,
 		flag = &cfg->use_first_pass;
 	else if (strcmp(key, "try_first_pass") == 0)
 		flag = &cfg->try_first_pass;
+	else if (strcmp(key, "allow_system_users") == 0)
+		flag = &cfg->allow_system_users;
 	else if (strcmp(key, "secret_file") == 0)
 		path = &cfg->secret_file;
 	else if (strcmp(key, "hmac_secret_file") == 0)

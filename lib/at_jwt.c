@@ -245,7 +245,7 @@ get_time(json_t *obj, const char *name, bool *has, double *val)
 	return AT_OK;
 }
 
-/* An optional string claim of at most AT_MAX_CLAIM bytes, copied. */
+/* An optional string claim of at most AT_MAX_CLAIM bytes, copied: iss. */
 static enum at_err
 get_string(json_t *obj, const char *name, enum at_err bad, char **out)
 {
@@ -259,6 +259,39 @@ get_string(json_t *obj, const char *name, enum at_err bad, char **out)
 	if (!json_is_string(j) || json_string_length(j) > AT_MAX_CLAIM ||
 	    strlen(json_string_value(j)) != json_string_length(j))
 		return bad;
+	if ((*out = strdup(json_string_value(j))) == NULL)
+		return AT_ERR_NOMEM;
+	return AT_OK;
+}
+
+/*
+ * An optional display claim (email, name): shown to people and exported
+ * to the session, never used to decide anything.  A value that is not a
+ * string makes the token malformed (bad_claim).  A string longer than
+ * AT_MAX_CLAIM bytes, or one with a control character, is dropped: the
+ * token stays valid, *out stays NULL and *drop says why (the module logs
+ * it).  jansson refuses \u0000 by default; at_str_printable() would
+ * count an inner NUL as a control byte should that change.
+ */
+static enum at_err
+get_display(json_t *obj, const char *name, char **out, enum at_drop *drop)
+{
+	json_t *j = json_object_get(obj, name);
+
+	*out = NULL;
+	*drop = AT_DROP_NONE;
+	if (j == NULL)
+		return AT_OK;
+	if (!json_is_string(j))
+		return AT_ERR_CLAIM;
+	if (json_string_length(j) > AT_MAX_CLAIM) {
+		*drop = AT_DROP_TOO_LONG;
+		return AT_OK;
+	}
+	if (!at_str_printable(json_string_value(j), json_string_length(j))) {
+		*drop = AT_DROP_UNPRINTABLE;
+		return AT_OK;
+	}
 	if ((*out = strdup(json_string_value(j))) == NULL)
 		return AT_ERR_NOMEM;
 	return AT_OK;
@@ -316,9 +349,10 @@ at_jwt_check_claims(const struct at_config *cfg, const unsigned char *payload,
 		goto out;
 	if ((r = get_string(obj, "iss", AT_ERR_ISSUER, &claims->iss)) !=
 		    AT_OK ||
-	    (r = get_string(obj, "email", AT_ERR_CLAIM, &claims->email)) !=
-		    AT_OK ||
-	    (r = get_string(obj, "name", AT_ERR_CLAIM, &claims->name)) != AT_OK)
+	    (r = get_display(obj, "email", &claims->email,
+			     &claims->email_drop)) != AT_OK ||
+	    (r = get_display(obj, "name", &claims->name,
+			     &claims->name_drop)) != AT_OK)
 		goto out;
 	/* RFC 7519 4.1.4-4.1.6, with leeway for clock skew. */
 	r = AT_ERR_NO_EXP;

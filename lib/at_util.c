@@ -21,7 +21,8 @@ static const struct {
 	{ AT_ERR_NOMEM, "out_of_memory", "out of memory" },
 	{ AT_ERR_CRYPTO, "crypto_error", "cryptographic library error" },
 	{ AT_ERR_CONFIG, "bad_config", "configuration error" },
-	{ AT_ERR_FILE, "file_unusable", "config or user map file unusable" },
+	{ AT_ERR_FILE, "file_unusable",
+	  "config, user map or login.defs file unusable" },
 	{ AT_ERR_SECRET, "secret_unusable", "secret file unusable" },
 	{ AT_ERR_SECRET_SHORT, "secret_too_short",
 	  "secret shorter than 32 bytes" },
@@ -56,11 +57,13 @@ static const struct {
 	{ AT_ERR_AUDIENCE, "bad_audience", "aud does not contain audience" },
 	{ AT_ERR_TTL, "ttl_too_long", "exp - iat exceeds max_ttl" },
 	{ AT_ERR_NO_IAT, "missing_iat", "max_ttl set but iat or exp missing" },
-	{ AT_ERR_CLAIM, "bad_claim", "email or name is not a usable string" },
+	{ AT_ERR_CLAIM, "bad_claim", "email or name is not a string" },
 	{ AT_ERR_USER_MISMATCH, "user_mismatch",
 	  "credential is for another user" },
 	{ AT_ERR_NOT_MAPPED, "user_not_mapped",
 	  "external id is not in the user map" },
+	{ AT_ERR_SYSTEM_USER, "system_user",
+	  "local account is root or a system account (uid below UID_MIN)" },
 };
 
 const char *
@@ -83,6 +86,20 @@ at_strerror(enum at_err e)
 		if (at_err_table[i].err == e)
 			return at_err_table[i].text;
 	return "internal error";
+}
+
+const char *
+at_drop_name(enum at_drop d)
+{
+	switch (d) {
+	case AT_DROP_TOO_LONG:
+		return "too_long";
+	case AT_DROP_UNPRINTABLE:
+		return "unprintable";
+	case AT_DROP_NONE:
+		break;
+	}
+	return "none";
 }
 
 void

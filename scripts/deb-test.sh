@@ -13,7 +13,10 @@
 #        b. pamtester through libpam and the INSTALLED module (bare module
 #           name in a throwaway /etc/pam.d service), tokens minted by the
 #           INSTALLED agentictrust CLI: good JWT accepted, forged JWT and
-#           HMAC (mode=jwt) refused, account phase;
+#           HMAC (mode=jwt) refused, account phase, a valid JWT for root
+#           refused (system_user).  The PAM user is atdebagent (uid
+#           1500) of a private user database read through cwrap's
+#           nss_wrapper: no account is added to the machine;
 #        c. "pam-auth-update --enable agentictrust" in a private mount
 #           namespace over copies of /etc, /var/lib/pam and debconf's
 #           database: the common-auth it writes, then logins through
@@ -81,6 +84,8 @@ for cmd in git dpkg-buildpackage dpkg-checkbuilddeps dh pamtester unshare \
 	command -v "$cmd" >/dev/null 2>&1 ||
 		bail "$cmd not found (bash scripts/install-deps.sh installs it)"
 done
+[ "$(dpkg-query -W -f='${Status}' libnss-wrapper 2>/dev/null)" = "install ok installed" ] ||
+	bail "libnss-wrapper not installed (bash scripts/install-deps.sh installs it)"
 
 # pkg_present PACKAGE: installed, half-installed or config-files left.
 pkg_present() {
@@ -317,10 +322,20 @@ other=$tmp/other-secret
  od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$secret"; echo >>"$secret"
  od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$other"; echo >>"$other")
 cli=/usr/bin/agentictrust
-good=$("$cli" token --secret-file "$secret" --sub root --ttl 300)
-forged=$("$cli" token --secret-file "$other" --sub root --ttl 300)
-hmac=$("$cli" hmac --secret-file "$secret" root)
-if [ -n "$good" ] && [ -n "$forged" ] && [ -n "$hmac" ]; then
+# The PAM user: atdebagent, a normal account (uid 1500) that only the
+# processes run through $nss see.  The module refuses root's credentials
+# (system_user), so the test no longer authenticates the running user.
+puser=atdebagent
+printf 'root:x:0:0:root:/root:/bin/sh\n%s:x:1500:1500::/nonexistent:/bin/sh\n' \
+	"$puser" >"$tmp/passwd"
+printf 'root:x:0:\n%s:x:1500:\n' "$puser" >"$tmp/group"
+nss=(env LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD="$tmp/passwd"
+	NSS_WRAPPER_GROUP="$tmp/group")
+good=$("$cli" token --secret-file "$secret" --sub "$puser" --ttl 300)
+forged=$("$cli" token --secret-file "$other" --sub "$puser" --ttl 300)
+hmac=$("$cli" hmac --secret-file "$secret" "$puser")
+roottok=$("$cli" token --secret-file "$secret" --sub root --ttl 300)
+if [ -n "$good" ] && [ -n "$forged" ] && [ -n "$hmac" ] && [ -n "$roottok" ]; then
 	ok "installed agentictrust CLI mints a JWT and an HMAC"
 else
 	not_ok "installed agentictrust CLI mints a JWT and an HMAC"
@@ -340,7 +355,7 @@ chmod 644 "$service"
 pam_check() {
 	local d=$1 want=$2 cred=$3 s=$4 u=$5 o rc
 	shift 5
-	o=$(printf '%s\n' "$cred" | pamtester -v "$s" "$u" "$@" 2>&1)
+	o=$(printf '%s\n' "$cred" | "${nss[@]}" pamtester -v "$s" "$u" "$@" 2>&1)
 	rc=$?
 	if { [ "$want" = ok ] && [ $rc -eq 0 ]; } ||
 	   { [ "$want" = fail ] && [ $rc -ne 0 ]; }; then
@@ -354,11 +369,31 @@ pam_check() {
 		[ ${#cred} -ge 16 ] && not_ok "$d: the credential was printed" ;;
 	esac
 }
-pam_check "installed module: good JWT accepted" ok "$good" "$svc" root authenticate
-pam_check "installed module: JWT signed with another secret refused" fail "$forged" "$svc" root authenticate
-pam_check "installed module: HMAC refused with mode=jwt" fail "$hmac" "$svc" root authenticate
-pam_check "installed module: garbage refused" fail "not-a-token" "$svc" root authenticate
-pam_check "installed module: authenticate + acct_mgmt with a good JWT" ok "$good" "$svc" root authenticate acct_mgmt
+pam_check "installed module: good JWT accepted" ok "$good" "$svc" "$puser" authenticate
+pam_check "installed module: JWT signed with another secret refused" fail "$forged" "$svc" "$puser" authenticate
+pam_check "installed module: HMAC refused with mode=jwt" fail "$hmac" "$svc" "$puser" authenticate
+pam_check "installed module: garbage refused" fail "not-a-token" "$svc" "$puser" authenticate
+pam_check "installed module: authenticate + acct_mgmt with a good JWT" ok "$good" "$svc" "$puser" authenticate acct_mgmt
+pam_check "installed module: valid JWT for root refused" fail "$roottok" "$svc" root authenticate
+# Why: the installed CLI gives the module's verdict.
+o=$(printf '%s\n' "$roottok" | "${nss[@]}" "$cli" verify --user root \
+	secret_file="$secret" mode=jwt 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && [[ $o == "rejected: reason=system_user "* ]]; then
+	ok "installed CLI: a valid JWT for root is rejected as system_user"
+else
+	not_ok "installed CLI: a valid JWT for root is rejected as system_user (exit $rc)"
+	printf '%s\n' "$o" | head -n 3 | diag
+fi
+o=$(printf '%s\n' "$roottok" | "${nss[@]}" "$cli" verify --user root \
+	secret_file="$secret" mode=jwt allow_system_users 2>&1)
+rc=$?
+if [ $rc -eq 0 ]; then
+	ok "installed CLI: the same JWT for root is accepted with allow_system_users"
+else
+	not_ok "installed CLI: the same JWT for root is accepted with allow_system_users (exit $rc)"
+	printf '%s\n' "$o" | head -n 3 | diag
+fi
 
 # d. agentictrust-askpass from the package, and through pamtester.
 tokfile=$tmp/token
@@ -379,7 +414,7 @@ else
 fi
 pam_check "askpass answer accepted by the installed module" ok \
 	"$(AGENTICTRUST_TOKEN_FILE=$tokfile /usr/bin/agentictrust-askpass 'Agentic Trust token: ')" \
-	"$svc" root authenticate
+	"$svc" "$puser" authenticate
 
 # e. man pages.
 if ! command -v man >/dev/null 2>&1; then
@@ -407,15 +442,18 @@ if cc -o "$tmp/consumer" "$tmp/consumer.c" $(pkg-config --cflags --libs agentict
 	>"$tmp/cc.log" 2>&1; then
 	ok "a program builds with pkg-config agentictrust (libagentictrust-dev)"
 	# /lib is /usr/lib on a merged-/usr system: either path is the package's.
-	if ldd "$tmp/consumer" |
+	# ldd's output first, then grep: under pipefail, "ldd | grep -q"
+	# fails whenever grep exits before ldd has written its last line.
+	libs=$(ldd "$tmp/consumer")
+	if printf '%s\n' "$libs" |
 		grep -Eq "libagentictrust\.so\.1 => (/usr)?/lib/$ma/libagentictrust\.so\.1 "; then
 		ok "it loads the installed libagentictrust.so.1"
 	else
 		not_ok "it loads the installed libagentictrust.so.1"
 		ldd "$tmp/consumer" | diag
 	fi
-	r1=$(printf '%s\n' "$good" | "$tmp/consumer" "$secret" root)
-	r2=$(printf '%s\n' "$forged" | "$tmp/consumer" "$secret" root)
+	r1=$(printf '%s\n' "$good" | "$tmp/consumer" "$secret" "$puser")
+	r2=$(printf '%s\n' "$forged" | "$tmp/consumer" "$secret" "$puser")
 	case "$r1/$r2" in
 	accepted*/rejected*) ok "libagentictrust1: good JWT accepted, forged refused ($r2)" ;;
 	*) not_ok "libagentictrust1: good JWT accepted, forged refused ($r1 / $r2)" ;;
@@ -510,9 +548,9 @@ tok=$("$cli" token --secret-file "$secret" --sub "$user" --ttl 300)
 forged=$("$cli" token --secret-file "$other" --sub "$user" --ttl 300)
 hmac=$("$cli" hmac --secret-file "$secret" "$user")
 roottok=$("$cli" token --secret-file "$secret" --sub root --ttl 300)
-login() { # DESCRIPTION WANT CREDENTIAL
+login() { # DESCRIPTION WANT CREDENTIAL [USER]
 	local o rc
-	o=$(printf '%s\n' "$3" | pamtester -v at-ns-test "$user" authenticate acct_mgmt 2>&1)
+	o=$(printf '%s\n' "$3" | pamtester -v at-ns-test "${4:-$user}" authenticate acct_mgmt 2>&1)
 	rc=$?
 	if { [ "$2" = ok ] && [ $rc -eq 0 ]; } || { [ "$2" = fail ] && [ $rc -ne 0 ]; }; then
 		pass "$1 (exit $rc)"
@@ -532,6 +570,7 @@ login "configured: JWT at the Password prompt accepted" ok "$tok"
 login "configured: forged JWT refused" fail "$forged"
 login "configured: HMAC refused (mode=jwt on the profile line)" fail "$hmac"
 login "configured: JWT for another user (root) refused" fail "$roottok"
+login "configured: valid JWT for root, as root, refused (system_user)" fail "$roottok" root
 rm -f /etc/security/agentictrust.conf /etc/pam.d/at-ns-test
 
 if pam-auth-update --disable agentictrust >"$t/pau.log" 2>&1 &&
@@ -582,7 +621,7 @@ for f in "$module" /usr/bin/agentictrust /usr/bin/agentictrust-askpass \
 	if [ -e "$f" ] || [ -L "$f" ]; then gone="$gone $f"; fi
 done
 if [ -z "$gone" ]; then ok "installed files removed"; else not_ok "left behind:$gone"; fi
-pam_check "after purge the throwaway service fails (module gone)" fail "$good" "$svc" root authenticate
+pam_check "after purge the throwaway service fails (module gone)" fail "$good" "$svc" "$puser" authenticate
 rm -f "$service"
 check "throwaway service $service removed" test ! -e "$service"
 service=

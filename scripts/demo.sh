@@ -8,6 +8,9 @@
 #
 # The PAM stack lives in a private service directory read through cwrap's
 # pam_wrapper (LD_PRELOAD), so the system's /etc/pam.d is never touched.
+# The user is agent-demo (uid 1500) of a private user database read
+# through cwrap's nss_wrapper, so no account is created on the machine
+# (the module refuses root, who runs this in CI, and system accounts).
 # The PAM client is pamtester, a real libpam application.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +29,16 @@ module=$top/build/pam_agentictrust.so
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 umask 077
-user=$(id -un)
+user=agent-demo
+
+# The users the demo's processes see (nss_wrapper): agent-demo, a normal
+# account, and root.
+cat >"$work/passwd" <<PASSWD
+root:x:0:0:root:/root:/bin/sh
+$user:x:1500:1500:Agentic Trust demo operator:/nonexistent:/bin/sh
+PASSWD
+printf 'root:x:0:\n%s:x:1500:\n' "$user" >"$work/group"
+nss=(NSS_WRAPPER_PASSWD="$work/passwd" NSS_WRAPPER_GROUP="$work/group")
 
 # A fresh secret, like the dashboard's "Generate Secret" (shown once).
 openssl rand -hex 32 >"$work/secret"
@@ -41,22 +53,24 @@ PAM
 # libpam wants an "other" fallback; deny everything there.
 echo "auth required pam_deny.so" >"$work/pam.d/other"
 
-# Authenticate $user through libpam with the credential on stdin; print
-# the verdict and the module's own syslog line (pam_wrapper routes
-# pam_syslog to its debug log, which we read from stderr).
+# Authenticate a user ($user unless a fourth argument names another)
+# through libpam with the credential on stdin; print the verdict and the
+# module's own syslog line (pam_wrapper routes pam_syslog to its debug
+# log, which we read from stderr).
 pam_check() {
-	local label=$1 cred=$2 want=$3 out rc verdict
+	local label=$1 cred=$2 want=$3 who=${4:-$user} out rc verdict
 	set +e
 	out=$(printf '%s\n' "$cred" |
-		env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+		env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" \
+			"${nss[@]}" PAM_WRAPPER=1 \
 			PAM_WRAPPER_SERVICE_DIR="$work/pam.d" \
 			PAM_WRAPPER_DEBUGLEVEL=2 \
-			pamtester agentictrust-demo "$user" authenticate 2>&1)
+			pamtester agentictrust-demo "$who" authenticate 2>&1)
 	rc=$?
 	set -e
 	verdict=REJECTED
 	[ $rc -eq 0 ] && verdict=ACCEPTED
-	printf '%-42s %s\n' "$label" "$verdict"
+	printf '%-44s %s\n' "$label" "$verdict"
 	printf '%s\n' "$out" | sed -n 's/.*SYSLOG([0-9]*): \(.*agentictrust.*\|accepted.*\|rejected.*\|refused.*\)/    pam_agentictrust: \1/p'
 	if [ "$verdict" != "$want" ]; then
 		echo "    UNEXPECTED: wanted $want" >&2
@@ -69,6 +83,8 @@ jwt=$("$cli" token --secret-file "$work/secret" --sub "$user" \
 	--email "$user@example.com" --name "Demo Operator" --ttl 3600)
 hmac=$("$cli" hmac --secret-file "$work/secret" "$user")
 forged_jwt=$("$cli" token --secret-file "$work/other-secret" --sub "$user")
+# A good token, but for root: an app user who registered as "root".
+root_jwt=$("$cli" token --secret-file "$work/secret" --sub root --ttl 3600)
 # Tamper: keep header and signature, swap in a payload for another sub.
 tampered=$(printf '%s' "$jwt" | awk -F. -v p="$(printf '{"sub":"root","exp":9999999999}' |
 	basenc --base64url | tr -d '=')" '{print $1"."p"."$3}')
@@ -79,9 +95,11 @@ pam_check "JWT minted by agentictrust token" "$jwt" ACCEPTED
 pam_check "HMAC minted by agentictrust hmac" "$hmac" ACCEPTED
 pam_check "JWT signed with another secret (forged)" "$forged_jwt" REJECTED
 pam_check "JWT with a tampered payload" "$tampered" REJECTED
+pam_check "valid JWT for root (system account)" "$root_jwt" REJECTED root
 echo
 echo "== what the operator CLI says about the JWT (same code path):"
-printf '%s\n' "$jwt" | "$cli" verify --user "$user" secret_file="$work/secret"
+printf '%s\n' "$jwt" | env LD_PRELOAD=libnss_wrapper.so "${nss[@]}" \
+	"$cli" verify --user "$user" secret_file="$work/secret"
 echo
 if [ $failures -ne 0 ]; then
 	echo "demo: $failures unexpected result(s)"

@@ -224,6 +224,54 @@ check_options(struct lint *l, const struct at_config *cfg,
 }
 
 /*
+ * Which local accounts a credential may open (the module's
+ * at_user_policy_check()): with user_map the map alone; else root and
+ * the system accounts (uid below UID_MIN of login.defs) are refused
+ * unless allow_system_users, which is a risk worth saying.
+ */
+static void
+check_accounts(struct lint *l, const struct at_config *cfg)
+{
+	uid_t uid_min;
+
+	if (cfg->user_map != NULL) {
+		if (cfg->allow_system_users)
+			say(l, LINT_WARNING,
+			    "allow_system_users has no effect with user_map: "
+			    "the map alone decides which local accounts a "
+			    "credential opens");
+		else
+			say(l, LINT_OK,
+			    "local accounts: the user map alone decides which "
+			    "ones a credential opens (root or a system "
+			    "account too, when the map names it)");
+		return;
+	}
+	if (cfg->allow_system_users) {
+		say(l, LINT_WARNING,
+		    "allow_system_users without user_map: an app user whose "
+		    "id is root, postgres, backup or any other system "
+		    "account's name holds a credential for that local "
+		    "account (name the accounts agents may open in a "
+		    "user_map instead)");
+		return;
+	}
+	if (at_login_defs_uid_min(AT_DEFAULT_LOGIN_DEFS, geteuid(), &l->log,
+				  &uid_min) != AT_OK) {
+		say(l, LINT_ERROR,
+		    "%s is unusable: the module refuses every valid "
+		    "credential (reason=file_unusable)",
+		    AT_DEFAULT_LOGIN_DEFS);
+		return;
+	}
+	say(l, LINT_OK,
+	    "local accounts: external ids are local user names; root and "
+	    "system accounts (uid below UID_MIN %lu, %s) are refused "
+	    "(reason=system_user)",
+	    (unsigned long)uid_min, AT_DEFAULT_LOGIN_DEFS);
+}
+
+/*
  * The secret file: lib's at_file_read() rules (regular file, owner, no
  * group/other write, nothing for others), lib's line rules
  * (at_secret_next_line(): every refused line is reported, by number and
@@ -450,6 +498,8 @@ check_user_map(struct lint *l, const struct at_config *cfg)
 {
 	struct at_verifier *v = NULL;
 	struct map_line *map = NULL, *grown;
+	const struct passwd *pw;
+	uid_t uid_min;
 	const char *path = cfg->user_map, *line, *p, *user;
 	char *buf = NULL, *id = NULL, *local = NULL;
 	size_t len = 0, pos = 0, linelen, idlen, userlen, n = 0, i, j;
@@ -528,12 +578,22 @@ check_user_map(struct lint *l, const struct at_config *cfg)
 		free(local);
 		id = local = NULL;
 	}
+	if (at_login_defs_uid_min(AT_DEFAULT_LOGIN_DEFS, geteuid(), NULL,
+				  &uid_min) != AT_OK)
+		uid_min = AT_DEFAULT_UID_MIN;
 	for (i = 0; i < n; i++) {
-		if (getpwnam(map[i].user) == NULL)
+		if ((pw = getpwnam(map[i].user)) == NULL)
 			say(l, LINT_WARNING,
 			    "user map %s:%u: the local user does not exist on "
 			    "this system",
 			    path, map[i].lineno);
+		else if (pw->pw_uid == 0 || pw->pw_uid < uid_min)
+			say(l, LINT_WARNING,
+			    "user map %s:%u: the local user is %s (uid %lu): "
+			    "allowed, since the map is the only authority",
+			    path, map[i].lineno,
+			    pw->pw_uid == 0 ? "root" : "a system account",
+			    (unsigned long)pw->pw_uid);
 		for (j = 0; j < i && strcmp(map[j].user, map[i].user) != 0;
 		     j++)
 			;
@@ -608,6 +668,7 @@ check_config(struct lint *l, int argc, const char **argv,
 	    cli_printable(cfg.issuer), cli_printable(cfg.audience),
 	    cli_printable(cfg.user_map));
 	check_options(l, &cfg, service);
+	check_accounts(l, &cfg);
 	check_secrets(l, &cfg);
 	if (cfg.user_map != NULL)
 		check_user_map(l, &cfg);

@@ -299,6 +299,62 @@ print_context(const struct verify_run *run, const struct pamd_entry *e,
 }
 
 /*
+ * The module's check after a credential verified: may it open this local
+ * account?  Root and uid < UID_MIN only with user_map or
+ * allow_system_users (at_user_policy_check(), the module's call).  An
+ * unknown user is left to the note at the end.  Returns the module's
+ * verdict: AT_OK, AT_ERR_SYSTEM_USER, or a login.defs error (logged on
+ * stderr), which the module logs as "refused".
+ */
+static enum at_err
+account_verdict(const struct verify_run *run, const struct at_config *cfg)
+{
+	const struct passwd *pw = getpwnam(run->user);
+
+	if (pw == NULL)
+		return AT_OK;
+	return at_user_policy_check(cfg, cfg->user_map != NULL, pw->pw_uid,
+				    AT_DEFAULT_LOGIN_DEFS, geteuid(),
+				    &cli_log);
+}
+
+/* Why account_verdict() said what it said, for root and system accounts. */
+static void
+explain_account(const struct verify_run *run, const struct at_config *cfg,
+		enum at_err r)
+{
+	const struct passwd *pw = getpwnam(run->user);
+	uid_t uid_min = AT_DEFAULT_UID_MIN;
+	char what[128];
+
+	if (pw == NULL || (r != AT_OK && r != AT_ERR_SYSTEM_USER))
+		return;
+	if (pw->pw_uid == 0)
+		snprintf(what, sizeof(what), "root");
+	else if (at_login_defs_uid_min(AT_DEFAULT_LOGIN_DEFS, geteuid(), NULL,
+				       &uid_min) == AT_OK &&
+		 pw->pw_uid < uid_min)
+		snprintf(what, sizeof(what),
+			 "a system account (uid below UID_MIN %lu of %s)",
+			 (unsigned long)uid_min, AT_DEFAULT_LOGIN_DEFS);
+	else
+		return;
+	if (r == AT_ERR_SYSTEM_USER)
+		printf("  local user %s (uid %lu) is %s: refused without "
+		       "user_map or allow_system_users\n",
+		       cli_printable(run->user), (unsigned long)pw->pw_uid,
+		       what);
+	else
+		printf("  note: local user %s (uid %lu) is %s: allowed because "
+		       "%s\n",
+		       cli_printable(run->user), (unsigned long)pw->pw_uid,
+		       what,
+		       cfg->user_map != NULL ?
+			       "user_map is set (the map is the only authority)" :
+			       "allow_system_users is set");
+}
+
+/*
  * Which secret verified the MAC: its file, the option that names the
  * file for this method, its line, and its number among the file's
  * secrets.  Numbers count from 1 for people, from 0 in the module's log.
@@ -350,8 +406,20 @@ explain_claims(const struct at_verifier *v, const struct at_config *cfg,
 		       "the user mapping)\n");
 	if (claims->email != NULL)
 		printf("  email  %s\n", cli_printable(claims->email));
+	else if (claims->email_drop != AT_DROP_NONE)
+		printf("  email  dropped (%s): not exported, logged as "
+		       "claim_dropped\n",
+		       claims->email_drop == AT_DROP_TOO_LONG ?
+			       "longer than 1024 bytes" :
+			       "has a control character");
 	if (claims->name != NULL)
 		printf("  name   %s\n", cli_printable(claims->name));
+	else if (claims->name_drop != AT_DROP_NONE)
+		printf("  name   dropped (%s): not exported, logged as "
+		       "claim_dropped\n",
+		       claims->name_drop == AT_DROP_TOO_LONG ?
+			       "longer than 1024 bytes" :
+			       "has a control character");
 	if (claims->iss != NULL)
 		printf("  iss    %s\n", cli_printable(claims->iss));
 	explain_times(cfg, claims, now);
@@ -400,6 +468,15 @@ verify_one(const struct verify_run *run, const struct pamd_entry *e,
 	}
 	r = at_verify_credential(v, run->cred, run->credlen, run->user,
 				 &claims);
+	/* A verified credential for root or a system account; login.defs
+	 * unusable: the module logs "refused", a system problem. */
+	if (r == AT_OK && (r = account_verdict(run, &cfg)) != AT_OK &&
+	    r != AT_ERR_SYSTEM_USER) {
+		printf("refused: reason=%s (%s)\n", at_err_reason(r),
+		       at_strerror(r));
+		print_context(run, e, nth, total, margc, margv);
+		goto out;
+	}
 	if (r == AT_OK)
 		printf("accepted: user=%s method=%s\n",
 		       cli_printable(run->user), at_method_name(claims.method));
@@ -418,6 +495,7 @@ verify_one(const struct verify_run *run, const struct pamd_entry *e,
 		explain_length(r, run->cred, run->credlen);
 	if (claims.secret_index >= 0)
 		explain_claims(v, &cfg, &claims, r, at_verifier_now(v));
+	explain_account(run, &cfg, r);
 	if (claims.method == AT_METHOD_JWT)
 		explain_json(run->cred, run->credlen, claims.secret_index >= 0);
 	/* The module asks before it prompts, and refuses after. */

@@ -14,9 +14,17 @@
 # Runs as root or not: the files are owned by the running user, which the
 # library accepts as the euid.  AT_CLI_WRAPPER (e.g. "valgrind -q
 # --error-exitcode=99 --leak-check=full") is put in front of every CLI run.
+# Every CLI run sees the users of tests/data/nss through cwrap's
+# nss_wrapper ($AT_NSS_WRAPPER, default libnss_wrapper.so), not the
+# machine's: the local user is atagent (uid 1500), and root and atsys
+# (uid 999) are the system_user cases.  The CLI reads the machine's
+# /etc/login.defs (read only; Debian's UID_MIN is 1000).
 set -u
 
 CLI=${1:?usage: cli.sh AGENTICTRUST_CLI}
+NSS_DIR=$(cd "$(dirname "$0")/../data/nss" && pwd) || exit 1
+NSSW=(env "LD_PRELOAD=${AT_NSS_WRAPPER:-libnss_wrapper.so}"
+	"NSS_WRAPPER_PASSWD=$NSS_DIR/passwd" "NSS_WRAPPER_GROUP=$NSS_DIR/group")
 WRAP=()
 if [ -n "${AT_CLI_WRAPPER:-}" ]; then
 	read -r -a WRAP <<<"$AT_CLI_WRAPPER"
@@ -53,7 +61,7 @@ run() {
 		in=$2
 		shift 2
 	fi
-	OUT=$(printf '%s' "$in" | "${WRAP[@]}" "$CLI" "$@" 2>&1)
+	OUT=$(printf '%s' "$in" | "${NSSW[@]}" "${WRAP[@]}" "$CLI" "$@" 2>&1)
 	RC=$?
 	ALL+=$OUT$'\n'
 	LAST="$*"
@@ -66,7 +74,7 @@ run_nul() {
 
 	shift 2
 	OUT=$({ printf '%s' "$before"; printf '\0'; printf '%s' "$after"; } |
-		"${WRAP[@]}" "$CLI" "$@" 2>&1)
+		"${NSSW[@]}" "${WRAP[@]}" "$CLI" "$@" 2>&1)
 	RC=$?
 	ALL+=$OUT$'\n'
 	LAST="$*"
@@ -129,7 +137,7 @@ done
 T=$(mktemp -d "${TMPDIR:-/tmp}/at-cli.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 umask 077
-U=$(id -un)
+U=atagent	# uid 1500 in tests/data/nss/passwd
 NOUSER=no-such-user-at-cli-test
 P=$T/pam.d
 mkdir "$P"
@@ -347,6 +355,55 @@ run -i "$TOKU" verify --user "$NOUSER" --service direct --pam-dir "$P"
 has "verify: missing local user said" "^  maps to local user $NOUSER \(no such user on this system\)$"
 has "verify: module would log user_unknown" "^  note: user $NOUSER does not exist on this system: .*reason=user_unknown"
 
+# Root and system accounts (issue 7, item 6): the module's verdict.
+printf 'ops-admin root\nbackup-agent atsys\n' >"$T/map_root"
+TOKR=$("$CLI" token --secret-file "$T/s1" --sub root --ttl 600)
+TOKS=$("$CLI" token --secret-file "$T/s1" --sub atsys --ttl 600)
+TOKE=$("$CLI" token --secret-file "$T/s1" --sub atedge --ttl 600)
+TOKO=$("$CLI" token --secret-file "$T/s1" --sub ops-admin --ttl 600)
+HMR=$("$CLI" hmac --secret-file "$T/s1" root)
+TOKENS+=("$TOKR" "$TOKS" "$TOKE" "$TOKO" "$HMR")
+run -i "$TOKR" verify --user root --service direct --pam-dir "$P"
+rc_is "verify: valid JWT for root" 1
+has "verify: root is system_user" '^rejected: reason=system_user \(local account is root or a system account \(uid below UID_MIN\)\)$'
+has "verify: root: the credential itself verified" '^  method jwt, line [0-9]+ of .* matched '
+has "verify: root: says why" '^  local user root \(uid 0\) is root: refused without user_map or allow_system_users$'
+run -i "$HMR" verify --user root --service direct --pam-dir "$P"
+rc_is "verify: valid HMAC for root" 1
+has "verify: root HMAC is system_user" '^rejected: reason=system_user '
+run -i "$TOKS" verify --user atsys --service direct --pam-dir "$P"
+rc_is "verify: valid JWT for atsys (uid 999)" 1
+has "verify: atsys is system_user" '^rejected: reason=system_user '
+has "verify: atsys: names UID_MIN and login.defs" '^  local user atsys \(uid 999\) is a system account \(uid below UID_MIN [0-9]+ of /etc/login\.defs\): refused without user_map or allow_system_users$'
+run -i "$TOKE" verify --user atedge --service direct --pam-dir "$P"
+rc_is "verify: valid JWT for atedge (uid 1000 = UID_MIN)" 0
+hasnt "verify: atedge: no account note" 'system account|is root'
+run -i "$TOKR" verify --user root --service direct --pam-dir "$P" allow_system_users
+rc_is "verify: root with allow_system_users" 0
+has "verify: allow_system_users: accepted" '^accepted: user=root method=jwt$'
+has "verify: allow_system_users: says so" '^  note: local user root \(uid 0\) is root: allowed because allow_system_users is set$'
+run -i "$TOKO" verify --user root --service direct --pam-dir "$P" user_map="$T/map_root"
+rc_is "verify: ops-admin mapped to root" 0
+has "verify: user_map: accepted" '^accepted: user=root method=jwt$'
+has "verify: user_map: says the map decided" '^  note: local user root \(uid 0\) is root: allowed because user_map is set \(the map is the only authority\)$'
+run -i "$TOKR" verify --user root --service direct --pam-dir "$P" user_map="$T/map_root"
+rc_is "verify: sub root with a map that lacks it" 1
+has "verify: user_map: root itself not mapped" '^rejected: reason=user_not_mapped '
+
+# Display claims (issue 7, item 8): too long or unprintable, dropped.
+NAME1025=$(printf 'n%.0s' $(seq 1 1025))
+TOKD=$(mint "$T/s1" "$HDR" "{\"sub\":\"$U\",\"email\":\"a\\nb@example.com\",\"name\":\"$NAME1025\",\"exp\":$((NOW + 600))}")
+TOKENS+=("$TOKD")
+run -i "$TOKD" verify --user "$U" --service direct --pam-dir "$P"
+rc_is "verify: token with an over-long name and a control character in email" 0
+has "verify: dropped name said" '^  name   dropped \(longer than 1024 bytes\): not exported, logged as claim_dropped$'
+has "verify: dropped email said" '^  email  dropped \(has a control character\): not exported, logged as claim_dropped$'
+TOKD=$(mint "$T/s1" "$HDR" "{\"sub\":\"$U\",\"name\":7,\"exp\":$((NOW + 600))}")
+TOKENS+=("$TOKD")
+run -i "$TOKD" verify --user "$U" --service direct --pam-dir "$P"
+rc_is "verify: a name that is not a string" 1
+has "verify: non-string name is bad_claim" '^rejected: reason=bad_claim \(email or name is not a string\)$'
+
 # A NUL byte: the module gets the answer of a PAM conversation, a C
 # string, so it sees only what comes before the first NUL (pamtester-
 # smoke.sh shows it through pam_wrapper and libpam); verify judges the
@@ -464,6 +521,22 @@ hasnt "check: no error on a good stack" '^error: '
 count_is "check: one warning on a good stack: one secret for both methods" '^warning: ' 1
 has "check: one secret serves both methods, and why" "^warning: secret_file $(q "$T/both") serves both HMAC credentials and JWTs: an HMAC credential for an id containing '\\.' is a valid JWT signature"
 has "check: which file serves which method" "^ok: HMAC credentials: secret_file $(q "$T/both"); JWTs: secret_file $(q "$T/both")$"
+has "check: the local-account policy said" '^ok: local accounts: external ids are local user names; root and system accounts \(uid below UID_MIN [0-9]+, /etc/login\.defs\) are refused \(reason=system_user\)$'
+
+# Local accounts: allow_system_users is a risk; with a map, the map decides.
+run check --service direct --pam-dir "$P" allow_system_users
+rc_is "check: allow_system_users" 0
+has "check: allow_system_users warned" '^warning: allow_system_users without user_map: an app user whose id is root, postgres, backup or any other system account.s name holds a credential for that local account'
+hasnt "check: no policy ok line with the flag" '^ok: local accounts'
+run check --service direct --pam-dir "$P" user_map="$T/map_root"
+rc_is "check: a map naming root and a system account" 0
+has "check: the map decides" '^ok: local accounts: the user map alone decides which ones a credential opens'
+has "check: map entry opening root warned" "^warning: user map $(q "$T/map_root"):1: the local user is root \(uid 0\): allowed, since the map is the only authority$"
+has "check: map entry opening a system account warned" "^warning: user map $(q "$T/map_root"):2: the local user is a system account \(uid 999\): allowed"
+run check --service direct --pam-dir "$P" user_map="$T/map_ok" allow_system_users
+rc_is "check: a map and allow_system_users" 0
+has "check: the flag has no effect with a map" '^warning: allow_system_users has no effect with user_map'
+hasnt "check: a normal user in the map is not warned" '^warning: user map'
 
 run check --service viainclude --pam-dir "$P"
 rc_is "check: via @include" 0

@@ -22,7 +22,14 @@ set -u
 CLI=${1:?usage: interop.sh AGENTICTRUST_CLI [NPM_DIR]}
 HERE=$(cd "$(dirname "$0")" && pwd)
 NPM_DIR=${2:-$HERE}
-U=$(id -un)
+# The local user: atagent (uid 1500) of tests/data/nss, which `verify`
+# sees through cwrap's nss_wrapper ($AT_NSS_WRAPPER, default
+# libnss_wrapper.so), not the user running the test (root in CI, whose
+# credentials the module refuses as system_user).
+U=atagent
+NSSW=(env "LD_PRELOAD=${AT_NSS_WRAPPER:-libnss_wrapper.so}"
+	"NSS_WRAPPER_PASSWD=$HERE/../data/nss/passwd"
+	"NSS_WRAPPER_GROUP=$HERE/../data/nss/group")
 
 pass=0
 fail=0
@@ -150,7 +157,7 @@ verify_is() {
 	local desc=$1 want=$2 user=$3 cred=$4 rc
 
 	shift 4
-	OUT=$(printf %s "$cred" | "$CLI" verify --user "$user" \
+	OUT=$(printf %s "$cred" | "${NSSW[@]}" "$CLI" verify --user "$user" \
 		secret_file="$SF" "$@" 2>"$TMP/verify.err")
 	rc=$?
 	if [ "$want" = accepted ]; then
@@ -248,6 +255,10 @@ verify_is "vendor-doc JWT, max_ttl=3599" ttl_too_long "$U" "$T" max_ttl=3599
 verify_is "vendor-doc JWT, as echo sends it (trailing newline)" accepted "$U" "$T"$'\n'
 verify_is "vendor-doc JWT, mode=hmac" method_not_allowed "$U" "$T" mode=hmac
 verify_is "vendor-doc JWT presented for another user" user_mismatch "nobody-else" "$T"
+# An app user whose id is "root": a good credential, refused for root.
+T=$(sign '{"sub":"root"}' '{"algorithm":"HS256","expiresIn":"1h"}')
+verify_is "vendor-doc JWT for sub root" system_user root "$T"
+verify_is "vendor-doc HMAC of the id root" system_user root "$(vendor hmac "$SF" root)"
 
 H=$(vendor hmac "$SF" "$U")
 verify_is "vendor-doc HMAC (createHmac sha256 hex of the user id)" accepted "$U" "$H"

@@ -7,6 +7,11 @@
 #   - under pam_wrapper (LD_PRELOAD=PAM_PRELOAD, a private service dir);
 #   - when run as root, also through the real libpam with a temporary
 #     /etc/pam.d/agentictrust-smoke-$$ that the exit trap removes.
+# The users are those of tests/data/nss, served by nss_wrapper
+# ($AT_NSS_WRAPPER, default libnss_wrapper.so; $NSS_WRAPPER_PASSWD and
+# $NSS_WRAPPER_GROUP, default tests/data/nss/*): the PAM user is atagent
+# (uid 1500), and root and atsys (uid 999) show the system_user policy.
+# The module reads the machine's /etc/login.defs (read only).
 # Tokens are minted with the CLI (CLI token / CLI hmac); when the CLI is
 # not built, with python3-jwt.  ASAN_PRELOAD (may be empty) is libasan
 # for a sanitizer build, which must come first in LD_PRELOAD.
@@ -34,6 +39,16 @@ if [ ! -f "$module" ]; then
 	exit 2
 fi
 
+nss_dir=$(cd "$(dirname "$0")/../data/nss" && pwd) || exit 2
+nss=${AT_NSS_WRAPPER:-libnss_wrapper.so}
+NSS_WRAPPER_PASSWD=${NSS_WRAPPER_PASSWD:-$nss_dir/passwd}
+NSS_WRAPPER_GROUP=${NSS_WRAPPER_GROUP:-$nss_dir/group}
+export NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP
+case $pam_preload in
+*nss_wrapper*) ;;
+*) pam_preload="$pam_preload $nss" ;;
+esac
+
 passed=0
 failed=0
 tmp=
@@ -57,7 +72,7 @@ other=$tmp/other-secret
 printf '%s\n' 'smoke-test-secret-0123456789-abcdefghijkl' >"$secret"
 printf '%s\n' 'another-secret-not-in-the-file-0123456789' >"$other"
 chmod 600 "$secret" "$other"
-user=$(id -un)
+user=atagent
 # The module checks every directory above the secret: name the one at
 # fault when this machine's TMPDIR fails that rule.
 if [ -x "$cli" ] && ! pre=$("$cli" check secret_file="$secret" 2>&1); then
@@ -97,7 +112,12 @@ echo "# minting with $minter"
 good=$(mint_token "$secret" "$user") || { echo "cannot mint a token" >&2; exit 1; }
 hmac=$(mint_hmac "$secret" "$user") || { echo "cannot mint an HMAC" >&2; exit 1; }
 forged=$(mint_token "$other" "$user") || exit 1
-[ -n "$good" ] && [ -n "$hmac" ] && [ -n "$forged" ] || {
+root_tok=$(mint_token "$secret" root) || exit 1
+root_hmac=$(mint_hmac "$secret" root) || exit 1
+sys_tok=$(mint_token "$secret" atsys) || exit 1
+mapped_tok=$(mint_token "$secret" ops-root) || exit 1
+[ -n "$good" ] && [ -n "$hmac" ] && [ -n "$forged" ] && [ -n "$root_tok" ] &&
+	[ -n "$root_hmac" ] && [ -n "$sys_tok" ] && [ -n "$mapped_tok" ] || {
 	echo "minting printed nothing" >&2
 	exit 1
 }
@@ -151,22 +171,67 @@ verdict() {
 	fi
 }
 
+# logged NAME ERE: the last check's output (pam_wrapper's debug log of
+# the module's syslog lines) has a line matching ERE.
+logged() {
+	if printf '%s\n' "$out" | grep -Eq -- "$2"; then
+		passed=$((passed + 1))
+		echo "ok - $1"
+	else
+		failed=$((failed + 1))
+		echo "not ok - $1 (no line matches $2)"
+		printf '%s\n' "$out" | grep -F 'SYSLOG(' | sed 's/^/#   /'
+	fi
+}
+
 service_line="auth	required	$module secret_file=$secret"
+printf 'ops-root root\n' >"$tmp/user_map"
 
 # 1. pam_wrapper: its own service dir, copied when pamtester starts.
 mkdir "$tmp/services"
 printf '%s\n' "$service_line" >"$tmp/services/agentictrust-smoke"
+printf '%s allow_system_users\n' "$service_line" \
+	>"$tmp/services/agentictrust-smoke-allow"
+printf '%s user_map=%s\n' "$service_line" "$tmp/user_map" \
+	>"$tmp/services/agentictrust-smoke-map"
 printf 'auth\trequired\tpam_deny.so\n' >"$tmp/services/other"
+# wrapped [SERVICE-SUFFIX [USER]]; PAM_WRAPPER_DEBUGLEVEL=2 puts the
+# module's syslog lines on stderr as "SYSLOG(N): ...".
 wrapped() {
 	env LD_PRELOAD="$pam_preload" PAM_WRAPPER=1 \
 		PAM_WRAPPER_SERVICE_DIR="$tmp/services" \
-		pamtester agentictrust-smoke "$user" authenticate
+		PAM_WRAPPER_DEBUGLEVEL=2 \
+		pamtester "agentictrust-smoke${1:-}" "${2:-$user}" authenticate
 }
 check "pam_wrapper: good JWT" ok "$good" wrapped
+logged "pam_wrapper: good JWT: logged accepted user=$user" \
+	"accepted user=$user service=agentictrust-smoke method=jwt reason=ok "
 check "pam_wrapper: good HMAC" ok "$hmac" wrapped
 check "pam_wrapper: JWT signed with another secret" fail "$forged" wrapped
 check "pam_wrapper: garbage" fail "not-a-token" wrapped
 check "pam_wrapper: empty line" fail "" wrapped
+check "pam_wrapper: valid JWT for root refused" fail "$root_tok" wrapped "" root
+logged "pam_wrapper: root: logged reason=system_user for a verified sub" \
+	"rejected user=root service=agentictrust-smoke method=jwt reason=system_user sub=root kid=- secret=0"
+check "pam_wrapper: valid HMAC for root refused" fail "$root_hmac" wrapped "" root
+logged "pam_wrapper: root HMAC: logged reason=system_user" \
+	"rejected user=root .*method=hmac reason=system_user sub=root "
+check "pam_wrapper: valid JWT for atsys (uid 999) refused" fail "$sys_tok" \
+	wrapped "" atsys
+logged "pam_wrapper: atsys: logged reason=system_user" \
+	"rejected user=atsys .*reason=system_user sub=atsys "
+check "pam_wrapper: allow_system_users: valid JWT for root accepted" ok \
+	"$root_tok" wrapped -allow root
+check "pam_wrapper: allow_system_users: valid JWT for atsys accepted" ok \
+	"$sys_tok" wrapped -allow atsys
+check "pam_wrapper: user_map ops-root -> root: accepted without the flag" ok \
+	"$mapped_tok" wrapped -map root
+logged "pam_wrapper: user_map: logged accepted user=root sub=ops-root" \
+	"accepted user=root .*reason=ok sub=ops-root "
+check "pam_wrapper: user_map: a JWT for sub root itself is not in the map" \
+	fail "$root_tok" wrapped -map root
+logged "pam_wrapper: user_map: sub root logged user_not_mapped" \
+	"rejected user=root .*reason=user_not_mapped "
 check_nul "pam_wrapper: good JWT, NUL, junk (the module sees the JWT)" ok \
 	"$good" "junk-after-the-nul" wrapped
 check_nul "pam_wrapper: garbage, NUL, good JWT (the module sees the garbage)" \
@@ -177,18 +242,19 @@ if [ "$(id -u)" -eq 0 ] && [ -d /etc/pam.d ]; then
 	etc_service=/etc/pam.d/agentictrust-smoke-$$
 	printf '%s\n' "$service_line" >"$etc_service"
 	chmod 644 "$etc_service"
+	# real [USER]: nss_wrapper only (after libasan in a sanitizer build).
 	real() {
-		if [ -n "$asan_preload" ]; then
-			env LD_PRELOAD="$asan_preload" \
-				pamtester "agentictrust-smoke-$$" "$user" \
-				authenticate
-		else
-			pamtester "agentictrust-smoke-$$" "$user" authenticate
-		fi
+		env LD_PRELOAD="${asan_preload:+$asan_preload }$nss" \
+			pamtester "agentictrust-smoke-$$" "${1:-$user}" \
+			authenticate
 	}
 	check "libpam: good JWT" ok "$good" real
 	check "libpam: good HMAC" ok "$hmac" real
 	check "libpam: JWT signed with another secret" fail "$forged" real
+	check "libpam: valid JWT for root refused (system_user)" fail \
+		"$root_tok" real root
+	check "libpam: valid JWT for atsys (uid 999) refused (system_user)" \
+		fail "$sys_tok" real atsys
 	check_nul "libpam: good JWT, NUL, junk (the module sees the JWT)" ok \
 		"$good" "junk-after-the-nul" real
 	rm -f "$etc_service"

@@ -5,9 +5,12 @@
  * which load pam_module_test (its default config path points into the
  * build tree).  Every option is shown to have its effect through PAM.
  *
- * The PAM user is the user running the test (it must exist on the
- * system); secrets, maps and config files are written into AT_TEST_DIR,
- * created by each test's setup and removed by its teardown.
+ * The PAM user is atagent (uid 1500) of the user database that
+ * nss_wrapper serves from tests/data/nss (meson sets LD_PRELOAD and
+ * NSS_WRAPPER_PASSWD/GROUP), not the user running the test, who is root in
+ * CI; root and a system account are explicit cases.  Secrets, maps, config
+ * files and login.defs are written into AT_TEST_DIR, created by each
+ * test's setup and removed by its teardown.
  *
  * syslog capture: pam_wrapper (PAM_WRAPPER_USE_SYSLOG=1) hands pam_syslog
  * to libpam's pam_vsyslog, which calls __syslog_chk().  This executable
@@ -52,6 +55,14 @@
 #ifndef AT_TEST_MODULE
 #error "AT_TEST_MODULE must be defined by the build"
 #endif
+#ifndef AT_TEST_LOGIN_DEFS
+#error "AT_TEST_LOGIN_DEFS must be defined by the build"
+#endif
+
+/* Users of tests/data/nss/passwd (nss_wrapper). */
+#define TEST_USER	"atagent"	/* uid 1500 */
+#define SYSTEM_USER	"atsys"		/* uid 999: below UID_MIN 1000 */
+#define EDGE_USER	"atedge"	/* uid 1000: UID_MIN itself */
 
 #define NO_SUCH_USER "at-no-such-user"
 #define JWT_HEADER   "{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
@@ -260,7 +271,7 @@ assert_no_error_lines(void)
 /* ------------------------------------------------------------------ */
 /* fixtures */
 
-static char user[256]; /* the running user: exists on the system */
+static const char *user = TEST_USER; /* exists through nss_wrapper */
 
 struct fixture {
 	char *secret;	 /* AT_TEST_DIR/secret */
@@ -300,7 +311,7 @@ remove_tree(const char *dir)
 static int
 group_setup(void **state)
 {
-	struct passwd *pw = getpwuid(geteuid());
+	struct passwd *pw;
 	char parent[sizeof(AT_TEST_DIR)];
 
 	(void)state;
@@ -316,15 +327,23 @@ group_setup(void **state)
 		print_error("set PAM_WRAPPER_USE_SYSLOG=1 (meson test does)\n");
 		return -1;
 	}
-	if (pw == NULL || strlen(pw->pw_name) >= sizeof(user))
+	/* The users must come from tests/data/nss, not from the machine. */
+	pw = getpwnam(TEST_USER);
+	if (getenv("NSS_WRAPPER_PASSWD") == NULL || pw == NULL ||
+	    pw->pw_uid != 1500 || (pw = getpwnam(SYSTEM_USER)) == NULL ||
+	    pw->pw_uid != 999) {
+		print_error("not running under nss_wrapper with "
+			    "tests/data/nss: set LD_PRELOAD=... "
+			    "libnss_wrapper.so NSS_WRAPPER_PASSWD "
+			    "NSS_WRAPPER_GROUP (meson test does)\n");
 		return -1;
+	}
 	/* The module checks every directory above AT_TEST_DIR (a 0700
 	 * directory made by each test): say so once, not in every test. */
 	strcpy(parent, AT_TEST_DIR);
 	*strrchr(parent, '/') = '\0';
 	if (test_check_dirs(parent) != 0)
 		return -1;
-	strcpy(user, pw->pw_name);
 	/* pam_set_items copies these into PAM items: start clean. */
 	unsetenv("PAM_AUTHTOK");
 	unsetenv("PAM_USER");
@@ -396,7 +415,7 @@ static char *mint_with(struct fixture *f, const char *key, const char *fmt, ...)
 static char *
 mint_with(struct fixture *f, const char *key, const char *fmt, ...)
 {
-	char payload[2048];
+	char payload[4096];
 	va_list ap;
 	int n;
 
@@ -594,6 +613,89 @@ test_jwt_control_char_name_not_exported(void **state)
 	assert_non_null(env_get(env, "AGENTICTRUST_SUB"));
 	assert_string_equal(env_get(env, "AGENTICTRUST_SUB"), user);
 	assert_non_null(env_get(env, "AGENTICTRUST_EMAIL"));
+	/* Said in the log, at LOG_NOTICE, before the verdict. */
+	assert_logged("claim_dropped user=" TEST_USER
+		      " claim=name cause=unprintable");
+	assert_false(logged("claim=email"));
+	assert_last_reason("ok");
+	assert_false(logged("Evil"));
+}
+
+/*
+ * A display claim longer than AT_MAX_CLAIM used to refuse the whole token
+ * (bad_claim) while one with a control character was accepted and not
+ * exported: both are now accepted, not exported, and logged as dropped.
+ */
+static void
+test_jwt_long_display_claims_dropped(void **state)
+{
+	struct fixture *f = *state;
+	char name[AT_MAX_CLAIM + 2], email[AT_MAX_CLAIM + 1], *tok;
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_GETENVLIST, PAM_SUCCESS),
+	};
+	const char *in[2] = {NULL, NULL};
+	struct pamtest_conv_data conv = {.in_echo_off = in};
+	char **env;
+	size_t i;
+
+	/* name: one byte over the limit; email: exactly at it. */
+	memset(name, 'n', AT_MAX_CLAIM + 1);
+	name[AT_MAX_CLAIM + 1] = '\0';
+	memset(email, 'e', AT_MAX_CLAIM);
+	memcpy(email + AT_MAX_CLAIM - 12, "@example.com", 12);
+	email[AT_MAX_CLAIM] = '\0';
+	tok = mint_with(f, TEST_SECRET,
+			"{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld,"
+			"\"email\":\"%s\",\"name\":\"%s\"}",
+			user, (long)f->now, (long)f->now + 300, email, name);
+	in[0] = tok;
+	assert_pamtest(run_pamtest("at_default", user, &conv, tests, NULL),
+		       tests);
+	env = f->env = tests[1].case_out.envlist;
+	assert_non_null(env);
+	assert_null(env_get(env, "AGENTICTRUST_NAME"));
+	assert_non_null(env_get(env, "AGENTICTRUST_EMAIL"));
+	assert_string_equal(env_get(env, "AGENTICTRUST_EMAIL"), email);
+	assert_non_null(env_get(env, "AGENTICTRUST_SUB"));
+	assert_logged("claim_dropped user=" TEST_USER
+		      " claim=name cause=too_long");
+	assert_false(logged("claim=email"));
+	assert_last_reason("ok");
+	assert_not_logged(tok);
+	for (i = 0; i < ncaptured; i++)
+		assert_null(strstr(captured[i].text, "nnnnnnnn"));
+
+	/* Both over the limit: both dropped, each said once. */
+	email[AT_MAX_CLAIM - 12] = 'e';
+	tok = mint_with(f, TEST_SECRET,
+			"{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld,"
+			"\"email\":\"%s@example.com\",\"name\":\"%s\"}",
+			user, (long)f->now, (long)f->now + 300, email, name);
+	capture_reset();
+	in[0] = tok;
+	pamtest_free_env(f->env);
+	f->env = NULL;
+	assert_pamtest(run_pamtest("at_default", user, &conv, tests, NULL),
+		       tests);
+	env = f->env = tests[1].case_out.envlist;
+	assert_null(env_get(env, "AGENTICTRUST_NAME"));
+	assert_null(env_get(env, "AGENTICTRUST_EMAIL"));
+	assert_logged("claim_dropped user=" TEST_USER
+		      " claim=email cause=too_long");
+	assert_logged("claim_dropped user=" TEST_USER
+		      " claim=name cause=too_long");
+	assert_int_equal(count_prio(LOG_NOTICE), 2);
+	assert_last_reason("ok");
+
+	/* A name that is not a string is a malformed token, not a drop. */
+	tok = mint_with(f, TEST_SECRET,
+			"{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld,"
+			"\"name\":[\"x\"]}",
+			user, (long)f->now, (long)f->now + 300);
+	auth_one("at_default", user, tok, PAM_AUTH_ERR);
+	assert_last_reason("bad_claim");
 }
 
 static void
@@ -1247,6 +1349,192 @@ test_user_map_unmapped(void **state)
 	/* With a map, the local name itself is no longer an external id. */
 	auth_one("at_user_map", user, self, PAM_USER_UNKNOWN);
 	assert_last_reason("user_not_mapped");
+}
+
+/* ------------------------------------------------------------------ */
+/* local accounts: root and system accounts (issue 7, item 6) */
+
+/* Write the login.defs that the test module reads. */
+static void
+write_login_defs(const char *content, mode_t mode)
+{
+	assert_int_equal(test_write_file(AT_TEST_LOGIN_DEFS, content, mode), 0);
+}
+
+/* A valid credential for root or a system account is refused. */
+static void
+test_system_user_root_refused(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, "root");
+	char *hex = good_hmac(f, "root");
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR),
+		pam_test(PAMTEST_GETENVLIST, PAM_SUCCESS),
+	};
+	const char *in[] = {tok, NULL};
+	struct pamtest_conv_data conv = {.in_echo_off = in};
+
+	/* No login.defs at all: UID_MIN 1000, and root is refused anyway. */
+	assert_pamtest(run_pamtest("at_default", "root", &conv, tests, NULL),
+		       tests);
+	f->env = tests[1].case_out.envlist;
+	assert_null(env_get(f->env, "AGENTICTRUST_SUB"));
+	assert_last_reason("system_user");
+	/* The line says that the credential was good: its sub and secret. */
+	assert_logged("rejected user=root service=at_default method=jwt "
+		      "reason=system_user sub=root kid=- secret=0");
+	assert_int_equal(captured[ncaptured - 1].prio, LOG_NOTICE);
+	assert_false(logged("accepted"));
+	assert_not_logged(tok);
+
+	capture_reset();
+	auth_one("at_default", "root", hex, PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	assert_logged("method=hmac reason=system_user sub=root ");
+	assert_not_logged(hex);
+
+	/* Whatever UID_MIN says: even 0. */
+	write_login_defs("UID_MIN 0\n", 0644);
+	auth_one("at_default", "root", tok, PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+}
+
+static void
+test_system_user_below_uid_min(void **state)
+{
+	struct fixture *f = *state;
+	char *sys = good_token(f, SYSTEM_USER);
+	char *edge = good_token(f, EDGE_USER);
+
+	/* Default UID_MIN 1000 (no login.defs): 999 is a system account,
+	 * 1000 the first normal one. */
+	auth_one("at_default", SYSTEM_USER, sys, PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	assert_logged("rejected user=" SYSTEM_USER " ");
+	auth_one("at_default", EDGE_USER, edge, PAM_SUCCESS);
+	assert_last_reason("ok");
+
+	/* A login.defs without UID_MIN: the same default. */
+	write_login_defs("# shadow\nUID_MAX 60000\nSYS_UID_MIN 100\n", 0644);
+	auth_one("at_default", SYSTEM_USER, sys, PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	auth_one("at_default", EDGE_USER, edge, PAM_SUCCESS);
+}
+
+/* UID_MIN is read from login.defs, as shadow's useradd reads it. */
+static void
+test_system_user_login_defs(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user); /* atagent: uid 1500 */
+	char *sys = good_token(f, SYSTEM_USER);
+
+	write_login_defs("# comment\n  UID_MIN\t 1501 \nUID_MAX 60000\n",
+			 0644);
+	auth_one("at_default", user, tok, PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	write_login_defs("UID_MIN 1500\n", 0644);
+	auth_one("at_default", user, tok, PAM_SUCCESS);
+	write_login_defs("UID_MIN 500\n", 0644);
+	auth_one("at_default", SYSTEM_USER, sys, PAM_SUCCESS);
+}
+
+/* A login.defs the module cannot trust fails closed. */
+static void
+test_system_user_login_defs_bad(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	static const struct {
+		const char *content;
+		mode_t mode;
+		const char *log;
+	} bad[] = {
+		{ "UID_MIN 0x3e8\n", 0644, "login.defs:1: UID_MIN is not" },
+		{ "UID_MIN 01000\n", 0644, "login.defs:1: UID_MIN is not" },
+		{ "UID_MIN\n", 0644, "login.defs:1: UID_MIN is not" },
+		{ "UID_MIN 1000\nUID_MIN 2000\n", 0644,
+		  "login.defs:2: UID_MIN given again" },
+		{ "UID_MIN 1000\n", 0666, "group or world writable" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		capture_reset();
+		write_login_defs(bad[i].content, bad[i].mode);
+		auth_one("at_default", user, tok, PAM_SERVICE_ERR);
+		assert_last_reason("file_unusable");
+		assert_logged(bad[i].log);
+		assert_logged("refused user=" TEST_USER " ");
+		assert_false(logged("accepted"));
+	}
+	/* A symlink is not followed. */
+	assert_int_equal(unlink(AT_TEST_LOGIN_DEFS), 0);
+	assert_int_equal(symlink("/etc/login.defs", AT_TEST_LOGIN_DEFS), 0);
+	capture_reset();
+	auth_one("at_default", user, tok, PAM_SERVICE_ERR);
+	assert_last_reason("file_unusable");
+	assert_logged("is a symbolic link");
+	/* Not read when the policy is not in force. */
+	auth_one("at_allow_system_users", user, tok, PAM_SUCCESS);
+}
+
+/* allow_system_users, on the line or in the config file. */
+static void
+test_system_user_allowed(void **state)
+{
+	struct fixture *f = *state;
+	char conf[1024];
+	char *tok = good_token(f, "root");
+	char *sys = good_token(f, SYSTEM_USER);
+
+	auth_one("at_allow_system_users", "root", tok, PAM_SUCCESS);
+	assert_last_reason("ok");
+	assert_logged("accepted user=root ");
+	auth_one("at_allow_system_users", SYSTEM_USER, sys, PAM_SUCCESS);
+	auth_one("at_allow_system_users", user, good_token(f, user),
+		 PAM_SUCCESS);
+
+	snprintf(conf, sizeof(conf),
+		 "secret_file = %s\nallow_system_users = true\n", f->secret);
+	assert_int_equal(test_write_file(f->path_conf, conf, 0644), 0);
+	auth_one("at_config", "root", tok, PAM_SUCCESS);
+	snprintf(conf, sizeof(conf),
+		 "secret_file = %s\nallow_system_users = false\n", f->secret);
+	assert_int_equal(test_write_file(f->path_conf, conf, 0644), 0);
+	auth_one("at_config", "root", tok, PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+}
+
+/* With a user map, the map is the only authority: no uid check. */
+static void
+test_system_user_user_map(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, "ops-admin");
+	char *hex = good_hmac(f, "ops-admin");
+	char *sys = good_token(f, "backup-agent");
+
+	assert_int_equal(test_write_file(f->path_map,
+					 "ops-admin root\n"
+					 "backup-agent " SYSTEM_USER "\n",
+					 0644),
+			 0);
+	/* Even a login.defs that would refuse everyone is not consulted. */
+	write_login_defs("UID_MIN 4000000000\n", 0644);
+	auth_one("at_user_map", "root", tok, PAM_SUCCESS);
+	assert_logged("accepted user=root service=at_user_map method=jwt "
+		      "reason=ok sub=ops-admin ");
+	auth_one("at_user_map", "root", hex, PAM_SUCCESS);
+	auth_one("at_user_map", SYSTEM_USER, sys, PAM_SUCCESS);
+	/* The map decides: "root" itself is not an id in it. */
+	auth_one("at_user_map", "root", good_token(f, "root"),
+		 PAM_USER_UNKNOWN);
+	assert_last_reason("user_not_mapped");
+	/* Without the map, the same login.defs refuses atagent. */
+	auth_one("at_default", user, good_token(f, user), PAM_AUTH_ERR);
+	assert_last_reason("system_user");
 }
 
 /* ------------------------------------------------------------------ */
@@ -2507,6 +2795,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_jwt_accepted_env_exported),
 		T(test_jwt_control_char_name_not_exported),
+		T(test_jwt_long_display_claims_dropped),
 		T(test_hmac_accepted),
 		T(test_expired),
 		T(test_bad_signature),
@@ -2527,6 +2816,12 @@ main(void)
 		T(test_allow_no_exp),
 		T(test_user_map_mapped),
 		T(test_user_map_unmapped),
+		T(test_system_user_root_refused),
+		T(test_system_user_below_uid_min),
+		T(test_system_user_login_defs),
+		T(test_system_user_login_defs_bad),
+		T(test_system_user_allowed),
+		T(test_system_user_user_map),
 		T(test_prompt_custom),
 		T(test_prompt_default),
 		T(test_use_first_pass),

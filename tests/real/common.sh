@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 #
-# tests/real/common.sh - shared by sshd.sh and sudo.sh (sourced, bash).
+# tests/real/common.sh - shared by sshd.sh, sudo.sh and su.sh (sourced,
+# bash).
 #
 # The scripts run the REAL /usr/sbin/sshd and /usr/bin/sudo against the
 # build's pam_agentictrust.so, as root, without touching the real system:
@@ -189,7 +190,7 @@ RT_PRIVATE_PATHS=(
 rt_state() {
 	local f mdir
 	for f in /etc/passwd /etc/group /etc/shadow /etc/gshadow /etc/subuid \
-		/etc/subgid /etc/sudoers; do
+		/etc/subgid /etc/sudoers /etc/pam.d/su; do
 		if [ -e "$f" ]; then
 			echo "$f $(sha256sum <"$f" | cut -c1-16)"
 		else
@@ -202,7 +203,7 @@ rt_state() {
 	for f in /var/log/btmp /var/log/wtmp; do
 		[ -e "$f" ] || { echo "$f absent"; continue; }
 		echo "$f records of test users: $(utmpdump "$f" 2>/dev/null |
-			grep -cE '\[(atalice|atbob|atnobody|atcarol|atdave)[0-9]+ *\]')"
+			grep -cE '\[(atalice|atbob|atnobody|atcarol|atdave|ateve|atfrank|atsys)[0-9]+ *\]')"
 	done
 	# lastlog and faillog are arrays indexed by uid (292- and 32-byte
 	# records); the test users get uids from RT_UID_MIN (rt_useradd).
@@ -254,7 +255,7 @@ rt_check_real_system() {
 	else
 		rt_not_ok "the inner run recorded the users it created"
 	fi
-	for f in "/etc/pam.d/$RT_NAME-agentictrust" \
+	for f in "${RT_PAMD_FILE:-/etc/pam.d/$RT_NAME-agentictrust}" \
 		"$(rt_module_dir)/pam_agentictrust.so"; do
 		if ! grep -qxF "$f absent" "$RT_TMP/state.before"; then
 			rt_diag "$f existed before the run: only compared by state"
@@ -369,6 +370,16 @@ rt_useradd() {
 	[ -d "$RT_TMP/home" ] || mkdir -m 0755 "$RT_TMP/home"
 	useradd -m -d "$RT_TMP/home/$1" -s /bin/sh -K UID_MIN="$RT_UID_MIN" "$1" ||
 		rt_bail "useradd $1"
+	echo "$1" >>"$RT_TMP/users"
+}
+
+# rt_useradd_system NAME: a throwaway system account (useradd -r: a uid
+# from SYS_UID_MIN..SYS_UID_MAX, below UID_MIN), with a home and a shell so
+# that su and sudo can run commands as and for it.
+rt_useradd_system() {
+	[ -d "$RT_TMP/home" ] || mkdir -m 0755 "$RT_TMP/home"
+	useradd -r -m -d "$RT_TMP/home/$1" -s /bin/sh "$1" ||
+		rt_bail "useradd -r $1"
 	echo "$1" >>"$RT_TMP/users"
 }
 

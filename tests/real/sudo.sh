@@ -7,8 +7,9 @@
 # mode=jwt max_ttl=900), chosen per user by "Defaults:USER pam_service=" in
 # a sudoers drop-in: the credential on stdin (sudo -S) and through
 # SUDO_ASKPASS=agentictrust-askpass (sudo -A); good, forged, expired,
-# other-user, HMAC and over-long-ttl tokens, and sudo's 511-byte answer
-# limit.  Everything runs in a private mount and PID namespace
+# other-user, HMAC and over-long-ttl tokens, sudo's 511-byte answer
+# limit, and a system account (useradd -r) whose own valid token is
+# refused as system_user.  Everything runs in a private mount and PID namespace
 # (common.sh); needs root, else exits 77.
 set -u
 # shellcheck disable=SC2034 # read by rt_main in common.sh
@@ -21,10 +22,12 @@ rt_main sudo "$@"
 SVC=sudo-agentictrust
 U=atcarol$RANDOM	# runs sudo
 O=atdave$RANDOM		# another existing user
+SYSU=atsys$RANDOM	# a system account (useradd -r) that runs sudo too
 SUDOERS=/etc/sudoers.d/agentictrust-real-test
 
 rt_useradd "$U"
 rt_useradd "$O"
+rt_useradd_system "$SYSU"
 HOME_U=$RT_TMP/home/$U
 rt_agentictrust_files any	# conf/pam.d/sudo narrows it: mode=jwt max_ttl=900
 ln -s "$RT_SRC/conf/pam.d/sudo" "/etc/pam.d/$SVC" || rt_bail "pam.d link"
@@ -38,6 +41,10 @@ Defaults:$U pam_service=$SVC
 Defaults:$U !lecture, !mail_badpass, !requiretty
 Defaults:$U passwd_tries=1, timestamp_timeout=0
 $U ALL=(root) /usr/bin/id, /usr/bin/printenv
+Defaults:$SYSU pam_service=$SVC
+Defaults:$SYSU !lecture, !mail_badpass, !requiretty
+Defaults:$SYSU passwd_tries=1, timestamp_timeout=0
+$SYSU ALL=(root) /usr/bin/id
 EOF
 chmod 0440 "$SUDOERS.tmp"
 visudo -cqf "$SUDOERS.tmp" || rt_bail "visudo rejects the drop-in"
@@ -49,8 +56,10 @@ rt_diag "$(sudo -V | head -n1); service $SVC, users $U $O, askpass $RT_ASKPASS"
 # run_sudo MODE CRED SUDO-ARGS...: MODE "stdin" (sudo -S, credential on
 # stdin) or "askpass" (sudo -A, credential in a 0600 file of U's).  No
 # controlling tty (setsid).  Sets SUDO_RC, SUDO_OUT; stderr in SUDO_ERR.
+# Run by U, or by $SUDO_RUNNER when set.
 run_sudo() {
-	local mode=$1 cred=$2 f
+	local mode=$1 cred=$2 f U=${SUDO_RUNNER:-$U}
+	local HOME_U=$RT_TMP/home/$U
 	shift 2
 	SUDO_ERR=$RT_TMP/sudo.stderr
 	if [ "$mode" = stdin ]; then
@@ -166,6 +175,20 @@ for mode in stdin askpass; do
 	fi
 	rt_diag "$mode: sudo said: $(tr '\n' ' ' <"$SUDO_ERR")"
 done
+
+# A system account with a valid token of its own (issue 7, item 6): the
+# credential verifies, the account is refused.
+TOK_SYS=$(rt_jwt "$RT_SECRET_FILE" "$SYSU" --ttl 300) || rt_bail "mint a token for $SYSU"
+rt_log_mark
+SUDO_RUNNER=$SYSU run_sudo stdin "$TOK_SYS" /usr/bin/id -u
+if [ $SUDO_RC -eq 1 ] && [ -z "$SUDO_OUT" ]; then
+	rt_ok "stdin: system account $SYSU (uid $(id -u "$SYSU")) with a valid JWT: sudo refuses"
+else
+	rt_not_ok "stdin: system account $SYSU (uid $(id -u "$SYSU")) with a valid JWT: sudo refuses" \
+		"exit $SUDO_RC, stdout '$SUDO_OUT'" "$(cat "$SUDO_ERR")"
+fi
+rt_expect_log "stdin: system account: logged rejected user=$SYSU reason=system_user" \
+	"$SVC" rejected "$SYSU" jwt "system_user sub=$SYSU kid=- secret=0"
 
 rt_check_service_lines "pam_service=$SVC in sudoers selects /etc/pam.d/$SVC" "$SVC"
 rt_check_no_leak "$RT_SYSLOG"

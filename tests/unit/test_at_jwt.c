@@ -1447,7 +1447,22 @@ test_name_not_string(void **state)
 }
 
 static void
-test_email_too_long(void **state)
+test_null_name_is_not_string(void **state)
+{
+	assert_at(verify_payload(*state,
+				 "{\"sub\":\"alice\",\"exp\":1700000300,"
+				 "\"name\":null}"),
+		  AT_ERR_CLAIM);
+}
+
+/*
+ * Display claims (email, name) that are too long or carry a control
+ * character are dropped, not fatal: the token is accepted, the field is
+ * NULL and *_drop says why.  One byte over AT_MAX_CLAIM is dropped,
+ * exactly AT_MAX_CLAIM is kept.
+ */
+static void
+test_email_too_long_dropped(void **state)
 {
 	struct unit_verifier *f = *state;
 	char email[AT_MAX_CLAIM + 2], *payload;
@@ -1455,9 +1470,134 @@ test_email_too_long(void **state)
 	memset(email, 'e', sizeof(email) - 1);
 	email[AT_MAX_CLAIM + 1] = '\0';
 	payload = xasprintf("{\"sub\":\"alice\",\"exp\":1700000300,"
+			    "\"email\":\"%s\",\"name\":\"Ann\"}",
+			    email);
+	assert_at(verify_payload(f, payload), AT_OK);
+	assert_null(f->claims.email);
+	assert_int_equal(f->claims.email_drop, AT_DROP_TOO_LONG);
+	assert_string_equal(f->claims.name, "Ann");
+	assert_int_equal(f->claims.name_drop, AT_DROP_NONE);
+	assert_string_equal(f->claims.sub, "alice");
+	free(payload);
+
+	/* Exactly at the limit: kept. */
+	email[AT_MAX_CLAIM] = '\0';
+	payload = xasprintf("{\"sub\":\"alice\",\"exp\":1700000300,"
 			    "\"email\":\"%s\"}",
 			    email);
-	assert_at(verify_payload(f, payload), AT_ERR_CLAIM);
+	assert_at(verify_payload(f, payload), AT_OK);
+	assert_non_null(f->claims.email);
+	assert_int_equal(strlen(f->claims.email), AT_MAX_CLAIM);
+	assert_int_equal(f->claims.email_drop, AT_DROP_NONE);
+	free(payload);
+}
+
+static void
+test_name_too_long_dropped(void **state)
+{
+	struct unit_verifier *f = *state;
+	char name[AT_MAX_CLAIM + 2], *payload;
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[AT_MAX_CLAIM + 1] = '\0';
+	payload = xasprintf("{\"sub\":\"alice\",\"exp\":1700000300,"
+			    "\"email\":\"a@example.com\",\"name\":\"%s\"}",
+			    name);
+	assert_at(verify_payload(f, payload), AT_OK);
+	assert_null(f->claims.name);
+	assert_int_equal(f->claims.name_drop, AT_DROP_TOO_LONG);
+	assert_string_equal(f->claims.email, "a@example.com");
+	assert_int_equal(f->claims.email_drop, AT_DROP_NONE);
+	free(payload);
+}
+
+/* A multi-byte UTF-8 claim is measured in bytes, not characters. */
+static void
+test_name_limit_is_bytes(void **state)
+{
+	struct unit_verifier *f = *state;
+	char name[AT_MAX_CLAIM + 3], *payload;
+	size_t i;
+
+	/* 513 two-byte characters (U+00E9): 1026 bytes, 513 characters. */
+	for (i = 0; i + 1 < AT_MAX_CLAIM + 2; i += 2) {
+		name[i] = (char)0xc3;
+		name[i + 1] = (char)0xa9;
+	}
+	name[i] = '\0';
+	payload = xasprintf("{\"sub\":\"alice\",\"exp\":1700000300,"
+			    "\"name\":\"%s\"}",
+			    name);
+	assert_at(verify_payload(f, payload), AT_OK);
+	assert_null(f->claims.name);
+	assert_int_equal(f->claims.name_drop, AT_DROP_TOO_LONG);
+	free(payload);
+}
+
+static void
+test_display_control_chars_dropped(void **state)
+{
+	struct unit_verifier *f = *state;
+	static const char *const bad[] = {
+		"Evil\\nAGENTICTRUST_SUB=root", /* JSON \n: a newline */
+		"tab\\there",
+		"del\x7f",
+		"c1 \xc2\x85 NEL",
+		"esc \\u001b[31m",
+	};
+	char *payload;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		payload = xasprintf("{\"sub\":\"alice\",\"exp\":1700000300,"
+				    "\"email\":\"%s\",\"name\":\"%s\"}",
+				    bad[i], bad[i]);
+		assert_at(verify_payload(f, payload), AT_OK);
+		assert_null(f->claims.email);
+		assert_null(f->claims.name);
+		assert_int_equal(f->claims.email_drop, AT_DROP_UNPRINTABLE);
+		assert_int_equal(f->claims.name_drop, AT_DROP_UNPRINTABLE);
+		assert_string_equal(f->claims.sub, "alice");
+		free(payload);
+	}
+	/* The limit comes first: a long value with a control character. */
+	{
+		char name[AT_MAX_CLAIM + 8];
+
+		memset(name, 'n', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		memcpy(name, "\\n", 2);
+		payload = xasprintf("{\"sub\":\"alice\","
+				    "\"exp\":1700000300,\"name\":\"%s\"}",
+				    name);
+		assert_at(verify_payload(f, payload), AT_OK);
+		assert_int_equal(f->claims.name_drop, AT_DROP_TOO_LONG);
+		free(payload);
+	}
+	/* Printable UTF-8 is kept as is. */
+	assert_at(verify_payload(f, "{\"sub\":\"alice\",\"exp\":1700000300,"
+				    "\"name\":\"Zo\xc3\xab \xe2\x9c\x93\"}"),
+		  AT_OK);
+	assert_string_equal(f->claims.name, "Zo\xc3\xab \xe2\x9c\x93");
+	assert_int_equal(f->claims.name_drop, AT_DROP_NONE);
+	/* A drop of one token does not leak into the next verification. */
+	assert_at(verify_payload(f, GOOD_PAYLOAD), AT_OK);
+	assert_int_equal(f->claims.email_drop, AT_DROP_NONE);
+	assert_int_equal(f->claims.name_drop, AT_DROP_NONE);
+}
+
+static void
+test_iss_too_long_still_refused(void **state)
+{
+	struct unit_verifier *f = *state;
+	char iss[AT_MAX_CLAIM + 2], *payload;
+
+	memset(iss, 'i', sizeof(iss) - 1);
+	iss[AT_MAX_CLAIM + 1] = '\0';
+	payload = xasprintf("{\"sub\":\"alice\",\"exp\":1700000300,"
+			    "\"iss\":\"%s\"}",
+			    iss);
+	assert_at(verify_payload(f, payload), AT_ERR_ISSUER);
 	free(payload);
 }
 
@@ -1988,7 +2128,12 @@ main(int argc, char **argv)
 		T(test_ttl_unchecked_when_zero),
 		T(test_email_not_string),
 		T(test_name_not_string),
-		T(test_email_too_long),
+		T(test_null_name_is_not_string),
+		T(test_email_too_long_dropped),
+		T(test_name_too_long_dropped),
+		T(test_name_limit_is_bytes),
+		T(test_display_control_chars_dropped),
+		T(test_iss_too_long_still_refused),
 		T(test_payload_duplicate_key),
 		T(test_payload_nested_duplicate_key),
 		T(test_payload_trailing_garbage),

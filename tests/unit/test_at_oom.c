@@ -330,6 +330,43 @@ test_oom_forged_hmac_never_accepted(void **state)
 	fail_each_allocation(c, c->hmac, false);
 }
 
+/*
+ * The local-account policy reads login.defs (at_user_policy_check()):
+ * for a uid it allows, each allocation failing in turn must end in
+ * AT_ERR_NOMEM, never in a verdict made without UID_MIN.
+ */
+static void
+test_oom_policy_fails_closed(void **state)
+{
+	struct oom_case *c = *state;
+	struct at_config cfg;
+	char *defs = test_path(c->dir, "login.defs");
+	enum at_err r;
+	long n;
+
+	assert_int_equal(test_write_file(defs, "UID_MIN 1000\n", 0644), 0);
+	at_config_init(&cfg);
+	assert_at(at_user_policy_check(&cfg, false, 1500, defs, geteuid(),
+				       NULL),
+		  AT_OK);
+	for (n = 1; n < 1000; n++) {
+		injected = NULL;
+		countdown = n;
+		r = at_user_policy_check(&cfg, false, 1500, defs, geteuid(),
+					 NULL);
+		countdown = -1;
+		if (injected == NULL) {
+			assert_at(r, AT_OK);
+			break;
+		}
+		assert_at(r, AT_ERR_NOMEM);
+	}
+	/* at_file_read() allocates: at least one failure was injected. */
+	assert_true(n > 1);
+	at_config_clear(&cfg);
+	free(defs);
+}
+
 /* at_config_new() / at_claims_new() out of memory: AT_ERR_NOMEM and
  * *out NULL, so the caller's free of *out is safe. */
 static void
@@ -451,6 +488,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_oom_split_good_hmac_never_accepted_on_our_failures,
 			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oom_policy_fails_closed,
+						setup, teardown),
 		cmocka_unit_test(test_oom_seal),
 	};
 

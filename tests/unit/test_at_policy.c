@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_at_policy.c - lib/at_policy.c: the strict login.defs UID_MIN
+ * reader (one test per rejection path, and the shapes shadow writes) and
+ * the local-account policy (root and uid < UID_MIN refused unless
+ * user_map or allow_system_users).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "at.h"
+#include "test_common.h"
+#include "unit_test.h"
+
+struct fixture {
+	char *dir;
+	char *path; /* dir/login.defs */
+	struct unit_log ulog;
+	struct at_config cfg;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	f->dir = test_mkdtemp();
+	f->path = test_path(f->dir, "login.defs");
+	unit_log_init(&f->ulog);
+	at_config_init(&f->cfg);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	at_config_clear(&f->cfg);
+	test_rmdir(f->dir);
+	free(f->path);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* at_login_defs_parse() of a C string; *uid_min as it left it. */
+static enum at_err
+parse(struct fixture *f, const char *text, uid_t *uid_min)
+{
+	f->ulog.buf[0] = '\0';
+	*uid_min = 4242; /* must be overwritten */
+	return at_login_defs_parse(text, strlen(text), "test.defs",
+				   &f->ulog.log, uid_min);
+}
+
+static void
+assert_uid_min(struct fixture *f, const char *text, uid_t want)
+{
+	uid_t got;
+
+	assert_at(parse(f, text, &got), AT_OK);
+	assert_int_equal(got, want);
+}
+
+/* Refused, with *uid_min left at the default, and logged. */
+static void
+assert_refused(struct fixture *f, const char *text, const char *log)
+{
+	uid_t got;
+
+	assert_at(parse(f, text, &got), AT_ERR_FILE);
+	assert_int_equal(got, AT_DEFAULT_UID_MIN);
+	if (strstr(f->ulog.buf, log) == NULL)
+		fail_msg("want \"%s\" in the log, got: %s", log, f->ulog.buf);
+}
+
+/* ------------------------------------------------------------------ */
+/* the reader: what it accepts */
+
+static void
+test_defs_debian(void **state)
+{
+	/* The lines around UID_MIN in Debian 12's /etc/login.defs. */
+	assert_uid_min(*state,
+		       "#\n# Min/max values for automatic uid selection in "
+		       "useradd(8)\n#\nUID_MIN\t\t\t 1000\nUID_MAX\t\t\t60000\n"
+		       "# System accounts\n#SYS_UID_MIN\t\t  100\n"
+		       "#SYS_UID_MAX\t\t  999\n",
+		       1000);
+}
+
+static void
+test_defs_value(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_uid_min(f, "UID_MIN 500\n", 500);
+	assert_uid_min(f, "UID_MIN 0\n", 0);
+	assert_uid_min(f, "UID_MIN 4294967294\n", 4294967294U);
+	/* Leading and trailing blanks, CRLF, no final newline. */
+	assert_uid_min(f, "  \tUID_MIN \t 2000 \t\r\n", 2000);
+	assert_uid_min(f, "UID_MIN 3000", 3000);
+}
+
+static void
+test_defs_default(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_uid_min(f, "", AT_DEFAULT_UID_MIN);
+	assert_uid_min(f, "\n\n# UID_MIN 5\n   # UID_MIN 6\n",
+		       AT_DEFAULT_UID_MIN);
+	/* Other keys, including ones that start like it, are not it. */
+	assert_uid_min(f, "UID_MAX 60000\nSYS_UID_MIN 100\nUID_MINIMUM 7\n",
+		       AT_DEFAULT_UID_MIN);
+	/* shadow's name ends at a blank: "UID_MIN=5" is another name. */
+	assert_uid_min(f, "UID_MIN=5\n", AT_DEFAULT_UID_MIN);
+	/* Anything goes on lines that are not UID_MIN. */
+	assert_uid_min(f, "ENV_PATH \"PATH=/bin\" \x7f\xff\nUID_MIN 1200\n",
+		       1200);
+	assert_uid_min(f, "uid_min 5\n", AT_DEFAULT_UID_MIN);
+}
+
+/* ------------------------------------------------------------------ */
+/* the reader: every rejection */
+
+static void
+test_defs_no_value(void **state)
+{
+	assert_refused(*state, "UID_MIN\n", "test.defs:1: UID_MIN is not");
+	assert_refused(*state, "UID_MIN   \t\n", "test.defs:1: UID_MIN is not");
+}
+
+static void
+test_defs_not_decimal(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_refused(f, "UID_MIN 0x3e8\n", "UID_MIN is not a decimal uid");
+	assert_refused(f, "UID_MIN -1\n", "UID_MIN is not");
+	assert_refused(f, "UID_MIN +1000\n", "UID_MIN is not");
+	assert_refused(f, "UID_MIN 1e3\n", "UID_MIN is not");
+	assert_refused(f, "UID_MIN \"1000\"\n", "UID_MIN is not");
+	assert_refused(f, "UID_MIN 1000 # users\n", "UID_MIN is not");
+	assert_refused(f, "UID_MIN 1 000\n", "UID_MIN is not");
+	assert_refused(f, "UID_MIN abc\n", "\"abc\"");
+}
+
+/* shadow reads 01000 as octal (512): never guess which one is meant. */
+static void
+test_defs_leading_zero(void **state)
+{
+	assert_refused(*state, "UID_MIN 01000\n", "UID_MIN is not");
+	assert_refused(*state, "UID_MIN 00\n", "UID_MIN is not");
+}
+
+static void
+test_defs_out_of_range(void **state)
+{
+	struct fixture *f = *state;
+
+	/* (uid_t)-1 is "no uid"; anything above does not fit. */
+	assert_refused(f, "UID_MIN 4294967295\n", "UID_MIN is not");
+	assert_refused(f, "UID_MIN 4294967296\n", "UID_MIN is not");
+	assert_refused(f, "UID_MIN 99999999999\n", "UID_MIN is not");
+	assert_refused(f, "UID_MIN 18446744073709551617\n", "UID_MIN is not");
+}
+
+static void
+test_defs_twice(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_refused(f, "UID_MIN 1000\n#\nUID_MIN 1000\n",
+		       "test.defs:3: UID_MIN given again (first on line 1)");
+	/* Even when the second one has no value. */
+	assert_refused(f, "UID_MIN 1000\nUID_MIN\n", "given again");
+}
+
+static void
+test_defs_long_line(void **state)
+{
+	struct fixture *f = *state;
+	char *text = malloc(AT_MAX_LINE + 32);
+	uid_t got;
+
+	assert_non_null(text);
+	memset(text, '#', AT_MAX_LINE + 1);
+	strcpy(text + AT_MAX_LINE + 1, "\nUID_MIN 5\n");
+	assert_at(parse(f, text, &got), AT_ERR_FILE);
+	assert_non_null(strstr(f->ulog.buf, "test.defs:1: line longer than"));
+	/* AT_MAX_LINE itself is fine. */
+	strcpy(text + AT_MAX_LINE, "\nUID_MIN 5\n");
+	assert_uid_min(f, text, 5);
+	free(text);
+}
+
+static void
+test_defs_nul(void **state)
+{
+	struct fixture *f = *state;
+	static const char text[] = "UID_MIN 1000\n# a\0b\n";
+	/* A NUL inside the value, which a C string parser would stop at. */
+	static const char value[] = "UID_MIN 10\0"
+				    "00\n";
+	uid_t got = 0;
+
+	f->ulog.buf[0] = '\0';
+	assert_at(at_login_defs_parse(text, sizeof(text) - 1, "test.defs",
+				      &f->ulog.log, &got),
+		  AT_ERR_FILE);
+	assert_int_equal(got, AT_DEFAULT_UID_MIN);
+	assert_non_null(strstr(f->ulog.buf, "test.defs:2: "));
+	assert_at(at_login_defs_parse(value, sizeof(value) - 1, "test.defs",
+				      &f->ulog.log, &got),
+		  AT_ERR_FILE);
+}
+
+/* ------------------------------------------------------------------ */
+/* the file: at_file_read() rules, a missing file */
+
+static void
+test_file_read(void **state)
+{
+	struct fixture *f = *state;
+	uid_t got = 0;
+
+	assert_int_equal(test_write_file(f->path, "UID_MIN 1234\n", 0644), 0);
+	assert_at(at_login_defs_uid_min(f->path, getuid(), &f->ulog.log, &got),
+		  AT_OK);
+	assert_int_equal(got, 1234);
+}
+
+static void
+test_file_missing(void **state)
+{
+	struct fixture *f = *state;
+	uid_t got = 0;
+
+	assert_at(at_login_defs_uid_min(f->path, getuid(), &f->ulog.log, &got),
+		  AT_OK);
+	assert_int_equal(got, AT_DEFAULT_UID_MIN);
+}
+
+static void
+test_file_unsafe(void **state)
+{
+	struct fixture *f = *state;
+	char *link = test_path(f->dir, "link");
+	uid_t got = 0;
+
+	/* Group or world writable: anyone could lower UID_MIN. */
+	assert_int_equal(test_write_file(f->path, "UID_MIN 1000\n", 0664), 0);
+	assert_at(at_login_defs_uid_min(f->path, getuid(), &f->ulog.log, &got),
+		  AT_ERR_FILE);
+	assert_int_equal(got, AT_DEFAULT_UID_MIN);
+	assert_non_null(strstr(f->ulog.buf, "group or world writable"));
+	/* Another owner (neither root nor owner_uid). */
+	assert_int_equal(chmod(f->path, 0644), 0);
+	if (getuid() != 0) {
+		assert_at(at_login_defs_uid_min(f->path, getuid() + 1,
+						&f->ulog.log, &got),
+			  AT_ERR_FILE);
+	}
+	/* A symbolic link. */
+	assert_int_equal(symlink(f->path, link), 0);
+	assert_at(at_login_defs_uid_min(link, getuid(), &f->ulog.log, &got),
+		  AT_ERR_FILE);
+	assert_non_null(strstr(f->ulog.buf, "is a symbolic link"));
+	assert_int_equal(unlink(link), 0);
+	free(link);
+	/* A directory. */
+	assert_at(at_login_defs_uid_min(f->dir, getuid(), &f->ulog.log, &got),
+		  AT_ERR_FILE);
+	/* A relative path. */
+	assert_at(at_login_defs_uid_min("login.defs", getuid(), &f->ulog.log,
+					&got),
+		  AT_ERR_FILE);
+}
+
+static void
+test_file_too_large(void **state)
+{
+	struct fixture *f = *state;
+	char *text = malloc(AT_MAX_FILE + 2);
+	uid_t got = 0;
+	size_t i;
+
+	assert_non_null(text);
+	for (i = 0; i < AT_MAX_FILE + 1; i++)
+		text[i] = (i % 64 == 63) ? '\n' : '#';
+	text[AT_MAX_FILE + 1] = '\0';
+	assert_int_equal(test_write_file(f->path, text, 0644), 0);
+	assert_at(at_login_defs_uid_min(f->path, getuid(), &f->ulog.log, &got),
+		  AT_ERR_FILE);
+	assert_non_null(strstr(f->ulog.buf, "larger than"));
+	free(text);
+}
+
+static void
+test_file_malformed(void **state)
+{
+	struct fixture *f = *state;
+	uid_t got = 0;
+
+	assert_int_equal(test_write_file(f->path, "\nUID_MIN 1k\n", 0644), 0);
+	assert_at(at_login_defs_uid_min(f->path, getuid(), &f->ulog.log, &got),
+		  AT_ERR_FILE);
+	assert_non_null(strstr(f->ulog.buf, "login.defs:2: UID_MIN is not"));
+}
+
+/* ------------------------------------------------------------------ */
+/* the policy */
+
+static void
+test_policy_default(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(at_user_policy(&f->cfg, false, 0, 1000), AT_ERR_SYSTEM_USER);
+	assert_at(at_user_policy(&f->cfg, false, 1, 1000), AT_ERR_SYSTEM_USER);
+	assert_at(at_user_policy(&f->cfg, false, 999, 1000),
+		  AT_ERR_SYSTEM_USER);
+	assert_at(at_user_policy(&f->cfg, false, 1000, 1000), AT_OK);
+	assert_at(at_user_policy(&f->cfg, false, 65534, 1000), AT_OK);
+	/* Root is refused whatever UID_MIN says. */
+	assert_at(at_user_policy(&f->cfg, false, 0, 0), AT_ERR_SYSTEM_USER);
+	assert_at(at_user_policy(&f->cfg, false, 1, 0), AT_OK);
+	assert_at(at_user_policy(&f->cfg, false, 4294967294U, 4294967294U),
+		  AT_OK);
+	assert_string_equal(at_err_reason(AT_ERR_SYSTEM_USER), "system_user");
+	assert_non_null(strstr(at_strerror(AT_ERR_SYSTEM_USER), "UID_MIN"));
+}
+
+static void
+test_policy_allow_system_users(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(at_config_set(&f->cfg, "allow_system_users", NULL,
+				&f->ulog.log),
+		  AT_OK);
+	assert_true(f->cfg.allow_system_users);
+	assert_at(at_user_policy(&f->cfg, false, 0, 1000), AT_OK);
+	assert_at(at_user_policy(&f->cfg, false, 999, 1000), AT_OK);
+	assert_at(at_config_set(&f->cfg, "allow_system_users", "false",
+				&f->ulog.log),
+		  AT_OK);
+	assert_at(at_user_policy(&f->cfg, false, 0, 1000), AT_ERR_SYSTEM_USER);
+	assert_at(at_config_set(&f->cfg, "allow_system_users", "yes",
+				&f->ulog.log),
+		  AT_ERR_CONFIG);
+}
+
+/* With a user map the map is the only authority. */
+static void
+test_policy_user_map(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(at_user_policy(&f->cfg, true, 0, 1000), AT_OK);
+	assert_at(at_user_policy(&f->cfg, true, 999, 1000), AT_OK);
+	assert_at(at_user_policy(&f->cfg, true, 1500, 4294967294U), AT_OK);
+}
+
+/* The module's and the CLI's call: login.defs read only when needed. */
+static void
+test_policy_check(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Missing file: UID_MIN 1000. */
+	assert_at(at_user_policy_check(&f->cfg, false, 999, f->path, getuid(),
+				       &f->ulog.log),
+		  AT_ERR_SYSTEM_USER);
+	assert_non_null(strstr(f->ulog.buf, "uid 999 is root or below "
+					    "UID_MIN 1000"));
+	assert_at(at_user_policy_check(&f->cfg, false, 1000, f->path, getuid(),
+				       &f->ulog.log),
+		  AT_OK);
+	assert_int_equal(test_write_file(f->path, "UID_MIN 2000\n", 0644), 0);
+	assert_at(at_user_policy_check(&f->cfg, false, 1500, f->path, getuid(),
+				       &f->ulog.log),
+		  AT_ERR_SYSTEM_USER);
+	assert_at(at_user_policy_check(&f->cfg, false, 2000, f->path, getuid(),
+				       &f->ulog.log),
+		  AT_OK);
+	/* A malformed file fails closed, for root too. */
+	assert_int_equal(test_write_file(f->path, "UID_MIN x\n", 0644), 0);
+	assert_at(at_user_policy_check(&f->cfg, false, 5000, f->path, getuid(),
+				       &f->ulog.log),
+		  AT_ERR_FILE);
+	assert_at(at_user_policy_check(&f->cfg, false, 0, f->path, getuid(),
+				       &f->ulog.log),
+		  AT_ERR_FILE);
+	/* ... but is not even read with a map or the flag. */
+	assert_at(at_user_policy_check(&f->cfg, true, 0, f->path, getuid(),
+				       &f->ulog.log),
+		  AT_OK);
+	f->cfg.allow_system_users = true;
+	assert_at(at_user_policy_check(&f->cfg, false, 0, f->path, getuid(),
+				       &f->ulog.log),
+		  AT_OK);
+}
+
+int
+main(void)
+{
+#define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_defs_debian),
+		T(test_defs_value),
+		T(test_defs_default),
+		T(test_defs_no_value),
+		T(test_defs_not_decimal),
+		T(test_defs_leading_zero),
+		T(test_defs_out_of_range),
+		T(test_defs_twice),
+		T(test_defs_long_line),
+		T(test_defs_nul),
+		T(test_file_read),
+		T(test_file_missing),
+		T(test_file_unsafe),
+		T(test_file_too_large),
+		T(test_file_malformed),
+		T(test_policy_default),
+		T(test_policy_allow_system_users),
+		T(test_policy_user_map),
+		T(test_policy_check),
+	};
+#undef T
+
+	return cmocka_run_group_tests_name("at_policy", tests, NULL, NULL);
+}
