@@ -5,8 +5,10 @@
 #
 # Drive the built module with pamtester(1), the token fed on stdin:
 #   - under pam_wrapper (LD_PRELOAD=PAM_PRELOAD, a private service dir);
-#   - when run as root, also through the real libpam with a temporary
-#     /etc/pam.d/agentictrust-smoke-$$ that the exit trap removes.
+#   - when run as root, also through the real libpam, with the service
+#     file in a private copy of /etc/pam.d bind-mounted inside a private
+#     mount namespace (the script re-executes itself under unshare), so
+#     the machine's /etc is never written.
 # The users are those of tests/data/nss, served by nss_wrapper
 # ($AT_NSS_WRAPPER, default libnss_wrapper.so; $NSS_WRAPPER_PASSWD and
 # $NSS_WRAPPER_GROUP, default tests/data/nss/*): the PAM user is atagent
@@ -49,15 +51,19 @@ case $pam_preload in
 *) pam_preload="$pam_preload $nss" ;;
 esac
 
+# As root, run in a private mount namespace, where part 2 can put its
+# service file into a private copy of /etc/pam.d.
+if [ "$(id -u)" -eq 0 ] && [ -z "${AT_SMOKE_NS:-}" ] &&
+	unshare --mount --propagation private true 2>/dev/null; then
+	AT_SMOKE_NS=1 exec unshare --mount --propagation private \
+		sh "$0" "$@"
+fi
+
 passed=0
 failed=0
 tmp=
-etc_service=
 
 cleanup() {
-	if [ -n "$etc_service" ]; then
-		rm -f "$etc_service"
-	fi
 	if [ -n "$tmp" ]; then
 		rm -rf "$tmp"
 	fi
@@ -237,11 +243,14 @@ check_nul "pam_wrapper: good JWT, NUL, junk (the module sees the JWT)" ok \
 check_nul "pam_wrapper: garbage, NUL, good JWT (the module sees the garbage)" \
 	fail "not-a-token" "$good" wrapped
 
-# 2. The real libpam, only as root (it reads /etc/pam.d).
-if [ "$(id -u)" -eq 0 ] && [ -d /etc/pam.d ]; then
-	etc_service=/etc/pam.d/agentictrust-smoke-$$
-	printf '%s\n' "$service_line" >"$etc_service"
-	chmod 644 "$etc_service"
+# 2. The real libpam, only as root in the private mount namespace (it
+# reads /etc/pam.d): a copy of /etc/pam.d with our service is bind-mounted
+# over it there.
+if [ "$(id -u)" -eq 0 ] && [ -n "${AT_SMOKE_NS:-}" ] && [ -d /etc/pam.d ] &&
+	cp -a /etc/pam.d "$tmp/pam.d" &&
+	printf '%s\n' "$service_line" >"$tmp/pam.d/agentictrust-smoke-$$" &&
+	chmod 644 "$tmp/pam.d/agentictrust-smoke-$$" &&
+	mount --bind "$tmp/pam.d" /etc/pam.d; then
 	# real [USER]: nss_wrapper only (after libasan in a sanitizer build).
 	real() {
 		env LD_PRELOAD="${asan_preload:+$asan_preload }$nss" \
@@ -257,14 +266,9 @@ if [ "$(id -u)" -eq 0 ] && [ -d /etc/pam.d ]; then
 		fail "$sys_tok" real atsys
 	check_nul "libpam: good JWT, NUL, junk (the module sees the JWT)" ok \
 		"$good" "junk-after-the-nul" real
-	rm -f "$etc_service"
-	etc_service=
-	[ -e "/etc/pam.d/agentictrust-smoke-$$" ] && {
-		failed=$((failed + 1))
-		echo "not ok - temporary service file left behind"
-	}
+	umount /etc/pam.d
 else
-	echo "# skip real libpam: not root"
+	echo "# skip real libpam: not root, or no private mount namespace"
 fi
 
 echo "$passed passed, $failed failed"
