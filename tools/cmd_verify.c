@@ -440,6 +440,7 @@ verify_one(const struct verify_run *run, const struct pamd_entry *e,
 	enum at_err r;
 	const char **margv = NULL;
 	int margc = 0, i, ret = VERIFY_ERROR;
+	bool unknown;
 
 	at_config_init(&cfg);
 	at_claims_init(&claims);
@@ -477,13 +478,24 @@ verify_one(const struct verify_run *run, const struct pamd_entry *e,
 		print_context(run, e, nth, total, margc, margv);
 		goto out;
 	}
-	if (r == AT_OK)
+	/* The module asks before it prompts, and refuses after: an unknown
+	 * user is refused whatever the credential. */
+	unknown = getpwnam(run->user) == NULL;
+	if (unknown)
+		printf("rejected: reason=user_unknown (no local user %s: the "
+		       "module prompts, then refuses)\n",
+		       cli_printable(run->user));
+	else if (r == AT_OK)
 		printf("accepted: user=%s method=%s\n",
 		       cli_printable(run->user), at_method_name(claims.method));
 	else
 		printf("rejected: reason=%s (%s)\n", at_err_reason(r),
 		       at_strerror(r));
 	print_context(run, e, nth, total, margc, margv);
+	if (unknown)
+		printf("  the credential itself: %s (reason=%s)\n",
+		       r == AT_OK ? "valid for that name" : "refused",
+		       at_err_reason(r));
 	if (run->ignored > 0)
 		printf("  note: input after a NUL byte at offset %zu ignored "
 		       "(%zu bytes): the module never sees it (a PAM "
@@ -498,13 +510,7 @@ verify_one(const struct verify_run *run, const struct pamd_entry *e,
 	explain_account(run, &cfg, r);
 	if (claims.method == AT_METHOD_JWT)
 		explain_json(run->cred, run->credlen, claims.secret_index >= 0);
-	/* The module asks before it prompts, and refuses after. */
-	if (getpwnam(run->user) == NULL)
-		printf("  note: user %s does not exist on this system: "
-		       "pam_agentictrust would refuse it "
-		       "(reason=user_unknown)\n",
-		       cli_printable(run->user));
-	ret = r == AT_OK ? VERIFY_ACCEPTED : VERIFY_REJECTED;
+	ret = r == AT_OK && !unknown ? VERIFY_ACCEPTED : VERIFY_REJECTED;
 out:
 	at_claims_clear(&claims);
 	at_verifier_free(v);

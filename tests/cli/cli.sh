@@ -353,7 +353,9 @@ TOKU=$(mint "$T/s1" "$HDR" "{\"sub\":\"$NOUSER\",\"exp\":$((NOW + 600))}")
 TOKENS+=("$TOKU")
 run -i "$TOKU" verify --user "$NOUSER" --service direct --pam-dir "$P"
 has "verify: missing local user said" "^  maps to local user $NOUSER \(no such user on this system\)$"
-has "verify: module would log user_unknown" "^  note: user $NOUSER does not exist on this system: .*reason=user_unknown"
+rc_is "verify: a user that does not exist is rejected, as the module does" 1
+has "verify: module would log user_unknown" "^rejected: reason=user_unknown \(no local user $NOUSER: "
+has "verify: the credential itself is still judged" "^  the credential itself: valid for that name \(reason=ok\)$"
 
 # Root and system accounts (issue 7, item 6): the module's verdict.
 printf 'ops-admin root\nbackup-agent atsys\n' >"$T/map_root"
