@@ -253,7 +253,7 @@ fi
 for p in "${packages[@]}"; do
 	echo "# $p Depends: $(dpkg-deb -f "$(deb "$p")" Depends)"
 done
-if dpkg-deb -f "$(deb libpam-agentictrust)" Depends | grep -q libagentictrust1; then
+if dpkg-deb -f "$(deb libpam-agentictrust)" Depends | grep libagentictrust1 >/dev/null; then
 	not_ok "libpam-agentictrust does not depend on libagentictrust1 (static lib)"
 else
 	ok "libpam-agentictrust does not depend on libagentictrust1 (static lib)"
@@ -309,7 +309,7 @@ if [ "$exports" = "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_close_session pam
 else
 	not_ok "installed module exports: $exports"
 fi
-if ldd "$module" /usr/bin/agentictrust | grep -q libagentictrust; then
+if ldd "$module" /usr/bin/agentictrust | grep libagentictrust >/dev/null; then
 	not_ok "module and CLI do not load libagentictrust.so.1"
 else
 	ok "module and CLI do not load libagentictrust.so.1"
@@ -426,7 +426,7 @@ else
 		set -- $page
 		where=$(man -w "$1" "$2" 2>/dev/null)
 		if [ -n "$where" ] &&
-			MANWIDTH=80 man "$1" "$2" 2>/dev/null | grep -q '^NAME'; then
+			MANWIDTH=80 man "$1" "$2" 2>/dev/null | grep '^NAME' >/dev/null; then
 			ok "man $1 $2 renders ($where)"
 		else
 			not_ok "man $1 $2 renders (man -w: ${where:-nothing})"

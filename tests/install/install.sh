@@ -149,7 +149,7 @@ else
 	cat "$tmp/cc.log"
 	not_ok "consumer build"
 fi
-if readelf -d "$tmp/consumer" | grep -q 'NEEDED.*libagentictrust.so.1'; then
+if readelf -d "$tmp/consumer" | grep 'NEEDED.*libagentictrust.so.1' >/dev/null; then
 	ok "consumer links libagentictrust.so.1"
 else
 	not_ok "consumer does not need libagentictrust.so.1"
