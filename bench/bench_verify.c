@@ -9,11 +9,20 @@
  *   hmac     at_verify_credential() with a 64-hex HMAC credential
  *   jwt      at_verify_credential() with a typical jsonwebtoken-shaped JWT
  *   setup    at_verifier_new + add_secret + free (per-authentication cost)
+ *   load     at_verifier_from_config() reading a secret file from disk:
+ *            the module's per-authentication file cost, with the
+ *            parent-directory walk from / (openat + fstat per component)
+ *   walk     at_path_check_dirs() alone on the same path
+ *   logvalue at_log_value() on a hostile 64-byte sub (quoted, escaped)
+ *            and on a plain one; the module does this for every value of
+ *            every log line
+ * and the ratios load/jwt and logvalue/jwt, measured in this run.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -73,8 +82,14 @@ report(const char *what, double secs, long n)
 int
 main(int argc, char **argv)
 {
-	struct at_config cfg;
+	/* A sub that needs every escape: space, '=', quote, U+202E, C0 AF. */
+	static const char hostile[] =
+		"x reason=ok sub=\"root\" \xe2\x80\xae\xc0\xaf\\n"
+		"padding-padding-padding-padding-padding";
+	struct at_config cfg, filecfg;
 	struct at_verifier *v = NULL;
+	char logbuf[160], *dir = NULL, *path = NULL;
+	double jwt_s, load, logvalue;
 	struct at_claims claims;
 	struct at_hmac_key *key = NULL;
 	unsigned char mac[AT_MAC_LEN];
@@ -131,7 +146,8 @@ main(int argc, char **argv)
 		if (at_verify_credential(v, jwt, strlen(jwt), "user-42",
 					 &claims) != AT_OK)
 			failures++;
-	report("jwt", now_s() - t0, n);
+	jwt_s = (now_s() - t0) / (double)n;
+	report("jwt", jwt_s * (double)n, n);
 
 	t0 = now_s();
 	for (i = 0; i < n / 10; i++) {
@@ -144,6 +160,51 @@ main(int argc, char **argv)
 		at_verifier_free(w);
 	}
 	report("setup", now_s() - t0, n / 10);
+
+	/* The files the module reads per authentication, from disk. */
+	dir = test_mkdtemp();
+	path = dir != NULL ? test_path(dir, "secret") : NULL;
+	if (path == NULL || test_write_file(path, TEST_SECRET "\n", 0600) != 0) {
+		fprintf(stderr, "bench_verify: cannot write a secret file\n");
+		return 1;
+	}
+	at_config_init(&filecfg);
+	if (at_config_set(&filecfg, "secret_file", path, NULL) != AT_OK)
+		failures++;
+	t0 = now_s();
+	for (i = 0; i < n / 10; i++) {
+		struct at_verifier *w = NULL;
+
+		if (at_verifier_from_config(&w, &filecfg, geteuid(), NULL) !=
+		    AT_OK)
+			failures++;
+		at_verifier_free(w);
+	}
+	load = (now_s() - t0) / (double)(n / 10);
+	report("load", load * (double)(n / 10), n / 10);
+	t0 = now_s();
+	for (i = 0; i < n / 10; i++)
+		if (at_path_check_dirs(path, "secret file", geteuid(),
+				       NULL) != AT_OK)
+			failures++;
+	report("walk", now_s() - t0, n / 10);
+
+	t0 = now_s();
+	for (i = 0; i < n; i++)
+		(void)at_log_value(logbuf, sizeof(logbuf), hostile);
+	logvalue = (now_s() - t0) / (double)n;
+	report("logvalue", logvalue * (double)n, n);
+	t0 = now_s();
+	for (i = 0; i < n; i++)
+		(void)at_log_value(logbuf, sizeof(logbuf), "agent-7f3a");
+	report("logplain", now_s() - t0, n);
+	printf("ratio    load/jwt %.1f  logvalue/jwt %.3f  (this run)\n",
+	       load / jwt_s, logvalue / jwt_s);
+	unlink(path);
+	test_rmdir(dir);
+	free(path);
+	free(dir);
+	at_config_clear(&filecfg);
 
 	at_claims_clear(&claims);
 	at_hmac_key_free(key);
