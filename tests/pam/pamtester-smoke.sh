@@ -51,6 +51,13 @@ case $pam_preload in
 *) pam_preload="$pam_preload $nss" ;;
 esac
 
+# The real libpam part preloads nss_wrapper alone, behind libasan in a
+# sanitizer build ($AT_NSS_WRAPPER may already lead with it).
+case $nss in
+*libasan*) real_preload=$nss ;;
+*) real_preload="${asan_preload:+$asan_preload }$nss" ;;
+esac
+
 # As root, run in a private mount namespace, where part 2 can put its
 # service file into a private copy of /etc/pam.d.
 if [ "$(id -u)" -eq 0 ] && [ -z "${AT_SMOKE_NS:-}" ] &&
@@ -253,7 +260,7 @@ if [ "$(id -u)" -eq 0 ] && [ -n "${AT_SMOKE_NS:-}" ] && [ -d /etc/pam.d ] &&
 	mount --bind "$tmp/pam.d" /etc/pam.d; then
 	# real [USER]: nss_wrapper only (after libasan in a sanitizer build).
 	real() {
-		env LD_PRELOAD="${asan_preload:+$asan_preload }$nss" \
+		env LD_PRELOAD="$real_preload" \
 			pamtester "agentictrust-smoke-$$" "${1:-$user}" \
 			authenticate
 	}
