@@ -16,9 +16,11 @@
 # --error-exitcode=99 --leak-check=full") is put in front of every CLI run.
 # Every CLI run sees the users of tests/data/nss through cwrap's
 # nss_wrapper ($AT_NSS_WRAPPER, default libnss_wrapper.so), not the
-# machine's: the local user is atagent (uid 1500), and root and atsys
-# (uid 999) are the system_user cases.  The CLI reads the machine's
-# /etc/login.defs (read only; Debian's UID_MIN is 1000).
+# machine's: the local user is atagent (uid 1500), and root, atsys
+# (uid 999), nobody (65534) and athigh (70000) are the system_user cases.
+# The CLI reads the machine's /etc/login.defs (read only; Debian's
+# UID_MIN is 1000 and UID_MAX 60000: the athigh checks are skipped where
+# UID_MAX is 70000 or more).
 set -u
 
 CLI=${1:?usage: cli.sh AGENTICTRUST_CLI}
@@ -377,6 +379,34 @@ run -i "$TOKS" verify --user atsys --service direct --pam-dir "$P"
 rc_is "verify: valid JWT for atsys (uid 999)" 1
 has "verify: atsys is system_user" '^rejected: reason=system_user '
 has "verify: atsys: names UID_MIN and login.defs" '^  local user atsys \(uid 999\) is a system account \(uid below UID_MIN [0-9]+ of /etc/login\.defs\): refused without user_map or allow_system_users$'
+TOKN=$("$CLI" token --secret-file "$T/s1" --sub nobody --ttl 600)
+TOKH=$("$CLI" token --secret-file "$T/s1" --sub athigh --ttl 600)
+HMN=$("$CLI" hmac --secret-file "$T/s1" nobody)
+TOKENS+=("$TOKN" "$TOKH" "$HMN")
+run -i "$TOKN" verify --user nobody --service direct --pam-dir "$P"
+rc_is "verify: valid JWT for nobody (uid 65534)" 1
+has "verify: nobody is system_user" '^rejected: reason=system_user '
+has "verify: nobody: says why" '^  local user nobody \(uid 65534\) is a system account \(uid 65534, nobody: the overflow uid\): refused without user_map or allow_system_users$'
+run -i "$HMN" verify --user nobody --service direct --pam-dir "$P"
+rc_is "verify: valid HMAC for nobody" 1
+has "verify: nobody HMAC is system_user" '^rejected: reason=system_user '
+run -i "$TOKN" verify --user nobody --service direct --pam-dir "$P" allow_system_users
+rc_is "verify: nobody with allow_system_users" 0
+has "verify: nobody: allowed, and why" '^  note: local user nobody \(uid 65534\) is a system account \(uid 65534, nobody: the overflow uid\): allowed because allow_system_users is set$'
+UID_MAX_HERE=$(awk '$1 == "UID_MAX" { print $2 }' /etc/login.defs 2>/dev/null)
+if [[ ${UID_MAX_HERE:-60000} =~ ^[0-9]+$ ]] && [ "${UID_MAX_HERE:-60000}" -lt 70000 ]; then
+	run -i "$TOKH" verify --user athigh --service direct --pam-dir "$P"
+	rc_is "verify: valid JWT for athigh (uid 70000 > UID_MAX)" 1
+	has "verify: athigh is system_user" '^rejected: reason=system_user '
+	has "verify: athigh: names UID_MAX and login.defs" '^  local user athigh \(uid 70000\) is a system account \(uid above UID_MAX [0-9]+ of /etc/login\.defs\): refused without user_map or allow_system_users$'
+	run check --pam-dir "$P" --service direct
+	has "check: local accounts names UID_MIN and UID_MAX" '^ok: local accounts: external ids are local user names; root and system accounts \(uid below UID_MIN [0-9]+ or above UID_MAX [0-9]+ of /etc/login\.defs, uid 1-99, nobody\) are refused \(reason=system_user\)$'
+else
+	echo "# skip athigh: /etc/login.defs has UID_MAX $UID_MAX_HERE"
+fi
+printf 'nfs-agent nobody\nhigh-agent athigh\n' >"$T/map_sys"
+run check --pam-dir "$P" --service direct user_map="$T/map_sys"
+has "check: user map to nobody: a system account, allowed" "^warning: user map $(q "$T/map_sys"):1: the local user is a system account \(uid 65534\): allowed, since the map is the only authority$"
 run -i "$TOKE" verify --user atedge --service direct --pam-dir "$P"
 rc_is "verify: valid JWT for atedge (uid 1000 = UID_MIN)" 0
 hasnt "verify: atedge: no account note" 'system account|is root'

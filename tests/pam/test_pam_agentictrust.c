@@ -63,6 +63,8 @@
 #define TEST_USER	"atagent"	/* uid 1500 */
 #define SYSTEM_USER	"atsys"		/* uid 999: below UID_MIN 1000 */
 #define EDGE_USER	"atedge"	/* uid 1000: UID_MIN itself */
+#define NOBODY_USER	"nobody"	/* uid 65534: the overflow uid */
+#define HIGH_USER	"athigh"	/* uid 70000: above UID_MAX 60000 */
 
 #define NO_SUCH_USER "at-no-such-user"
 #define JWT_HEADER   "{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
@@ -1440,6 +1442,49 @@ test_system_user_login_defs(void **state)
 	auth_one("at_default", SYSTEM_USER, sys, PAM_SUCCESS);
 }
 
+/*
+ * Above UID_MAX (default 60000, as Debian's login.defs: systemd's dynamic
+ * users live there) and nobody, the overflow uid, are no accounts for an
+ * agent either.
+ */
+static void
+test_system_user_above_uid_max(void **state)
+{
+	struct fixture *f = *state;
+	char *nobody = good_token(f, NOBODY_USER);
+	char *high = good_token(f, HIGH_USER);
+
+	/* No login.defs: UID_MAX 60000. */
+	auth_one("at_default", HIGH_USER, high, PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	assert_logged("rejected user=" HIGH_USER " service=at_default "
+		      "method=jwt reason=system_user sub=" HIGH_USER " ");
+	auth_one("at_default", NOBODY_USER, nobody, PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	assert_logged("rejected user=" NOBODY_USER " service=at_default "
+		      "method=jwt reason=system_user sub=" NOBODY_USER " ");
+	auth_one("at_default", NOBODY_USER, good_hmac(f, NOBODY_USER),
+		 PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	/* Debian's lines. */
+	write_login_defs("UID_MIN 1000\nUID_MAX 60000\n", 0644);
+	auth_one("at_default", HIGH_USER, high, PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	/* A UID_MAX that takes 70000 in: athigh opens, nobody still not. */
+	write_login_defs("UID_MIN 1000\nUID_MAX 70000\n", 0644);
+	auth_one("at_default", HIGH_USER, high, PAM_SUCCESS);
+	assert_last_reason("ok");
+	auth_one("at_default", user, good_token(f, user), PAM_SUCCESS);
+	auth_one("at_default", NOBODY_USER, nobody, PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	write_login_defs("UID_MIN 1000\nUID_MAX 69999\n", 0644);
+	auth_one("at_default", HIGH_USER, high, PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	/* The flag and the map open them, as they open root. */
+	auth_one("at_allow_system_users", NOBODY_USER, nobody, PAM_SUCCESS);
+	auth_one("at_allow_system_users", HIGH_USER, high, PAM_SUCCESS);
+}
+
 /* A login.defs the module cannot trust fails closed. */
 static void
 test_system_user_login_defs_bad(void **state)
@@ -1457,6 +1502,13 @@ test_system_user_login_defs_bad(void **state)
 		{ "UID_MIN 1000\nUID_MIN 2000\n", 0644,
 		  "login.defs:2: UID_MIN given again" },
 		{ "UID_MIN 1000\n", 0666, "group or world writable" },
+		{ "UID_MAX 6e4\n", 0644, "login.defs:1: UID_MAX is not" },
+		{ "UID_MAX 60000\nUID_MAX 60000\n", 0644,
+		  "login.defs:2: UID_MAX given again" },
+		{ "UID_MIN 1000\nUID_MAX 999\n", 0644,
+		  "UID_MAX 999 (line 2) is below UID_MIN 1000 (line 1)" },
+		{ "UID_MIN 70000\n", 0644,
+		  "UID_MAX 60000 (the default) is below UID_MIN 70000" },
 	};
 	size_t i;
 
@@ -1518,16 +1570,19 @@ test_system_user_user_map(void **state)
 
 	assert_int_equal(test_write_file(f->path_map,
 					 "ops-admin root\n"
-					 "backup-agent " SYSTEM_USER "\n",
+					 "backup-agent " SYSTEM_USER "\n"
+					 "nfs-agent " NOBODY_USER "\n",
 					 0644),
 			 0);
 	/* Even a login.defs that would refuse everyone is not consulted. */
-	write_login_defs("UID_MIN 4000000000\n", 0644);
+	write_login_defs("UID_MIN 4000000000\nUID_MAX 4000000000\n", 0644);
 	auth_one("at_user_map", "root", tok, PAM_SUCCESS);
 	assert_logged("accepted user=root service=at_user_map method=jwt "
 		      "reason=ok sub=ops-admin ");
 	auth_one("at_user_map", "root", hex, PAM_SUCCESS);
 	auth_one("at_user_map", SYSTEM_USER, sys, PAM_SUCCESS);
+	auth_one("at_user_map", NOBODY_USER, good_token(f, "nfs-agent"),
+		 PAM_SUCCESS);
 	/* The map decides: "root" itself is not an id in it. */
 	auth_one("at_user_map", "root", good_token(f, "root"),
 		 PAM_USER_UNKNOWN);
@@ -2819,6 +2874,7 @@ main(void)
 		T(test_system_user_root_refused),
 		T(test_system_user_below_uid_min),
 		T(test_system_user_login_defs),
+		T(test_system_user_above_uid_max),
 		T(test_system_user_login_defs_bad),
 		T(test_system_user_allowed),
 		T(test_system_user_user_map),

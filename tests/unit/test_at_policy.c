@@ -416,6 +416,126 @@ test_policy_check(void **state)
 		  AT_OK);
 }
 
+/*
+ * Above UID_MAX is no normal account either (systemd's dynamic service
+ * users, 61184-65519, sit there with Debian's UID_MAX 60000), and nobody
+ * (65534, the overflow uid) and (uid_t)-1 never are, whatever login.defs
+ * says (Linux-PAM pam_usertype: uid <= 99 and the overflow uid are system
+ * accounts).
+ */
+static void
+test_policy_check_uid_max(void **state)
+{
+	struct fixture *f = *state;
+	static const uid_t sys[] = { 0, 1, 99, 999, 60001, 61184, 65519,
+				     65534, 65535, 70000, 4294967294U,
+				     (uid_t)-1 };
+	static const uid_t normal[] = { 1000, 1500, 59999, 60000 };
+	size_t i;
+
+	/* No login.defs: UID_MIN 1000, UID_MAX 60000. */
+	for (i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
+		f->ulog.buf[0] = '\0';
+		if (at_user_policy_check(&f->cfg, false, sys[i], f->path,
+					 getuid(), &f->ulog.log) !=
+		    AT_ERR_SYSTEM_USER)
+			fail_msg("uid %lu accepted", (unsigned long)sys[i]);
+	}
+	for (i = 0; i < sizeof(normal) / sizeof(normal[0]); i++)
+		assert_at(at_user_policy_check(&f->cfg, false, normal[i],
+					       f->path, getuid(), &f->ulog.log),
+			  AT_OK);
+	/* UID_MAX from the file. */
+	assert_int_equal(test_write_file(f->path, "UID_MIN 1000\n"
+						  "UID_MAX 70000\n",
+					 0644),
+			 0);
+	assert_at(at_user_policy_check(&f->cfg, false, 70000, f->path, getuid(),
+				       &f->ulog.log),
+		  AT_OK);
+	assert_at(at_user_policy_check(&f->cfg, false, 70001, f->path, getuid(),
+				       &f->ulog.log),
+		  AT_ERR_SYSTEM_USER);
+	/* nobody stays a system account inside a wide range. */
+	assert_at(at_user_policy_check(&f->cfg, false, 65534, f->path, getuid(),
+				       &f->ulog.log),
+		  AT_ERR_SYSTEM_USER);
+	assert_int_equal(test_write_file(f->path, "UID_MIN 100\n"
+						  "UID_MAX 4294967294\n",
+					 0644),
+			 0);
+	assert_at(at_user_policy_check(&f->cfg, false, 65534, f->path, getuid(),
+				       &f->ulog.log),
+		  AT_ERR_SYSTEM_USER);
+	assert_at(at_user_policy_check(&f->cfg, false, 65535, f->path, getuid(),
+				       &f->ulog.log),
+		  AT_ERR_SYSTEM_USER);
+	assert_at(at_user_policy_check(&f->cfg, false, 4294967294U, f->path,
+				       getuid(), &f->ulog.log),
+		  AT_OK);
+	/* uid <= 99 whatever UID_MIN says. */
+	assert_int_equal(test_write_file(f->path, "UID_MIN 1\n", 0644), 0);
+	assert_at(at_user_policy_check(&f->cfg, false, 99, f->path, getuid(),
+				       &f->ulog.log),
+		  AT_ERR_SYSTEM_USER);
+	assert_at(at_user_policy_check(&f->cfg, false, 100, f->path, getuid(),
+				       &f->ulog.log),
+		  AT_OK);
+	/* With the flag or a map, all of them open. */
+	f->cfg.allow_system_users = true;
+	assert_at(at_user_policy_check(&f->cfg, false, 65534, f->path, getuid(),
+				       &f->ulog.log),
+		  AT_OK);
+	f->cfg.allow_system_users = false;
+	assert_at(at_user_policy_check(&f->cfg, true, 65534, f->path, getuid(),
+				       &f->ulog.log),
+		  AT_OK);
+}
+
+/* A UID_MAX the reader cannot trust fails closed, as a bad UID_MIN does. */
+static void
+test_policy_check_uid_max_bad(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *text;
+		const char *log;
+	} bad[] = {
+		{ "UID_MAX\n", "login.defs:1: UID_MAX is not a decimal uid" },
+		{ "UID_MAX 0x10000\n", "login.defs:1: UID_MAX is not" },
+		{ "UID_MAX 060000\n", "login.defs:1: UID_MAX is not" },
+		{ "UID_MAX -1\n", "login.defs:1: UID_MAX is not" },
+		{ "UID_MAX 60000 # users\n", "login.defs:1: UID_MAX is not" },
+		{ "UID_MAX 4294967295\n", "login.defs:1: UID_MAX is not" },
+		{ "UID_MAX 60000\nUID_MAX 60000\n",
+		  "login.defs:2: UID_MAX given again (first on line 1)" },
+		/* shadow's useradd refuses UID_MAX < UID_MIN too. */
+		{ "UID_MIN 2000\nUID_MAX 1999\n",
+		  "login.defs: UID_MAX 1999 (line 2) is below UID_MIN 2000 "
+		  "(line 1)" },
+		{ "UID_MAX 999\n",
+		  "login.defs: UID_MAX 999 (line 1) is below UID_MIN 1000 "
+		  "(the default)" },
+		{ "UID_MIN 70000\n",
+		  "login.defs: UID_MAX 60000 (the default) is below UID_MIN "
+		  "70000 (line 1)" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		f->ulog.buf[0] = '\0';
+		assert_int_equal(test_write_file(f->path, bad[i].text, 0644),
+				 0);
+		/* A uid that every reading would call normal. */
+		assert_at(at_user_policy_check(&f->cfg, false, 1500, f->path,
+					       getuid(), &f->ulog.log),
+			  AT_ERR_FILE);
+		if (strstr(f->ulog.buf, bad[i].log) == NULL)
+			fail_msg("%s: want \"%s\" in the log, got: %s",
+				 bad[i].text, bad[i].log, f->ulog.buf);
+	}
+}
+
 int
 main(void)
 {
@@ -440,6 +560,8 @@ main(void)
 		T(test_policy_allow_system_users),
 		T(test_policy_user_map),
 		T(test_policy_check),
+		T(test_policy_check_uid_max),
+		T(test_policy_check_uid_max_bad),
 	};
 #undef T
 
