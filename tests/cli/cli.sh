@@ -369,7 +369,7 @@ HMR=$("$CLI" hmac --secret-file "$T/s1" root)
 TOKENS+=("$TOKR" "$TOKS" "$TOKE" "$TOKO" "$HMR")
 run -i "$TOKR" verify --user root --service direct --pam-dir "$P"
 rc_is "verify: valid JWT for root" 1
-has "verify: root is system_user" '^rejected: reason=system_user \(local account is root or a system account \(uid below UID_MIN\)\)$'
+has "verify: root is system_user" '^rejected: reason=system_user \(local account is root or a system account \(uid outside UID_MIN\.\.UID_MAX, or nobody\)\)$'
 has "verify: root: the credential itself verified" '^  method jwt, line [0-9]+ of .* matched '
 has "verify: root: says why" '^  local user root \(uid 0\) is root: refused without user_map or allow_system_users$'
 run -i "$HMR" verify --user root --service direct --pam-dir "$P"
@@ -553,7 +553,7 @@ hasnt "check: no error on a good stack" '^error: '
 count_is "check: one warning on a good stack: one secret for both methods" '^warning: ' 1
 has "check: one secret serves both methods, and why" "^warning: secret_file $(q "$T/both") serves both HMAC credentials and JWTs: an HMAC credential for an id containing '\\.' is a valid JWT signature"
 has "check: which file serves which method" "^ok: HMAC credentials: secret_file $(q "$T/both"); JWTs: secret_file $(q "$T/both")$"
-has "check: the local-account policy said" '^ok: local accounts: external ids are local user names; root and system accounts \(uid below UID_MIN [0-9]+, /etc/login\.defs\) are refused \(reason=system_user\)$'
+has "check: the local-account policy said" '^ok: local accounts: external ids are local user names; root and system accounts \(uid below UID_MIN [0-9]+ or above UID_MAX [0-9]+ of /etc/login\.defs, uid 1-99, nobody\) are refused \(reason=system_user\)$'
 
 # Local accounts: allow_system_users is a risk; with a map, the map decides.
 run check --service direct --pam-dir "$P" allow_system_users
