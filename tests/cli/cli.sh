@@ -651,6 +651,32 @@ has "check: world writable refused" '^error: secret file .*/s602: mode 0602 is g
 run check secret_file="$T/s640"
 rc_is "check: 0640 secret file" 0
 has "check: group readable: names the group and what its members can do" "^warning: secret file .*/s640: mode 0640 lets group \"$(q "$(stat -c %G "$T/s640")")\" \\(gid $(stat -c %g "$T/s640")\\) read it: every member of that group can mint credentials for every user"
+# A POSIX ACL (issue 7 review, F4): u:nobody:r-- shows as group read
+# (the group bits are the mask), but it is nobody who can read the file.
+# check must blame the ACL, never the group.  setfacl: package acl.
+if ! command -v setfacl >/dev/null 2>&1; then
+	not_ok "setfacl (package acl, scripts/install-deps.sh) is installed"
+elif ! setfacl -m u:65534:r-- "$T/s600" 2>"$T/setfacl.err"; then
+	echo "# skip ACL checks: setfacl failed on $T: $(cat "$T/setfacl.err")"
+else
+	run check secret_file="$T/s600"
+	rc_is "check: secret file with a named-user ACL" 1
+	has "check: ACL: says the ACL is the problem" "^error: secret file $(q "$T/s600"): has a POSIX ACL \\(entries for a named user or group, or a mask\\): the group bits of its mode \\(0640\\) are the ACL's mask, and more users than its owner may read it; see getfacl $(q "$T/s600"), remove it with setfacl -b $(q "$T/s600")$"
+	hasnt "check: ACL: the group is not blamed" 'lets group|group or world'
+	has "check: ACL: the module's reason" '^error: the module cannot use this configuration \(reason=secret_unusable\)$'
+	run -i "$TOK2" verify --user "$U" secret_file="$T/s600"
+	rc_is "verify: secret file with an ACL is refused" 2
+	setfacl -b "$T/s600"
+	run check secret_file="$T/s600"
+	rc_is "check: setfacl -b fixes it" 0
+	# A config file: a named user who may write it shows as group write.
+	cp "$T/conf" "$T/conf_acl"
+	chmod 0644 "$T/conf_acl"
+	setfacl -m u:65534:rw- "$T/conf_acl"
+	run check config="$T/conf_acl"
+	rc_is "check: config file with a named-user write ACL" 1
+	has "check: config ACL: group writable, because of the ACL" "^error: file $(q "$T/conf_acl"): mode 0664 is group or world writable \\(the group bits are a POSIX ACL's mask: a named user or group may write; see getfacl $(q "$T/conf_acl")\\)$"
+fi
 run check secret_file="$T/short"
 rc_is "check: short secret" 1
 has "check: short secret named by line and length" '^error: secret file .*/short:1: secret #1 is 12 bytes, fewer than 32 \(RFC 7518 3\.2\)$'
