@@ -38,6 +38,7 @@
 #include <unistd.h>
 #include <dirent.h>
 
+#include <acl/libacl.h>
 #include <cmocka.h>
 #include <libpamtest.h>
 #include <security/pam_appl.h>
@@ -2055,6 +2056,37 @@ test_secret_too_short(void **state)
 	expect_secret_refused("secret_too_short");
 }
 
+/* A POSIX ACL naming another user: the mode says 0640, but it is that
+ * user, not the group, who can read the secret.  Refused, and the log
+ * line says so. */
+static void
+test_secret_acl(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	acl_t acl;
+	int rc;
+
+	rewrite_secret(f, 0600);
+	acl = acl_from_text("u::rw-,u:65534:r--,g::---,m::r--,o::---");
+	assert_non_null(acl);
+	rc = acl_set_file(f->secret, ACL_TYPE_ACCESS, acl);
+	acl_free(acl);
+	if (rc != 0 && errno == ENOTSUP)
+		skip();
+	assert_int_equal(rc, 0);
+	expect_secret_refused("secret_unusable");
+	assert_logged("has a POSIX ACL");
+	assert_logged("setfacl -b");
+	assert_not_logged("group or world");
+	/* setfacl -b: the base entries only, and the file is usable. */
+	acl = acl_from_mode(0600);
+	assert_non_null(acl);
+	assert_int_equal(acl_set_file(f->secret, ACL_TYPE_ACCESS, acl), 0);
+	acl_free(acl);
+	auth_one("at_default", user, tok, PAM_SUCCESS);
+}
+
 /* The refusals above are about the mode: group read is allowed. */
 static void
 test_secret_modes_allowed(void **state)
@@ -2901,6 +2933,7 @@ main(void)
 		T(test_secret_directory),
 		T(test_secret_missing),
 		T(test_secret_too_short),
+		T(test_secret_acl),
 		T(test_secret_modes_allowed),
 		T(test_secret_trailing_white_space),
 		T(test_split_secrets),

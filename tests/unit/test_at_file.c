@@ -29,7 +29,6 @@
 
 #include <acl/libacl.h>
 #include <cmocka.h>
-#include <sys/acl.h>
 
 #include "at.h"
 #include "test_common.h"
