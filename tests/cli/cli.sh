@@ -552,6 +552,9 @@ has "check: the module loads it" '^ok: the module loads 2 secret\(s\)$'
 hasnt "check: no error on a good stack" '^error: '
 count_is "check: one warning on a good stack: one secret for both methods" '^warning: ' 1
 has "check: one secret serves both methods, and why" "^warning: secret_file $(q "$T/both") serves both HMAC credentials and JWTs: an HMAC credential for an id containing '\\.' is a valid JWT signature"
+# mode=jwt does not help against that (review F5): never advised.
+hasnt "check: mode=jwt is not offered as the cure" 'use mode=jwt'
+has "check: the cure is a separate JWT secret" "^warning: secret_file $(q "$T/both") serves both HMAC credentials and JWTs: .*; give JWTs their own secret \\(jwt_secret_file\\), and never let the backend HMAC an id containing '\\.'$"
 has "check: which file serves which method" "^ok: HMAC credentials: secret_file $(q "$T/both"); JWTs: secret_file $(q "$T/both")$"
 has "check: the local-account policy said" '^ok: local accounts: external ids are local user names; root and system accounts \(uid below UID_MIN [0-9]+ or above UID_MAX [0-9]+ of /etc/login\.defs, uid 1-99, nobody\) are refused \(reason=system_user\)$'
 
@@ -705,6 +708,11 @@ run check secret_file="$T/both" mode=jwt
 rc_is "check: mode=jwt with secret_file" 0
 hasnt "check: mode=jwt: one secret does not serve both here" 'serves both'
 has "check: HMAC refused by mode" "^ok: HMAC credentials: refused by mode=jwt; JWTs: secret_file $(q "$T/both")$"
+has "check: mode=jwt with secret_file alone: the HMAC path note" "^note: JWTs are verified with secret_file $(q "$T/both"): if this is the dashboard secret that the widget's HMAC credentials also use, JWTs can be forged through the HMAC path \\(an HMAC credential for an id containing '\\.' is a valid JWT signature\\), whatever mode says here; sign JWTs with a separate secret and name it in jwt_secret_file$"
+hasnt "check: the note is no warning" '^warning: '
+run check secret_file="$T/both" jwt_secret_file="$T/jwt2" mode=jwt
+rc_is "check: mode=jwt with jwt_secret_file" 0
+hasnt "check: a separate JWT secret: no HMAC path note" 'HMAC path'
 run check jwt_secret_file="$T/jwt2" hmac_secret_file="$T/absent" mode=jwt
 rc_is "check: a per-method file that mode excludes" 0
 has "check: excluded file named, not read" "^warning: hmac_secret_file $(q "$T/absent") is set but mode=jwt refuses HMAC credentials: the module does not read it$"
