@@ -49,6 +49,7 @@
 
 enum lint_level {
 	LINT_OK,
+	LINT_NOTE,	/* worth knowing; counts as neither */
 	LINT_WARNING,
 	LINT_ERROR,
 };
@@ -75,6 +76,7 @@ say(struct lint *l, enum lint_level level, const char *fmt, ...)
 		l->warnings++;
 	fputs(level == LINT_ERROR	? "error: " :
 	      level == LINT_WARNING ? "warning: " :
+	      level == LINT_NOTE    ? "note: " :
 				      "ok: ",
 	      stdout);
 	char msg[2048];
@@ -471,13 +473,26 @@ check_secrets(struct lint *l, const struct at_config *cfg)
 		check_secret_file(l, hpath);
 	if (jpath != NULL && (hpath == NULL || strcmp(hpath, jpath) != 0))
 		check_secret_file(l, jpath);
+	/* mode=jwt keeps HMAC credentials out of this host, not out of the
+	 * backend: if secret_file is the dashboard secret, the widget's HMAC
+	 * of a chosen id still signs a JWT.  Only a separate JWT secret
+	 * closes that, and check cannot tell whose secret this is. */
+	if (hpath == NULL && jpath != NULL && cfg->jwt_secret_file == NULL)
+		say(l, LINT_NOTE,
+		    "JWTs are verified with %s %s: if this is the dashboard "
+		    "secret that the widget's HMAC credentials also use, JWTs "
+		    "can be forged through the HMAC path (an HMAC credential "
+		    "for an id containing '.' is a valid JWT signature), "
+		    "whatever mode says here; sign JWTs with a separate "
+		    "secret and name it in jwt_secret_file",
+		    jopt, jpath);
 	if (hpath == NULL || jpath == NULL)
 		return;
 	if (strcmp(hpath, jpath) == 0 && strcmp(hopt, jopt) == 0)
 		say(l, LINT_WARNING,
 		    "%s %s serves both HMAC credentials and JWTs: "
 		    CROSS_PROTOCOL_WHY "; give JWTs their own secret "
-		    "(jwt_secret_file) or use mode=jwt, and " BACKEND_RULE,
+		    "(jwt_secret_file), and " BACKEND_RULE,
 		    hopt, hpath);
 	else
 		check_same_secret(l, hpath, hopt, jpath, jopt);
