@@ -167,6 +167,9 @@ printf '%s \n' "$DIST" >"$T/ws_trail"
 printf '\357\273\277%s\n' "$DIST" >"$T/bom"
 printf '%s\n  # %s\n' "$S1" "$DIST" >"$T/indented"
 printf '\t%s\n' "$DIST" >"$T/ws_lead"
+# Copied from a web page: a no-break space after, a zero-width space before.
+printf '%s\302\240\n' "$DIST" >"$T/nbsp_trail"
+printf '\342\200\213%s\n' "$DIST" >"$T/zwsp_lead"
 for i in $(seq 1 17); do rand_hex; echo; done >"$T/many"
 printf '%s\n' "$S1" >"$T/s600"
 for m in 644 660 602 640; do
@@ -742,6 +745,19 @@ has "check: trailing white space named" "^error: secret file $(q "$T/ws_trail"):
 run check secret_file="$T/ws_lead"
 rc_is "check: leading white space" 1
 has "check: leading white space named" "^error: secret file $(q "$T/ws_lead"):1: white space before the secret"
+run check secret_file="$T/nbsp_trail"
+rc_is "check: a no-break space after the secret" 1
+has "check: no-break space named by line" "^error: secret file $(q "$T/nbsp_trail"):1: Unicode white space after the secret"
+run check secret_file="$T/zwsp_lead"
+rc_is "check: a zero-width space before the secret" 1
+has "check: zero-width space named by line" "^error: secret file $(q "$T/zwsp_lead"):1: Unicode white space before the secret"
+if [[ $ALL == *$'\302\240'* || $ALL == *$'\342\200\213'* ]]; then
+	not_ok "no byte of the Unicode white space is printed"
+else
+	ok "no byte of the Unicode white space is printed"
+fi
+run -i "$TOK2" verify --user "$U" secret_file="$T/nbsp_trail"
+rc_is "verify: a no-break space after the secret is refused" 2
 run check secret_file="$T/bom"
 rc_is "check: byte order mark" 1
 has "check: BOM named" "^error: secret file $(q "$T/bom"):1: .*byte order mark"
