@@ -363,8 +363,8 @@ at_file_read(const char *path, enum at_file_kind kind, uid_t owner_uid,
 		 * what makes the file group writable. */
 		acl = (st.st_mode & S_IWGRP) != 0 ? has_extended_acl(fd) : 0;
 		at_log(log, LOG_ERR,
-		       "%s %s: mode %04o is group or world writable%s%s%s", what,
-		       path, (unsigned int)(st.st_mode & 07777),
+		       "%s %s: mode %04o is group or world writable%s%s%s",
+		       what, path, (unsigned int)(st.st_mode & 07777),
 		       acl > 0 ? " (the group bits are a POSIX ACL's mask: a "
 				 "named user or group may write; see getfacl "
 			       : "",

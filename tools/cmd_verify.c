@@ -301,10 +301,11 @@ print_context(const struct verify_run *run, const struct pamd_entry *e,
 /*
  * The module's check after a credential verified: may it open this local
  * account?  Root and the system accounts (outside UID_MIN..UID_MAX,
- * nobody) only with user_map or allow_system_users (at_user_policy_check(), the module's call).  An
- * unknown user is left to the note at the end.  Returns the module's
- * verdict: AT_OK, AT_ERR_SYSTEM_USER, or a login.defs error (logged on
- * stderr), which the module logs as "refused".
+ * nobody) only with user_map or allow_system_users
+ * (at_user_policy_check(), the module's call).  An unknown user is left
+ * to the note at the end.  Returns the module's verdict: AT_OK,
+ * AT_ERR_SYSTEM_USER, or a login.defs error (logged on stderr), which the
+ * module logs as "refused".
  */
 static enum at_err
 account_verdict(const struct verify_run *run, const struct at_config *cfg)

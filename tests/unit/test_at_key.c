@@ -866,7 +866,7 @@ test_secret_file_unicode_space_refused(void **state)
 		const char *u = unicode_blanks[i];
 
 		/* U+FEFF first on a line is the byte order mark case. */
-		if (i + 1 < sizeof(unicode_blanks) / sizeof(unicode_blanks[0])) {
+		if (strcmp(u, "\xef\xbb\xbf") != 0) {
 			snprintf(content, sizeof(content), "%s%s\n", u,
 				 TEST_SECRET);
 			assert_refused_at(f, content, 1,

@@ -320,8 +320,8 @@ test_file_read(void **state)
 		  AT_OK);
 	assert_int_equal(got.min, 1234);
 	assert_int_equal(got.max, AT_DEFAULT_UID_MAX);
-	assert_int_equal(test_write_file(f->path, "UID_MIN 1234\nUID_MAX 5678\n",
-					 0644),
+	assert_int_equal(test_write_file(f->path,
+					 "UID_MIN 1234\nUID_MAX 5678\n", 0644),
 			 0);
 	assert_at(at_login_defs_read(f->path, getuid(), &f->ulog.log, &got),
 		  AT_OK);
