@@ -25,11 +25,12 @@ NPM_DIR=${2:-$HERE}
 # The local user: atagent (uid 1500) of tests/data/nss, which `verify`
 # sees through cwrap's nss_wrapper ($AT_NSS_WRAPPER, default
 # libnss_wrapper.so), not the user running the test (root in CI, whose
-# credentials the module refuses as system_user).
+# credentials the module refuses as system_user).  Like the module,
+# verify refuses a user that does not exist (user_unknown), so the other
+# local users these tests name are added to a copy of that database
+# (NSSW, set once $TMP exists).
 U=atagent
-NSSW=(env "LD_PRELOAD=${AT_NSS_WRAPPER:-libnss_wrapper.so}"
-	"NSS_WRAPPER_PASSWD=$HERE/../data/nss/passwd"
-	"NSS_WRAPPER_GROUP=$HERE/../data/nss/group")
+OTHER=atother
 
 pass=0
 fail=0
@@ -71,6 +72,17 @@ if ! command -v node >/dev/null 2>&1; then
 fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/at-interop.XXXXXX") || exit 1
+# The longest external id the module takes (256 bytes), also a user name.
+id256=$(printf 'u%.0s' $(seq 256))
+{
+	cat "$HERE/../data/nss/passwd"
+	printf '%s:x:1501:1501::/nonexistent:/bin/sh\n' "$OTHER"
+	printf '%s:x:1502:1502::/nonexistent:/bin/sh\n' "josé-42"
+	printf '%s:x:1503:1503::/nonexistent:/bin/sh\n' "$id256"
+} >"$TMP/passwd"
+NSSW=(env "LD_PRELOAD=${AT_NSS_WRAPPER:-libnss_wrapper.so}"
+	"NSS_WRAPPER_PASSWD=$TMP/passwd"
+	"NSS_WRAPPER_GROUP=$HERE/../data/nss/group")
 trap 'rm -rf "$TMP"' EXIT
 umask 077
 
@@ -254,7 +266,7 @@ verify_is "vendor-doc JWT, leeway=0 max_ttl=3600" accepted "$U" "$T" leeway=0 ma
 verify_is "vendor-doc JWT, max_ttl=3599" ttl_too_long "$U" "$T" max_ttl=3599
 verify_is "vendor-doc JWT, as echo sends it (trailing newline)" accepted "$U" "$T"$'\n'
 verify_is "vendor-doc JWT, mode=hmac" method_not_allowed "$U" "$T" mode=hmac
-verify_is "vendor-doc JWT presented for another user" user_mismatch "nobody-else" "$T"
+verify_is "vendor-doc JWT presented for another user" user_mismatch "$OTHER" "$T"
 # An app user whose id is "root": a good credential, refused for root.
 T=$(sign '{"sub":"root"}' '{"algorithm":"HS256","expiresIn":"1h"}')
 verify_is "vendor-doc JWT for sub root" system_user root "$T"
@@ -265,7 +277,7 @@ verify_is "vendor-doc HMAC (createHmac sha256 hex of the user id)" accepted "$U"
 verify_is "vendor-doc HMAC, mode=hmac" accepted "$U" "$H" mode=hmac
 verify_is "vendor-doc HMAC, upper-case hex" accepted "$U" "$(printf %s "$H" | tr a-f A-F)"
 verify_is "vendor-doc HMAC, mode=jwt" method_not_allowed "$U" "$H" mode=jwt
-verify_is "vendor-doc HMAC presented for another user" bad_signature "nobody-else" "$H"
+verify_is "vendor-doc HMAC presented for another user" bad_signature "$OTHER" "$H"
 
 # ------------------------------------- 2. other jsonwebtoken options
 T=$(sign "{\"sub\":\"$U\"}" '{"algorithm":"HS256","keyid":"key-2025","expiresIn":"1h"}')
@@ -313,11 +325,10 @@ out_has "jsonwebtoken sub josé-42: name decoded" "name   José Ñúñez"
 verify_is "createHmac of josé-42" accepted "josé-42" "$(vendor hmac "$SF" "josé-42")"
 
 # The longest external id the module takes (256 bytes) and one byte more.
-id256=$(printf 'u%.0s' $(seq 256))
 T=$(sign "{\"sub\":\"$id256\"}" '{"algorithm":"HS256","expiresIn":"1h"}')
 verify_is "jsonwebtoken sub of 256 bytes" accepted "$id256" "$T"
 T=$(sign "{\"sub\":\"${id256}u\"}" '{"algorithm":"HS256","expiresIn":"1h"}')
-verify_is "jsonwebtoken sub of 257 bytes" bad_sub "${id256}u" "$T"
+verify_is "jsonwebtoken sub of 257 bytes" bad_sub "$id256" "$T"
 
 # Secret rotation: a token from the new secret, a file with old + new.
 T=$(sign "{\"sub\":\"$U\"}" '{"algorithm":"HS256","expiresIn":"1h"}')
