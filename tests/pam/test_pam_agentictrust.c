@@ -2941,7 +2941,7 @@ test_setcred_seal_across_fork(void **state)
 				 PAM_SUCCESS);
 		at_env(pamh, env, sizeof(env));
 		assert_string_equal(env, want);
-		assert_phase_line("setcred", user, "restored", 2, 1);
+		assert_phase_line("setcred", user, "restored", 2, 2);
 		assert_no_error_lines();
 		assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
 	}
