@@ -5,11 +5,18 @@
  * say why in syslog.  All verification logic lives in lib/.
  *
  * auth:    verify the credential (pam_sm_authenticate).
+ * setcred: as the session phase (pam_sm_setcred): pam_env in the auth
+ *          stack re-reads its files on every pam_setcred(), which OpenSSH
+ *          and login(1) call after the session opened.
  * account: re-check the exp of the JWT the auth phase accepted in this
  *          handle (pam_sm_acct_mgmt); PAM_IGNORE when there is none.
  * session: put back the AGENTICTRUST_* variables the auth phase exported
  *          and remove every other one (pam_sm_open_session), after
  *          pam_env or anything else in the stack changed them.
+ *
+ * What auth verified belongs to the user it verified: a later phase
+ * whose PAM user is another (and whose PAM_RUSER does not name that user
+ * either) treats it as not verified.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -30,8 +37,9 @@
 #include "lib/at.h"
 
 /*
- * The phase running in this thread ("auth", "account", "session"), set by
- * each entry point: the prefix of a line that mod_vsyslog() writes itself.
+ * The phase running in this thread ("auth", "setcred", "account",
+ * "session"), set by each entry point: the prefix of a line that
+ * mod_vsyslog() writes itself.
  */
 static __thread const char *cur_phase = "auth";
 
@@ -125,6 +133,7 @@ at_err_to_pam(enum at_err r)
 struct exp_data {
 	double exp;		/* the JWT's exp claim */
 	unsigned int leeway;	/* seconds, from the auth line */
+	char user[];		/* the PAM user it was accepted for */
 };
 
 /*
@@ -141,13 +150,20 @@ static const char *const claim_vars[] = {
 
 /*
  * What the auth phase exported, "NAME=value" lines joined by "\n": kept
- * with pam_set_data() under AT_DATA_ENV for a session opened in this
- * handle, and sealed into AT_SEAL_VAR for one opened in another process
- * that imported the PAM environment (sshd: keyboard-interactive auth runs
- * in a forked child, whose pam_set_data() items the parent never sees).
+ * with pam_set_data() under AT_DATA_ENV, with the user it was verified
+ * for, for a later phase of this handle, and sealed into AT_SEAL_VAR for
+ * one in another process that imported the PAM environment (sshd:
+ * keyboard-interactive auth runs in a forked child, whose pam_set_data()
+ * items the parent never sees).  The first later phase that opens the
+ * seal removes it and keeps its text under AT_DATA_ENV for the phases
+ * after it (sshd calls pam_setcred() again in the forked session child).
  */
 #define AT_DATA_ENV "pam_agentictrust_env"
 #define AT_SEAL_VAR "AGENTICTRUST_SEAL"
+struct env_data {
+	char *entries;	/* into this allocation, after user */
+	char user[];	/* the PAM user they were verified for */
+};
 
 /*
  * The seal key: random per loaded module, made when libpam loads the
@@ -178,24 +194,68 @@ free_data(pam_handle_t *pamh, void *data, int error_status)
 	free(data);
 }
 
-/* Remember an accepted JWT's exp for the account phase. */
+/* Remember an accepted JWT's exp, and for whom, for the account phase. */
 static int
-remember_exp(pam_handle_t *pamh, const struct at_claims *c,
+remember_exp(pam_handle_t *pamh, const char *user, const struct at_claims *c,
 	     unsigned int leeway)
 {
 	struct exp_data *d;
+	size_t ulen = strlen(user);
 	int ret;
 
 	if (c->method != AT_METHOD_JWT || !c->has_exp)
 		return PAM_SUCCESS;
-	if ((d = malloc(sizeof(*d))) == NULL)
+	if ((d = malloc(sizeof(*d) + ulen + 1)) == NULL)
 		return PAM_BUF_ERR;
 	d->exp = c->exp;
 	d->leeway = leeway;
+	memcpy(d->user, user, ulen + 1);
 	if ((ret = pam_set_data(pamh, AT_DATA_EXP, d, free_data)) !=
 	    PAM_SUCCESS)
 		free(d);
 	return ret;
+}
+
+/* Remember the verified entries, and for whom, for the later phases. */
+static int
+remember_entries(pam_handle_t *pamh, const char *user, const char *entries)
+{
+	struct env_data *d;
+	size_t ulen = strlen(user), elen = strlen(entries);
+	int ret;
+
+	if ((d = malloc(sizeof(*d) + ulen + 1 + elen + 1)) == NULL)
+		return PAM_BUF_ERR;
+	memcpy(d->user, user, ulen + 1);
+	d->entries = d->user + ulen + 1;
+	memcpy(d->entries, entries, elen + 1);
+	if ((ret = pam_set_data(pamh, AT_DATA_ENV, d, free_data)) !=
+	    PAM_SUCCESS)
+		free(d);
+	return ret;
+}
+
+/*
+ * Whether what the auth phase verified for vuser belongs to this request:
+ * the PAM user is vuser, or the application names vuser as the user who
+ * makes the request (PAM_RUSER).  sudo authenticates the invoking user,
+ * sets PAM_RUSER to that user, and sets PAM_USER to the target account
+ * before setcred and the session.  An application that authenticates
+ * another user in the same handle through another module (which the
+ * module never sees, so nothing of the first user's is cleared) has
+ * changed PAM_USER: not this request's.
+ */
+static bool
+belongs_to_request(pam_handle_t *pamh, const char *vuser)
+{
+	const void *item = NULL;
+
+	if (pam_get_item(pamh, PAM_USER, &item) == PAM_SUCCESS &&
+	    item != NULL && strcmp(item, vuser) == 0)
+		return true;
+	item = NULL;
+	return pam_get_item(pamh, PAM_RUSER, &item) == PAM_SUCCESS &&
+	       item != NULL && strcmp(item, vuser) == 0;
 }
 
 /*
@@ -374,6 +434,18 @@ log_result(pam_handle_t *pamh, int prio, const char *verdict,
 		   at_log_value(k, sizeof(k), c->kid), c->secret_index);
 }
 
+/* A bare "debug" among the module's arguments. */
+static bool
+has_debug_arg(int argc, const char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "debug") == 0)
+			return true;
+	return false;
+}
+
 /*
  * The options of this call (at_config_load: config file, then argv).  A
  * bare "debug" argument also covers the parsing itself.  On failure the
@@ -385,11 +457,9 @@ load_options(pam_handle_t *pamh, int argc, const char **argv,
 {
 	struct at_claims none;
 	enum at_err r;
-	int i;
 
-	for (i = 0; i < argc; i++)
-		if (strcmp(argv[i], "debug") == 0)
-			log->debug = true;
+	if (has_debug_arg(argc, argv))
+		log->debug = true;
 	if ((r = at_config_load(cfg, argc, argv, AT_DEFAULT_CONFIG, geteuid(),
 				log)) != AT_OK) {
 		at_claims_init(&none);
@@ -438,8 +508,8 @@ read_credential(pam_handle_t *pamh, const struct at_config *cfg,
 
 /*
  * Export what was proven to the session (pam_getenvlist), remember it for
- * the session phase of this handle (AT_DATA_ENV) and seal it for one in
- * another process (AT_SEAL_VAR).
+ * the later phases of this handle (AT_DATA_ENV) and seal it, for this
+ * service and user, for one in another process (AT_SEAL_VAR).
  */
 static int
 export_claims(pam_handle_t *pamh, const char *user, const struct at_claims *c)
@@ -448,7 +518,8 @@ export_claims(pam_handle_t *pamh, const char *user, const struct at_claims *c)
 	const char *values[] = {
 		c->sub, at_method_name(c->method), c->email, c->name,
 	};
-	char *entries = NULL, *kept = NULL, *seal = NULL, *var = NULL;
+	const void *service = NULL;
+	char *entries = NULL, *seal = NULL, *var = NULL;
 	unsigned int changed, removed;
 	size_t i, len = 1;
 	int ret = PAM_BUF_ERR;
@@ -469,22 +540,19 @@ export_claims(pam_handle_t *pamh, const char *user, const struct at_claims *c)
 		strcat(entries, "=");
 		strcat(entries, values[i]);
 	}
-	if (!seal_key_ok) {
+	if (!seal_key_ok ||
+	    pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS ||
+	    service == NULL) {
 		ret = PAM_SYSTEM_ERR;
 		goto out;
 	}
-	if (at_seal_make(seal_key, user, entries, &seal) != AT_OK ||
+	if (at_seal_make(seal_key, service, user, entries, &seal) != AT_OK ||
 	    asprintf(&var, "%s=%s", AT_SEAL_VAR, seal) < 0) {
 		var = NULL;
 		goto out;
 	}
-	if ((kept = strdup(entries)) == NULL)
+	if ((ret = remember_entries(pamh, user, entries)) != PAM_SUCCESS)
 		goto out;
-	if ((ret = pam_set_data(pamh, AT_DATA_ENV, kept, free_data)) !=
-	    PAM_SUCCESS) {
-		free(kept);
-		goto out;
-	}
 	if ((ret = set_env(pamh, entries, &changed, &removed)) != PAM_SUCCESS ||
 	    (ret = pam_putenv(pamh, var)) != PAM_SUCCESS)
 		goto out;
@@ -687,7 +755,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		ret = at_err_to_pam(r);
 		goto out;
 	}
-	if ((ret = remember_exp(pamh, &claims, cfg.leeway)) != PAM_SUCCESS) {
+	if ((ret = remember_exp(pamh, user, &claims, cfg.leeway)) !=
+	    PAM_SUCCESS) {
 		log_result(pamh, LOG_ERR, "refused", user, "pam_data", &claims);
 		goto out;
 	}
@@ -708,25 +777,16 @@ out:
 	return ret;
 }
 
-PAM_EXTERN int
-pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
-{
-	(void)pamh;
-	(void)flags;
-	(void)argc;
-	(void)argv;
-	return PAM_SUCCESS;
-}
-
 /*
  * Account phase: a JWT accepted by the auth phase of this handle must
  * still be unexpired, with the leeway the auth line had, when the account
  * is checked, which for sudo or an sshd password login can be long after
  * the prompt.  That verdict comes first, so that nothing about the account
  * line's own options can hide an expired token.  Nothing to say otherwise
- * (HMAC, no exp, auth by another module or in another handle):
- * PAM_IGNORE, once the options have loaded (a broken configuration fails
- * closed here too; no secret_file is needed).
+ * (HMAC, no exp, auth by another module or in another handle, a JWT
+ * accepted for another user than this request's): PAM_IGNORE, once the
+ * options have loaded (a broken configuration fails closed here too; no
+ * secret_file is needed).
  */
 PAM_EXTERN int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -736,6 +796,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct at_claims claims;
 	const void *data = NULL, *user = NULL;
 	const struct exp_data *d;
+	bool other = false;
 	int ret = PAM_SERVICE_ERR;
 
 	(void)flags;
@@ -747,7 +808,11 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (pam_get_data(pamh, AT_DATA_EXP, &data) == PAM_SUCCESS &&
 	    data != NULL) {
 		d = data;
-		if (at_exp_check(d->exp, d->leeway, time(NULL)) != AT_OK) {
+		/* Another user's token says nothing about this account. */
+		if (!belongs_to_request(pamh, d->user))
+			other = true;
+		else if (at_exp_check(d->exp, d->leeway, time(NULL)) !=
+			 AT_OK) {
 			claims.method = AT_METHOD_JWT;
 			log_result(pamh, LOG_NOTICE, "rejected", user,
 				   at_err_reason(AT_ERR_EXPIRED), &claims);
@@ -759,8 +824,9 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	if (cfg.debug)
 		mod_syslog(pamh, LOG_DEBUG, "%s: ignored",
-			   data != NULL ? "JWT still valid"
-					: "no JWT accepted in this handle");
+			   other	    ? "JWT accepted for another user"
+			   : data != NULL ? "JWT still valid"
+					  : "no JWT accepted in this handle");
 	ret = PAM_IGNORE;
 out:
 	at_claims_clear(&claims);
@@ -790,52 +856,138 @@ log_session(pam_handle_t *pamh, int prio, const char *verdict,
 		   at_log_value(r, sizeof(r), reason), changed, removed);
 }
 
+/* What a later phase finds of the auth phase's work. */
+enum env_state {
+	ENV_NONE,	/* nothing verified in this handle, no seal */
+	ENV_VERIFIED,	/* verified for this request: the entries */
+	ENV_BAD_SEAL,	/* a seal that does not open (key, service, user) */
+	ENV_OTHER_USER, /* verified for another user than this request's */
+};
+
 /*
- * What the auth phase verified for this handle's user, as "NAME=value"
- * lines in *entries (owned: free()), or *entries NULL when nothing was:
- * this handle's pam_set_data() copy, else the seal in the PAM environment
- * (imported from a child process that authenticated).  *bad_seal is set
- * when a seal was there but did not open (another key, user or text).
+ * What the auth phase verified for this request, as "NAME=value" lines in
+ * *entries (owned: free()), or *entries NULL when nothing was: this
+ * handle's AT_DATA_ENV copy, else the seal in the PAM environment
+ * (imported from a child process that authenticated), which must open
+ * for this service and the PAM user or PAM_RUSER.  A seal that opens is
+ * remembered under AT_DATA_ENV, since set_env() then removes it.
+ * *state says which case it was.  Returns a PAM code.
  */
 static int
-verified_entries(pam_handle_t *pamh, char **entries, bool *bad_seal)
+verified_entries(pam_handle_t *pamh, char **entries, enum env_state *state)
 {
-	const void *data = NULL, *user = NULL;
+	const void *data = NULL, *service = NULL, *who = NULL;
+	const struct env_data *d;
 	const char *seal;
 	enum at_err r;
+	int i, ret;
 
 	*entries = NULL;
-	*bad_seal = false;
+	*state = ENV_NONE;
 	if (pam_get_data(pamh, AT_DATA_ENV, &data) == PAM_SUCCESS &&
 	    data != NULL) {
-		if ((*entries = strdup(data)) == NULL)
+		d = data;
+		if (!belongs_to_request(pamh, d->user)) {
+			*state = ENV_OTHER_USER;
+			return PAM_SUCCESS;
+		}
+		if ((*entries = strdup(d->entries)) == NULL)
 			return PAM_BUF_ERR;
+		*state = ENV_VERIFIED;
 		return PAM_SUCCESS;
 	}
 	if ((seal = pam_getenv(pamh, AT_SEAL_VAR)) == NULL)
 		return PAM_SUCCESS;
-	if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS ||
-	    user == NULL || !seal_key_ok) {
-		*bad_seal = true;
+	*state = ENV_BAD_SEAL;
+	if (!seal_key_ok ||
+	    pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS ||
+	    service == NULL)
 		return PAM_SUCCESS;
-	}
-	r = at_seal_open(seal_key, user, seal, entries);
-	if (r == AT_ERR_NOMEM)
-		return PAM_BUF_ERR;
-	if (r != AT_OK || !entries_valid(*entries)) {
+	for (i = 0; i < 2; i++) {
+		who = NULL;
+		if (pam_get_item(pamh, i == 0 ? PAM_USER : PAM_RUSER, &who) !=
+			    PAM_SUCCESS ||
+		    who == NULL)
+			continue;
+		r = at_seal_open(seal_key, service, who, seal, entries);
+		if (r == AT_ERR_NOMEM)
+			return PAM_BUF_ERR;
+		if (r == AT_OK && entries_valid(*entries)) {
+			if ((ret = remember_entries(pamh, who, *entries)) !=
+			    PAM_SUCCESS) {
+				free(*entries);
+				*entries = NULL;
+				return ret;
+			}
+			*state = ENV_VERIFIED;
+			return PAM_SUCCESS;
+		}
 		free(*entries);
 		*entries = NULL;
-		*bad_seal = true;
 	}
 	return PAM_SUCCESS;
+}
+
+/*
+ * The work of the setcred and session phases: make the AGENTICTRUST_*
+ * variables exactly what auth verified for this request, none when
+ * nothing was, and log what that changed (removing the seal does not
+ * count), always for a bad seal or another user's values.  *state,
+ * *changed and *removed say what happened.  Returns PAM_SUCCESS, or the
+ * PAM code of why the environment could not be fixed (logged:
+ * refused ... reason=pam_env or out_of_memory).
+ */
+static int
+reassert_env(pam_handle_t *pamh, enum env_state *state, unsigned int *changed,
+	     unsigned int *removed)
+{
+	char *entries = NULL;
+	int ret;
+
+	*changed = 0;
+	*removed = 0;
+	if ((ret = verified_entries(pamh, &entries, state)) != PAM_SUCCESS ||
+	    (ret = set_env(pamh, entries, changed, removed)) != PAM_SUCCESS) {
+		log_session(pamh, LOG_ERR, "refused",
+			    ret == PAM_BUF_ERR ? "out_of_memory" : "pam_env",
+			    *changed, *removed);
+		goto out;
+	}
+	if (*state == ENV_BAD_SEAL)
+		log_session(pamh, LOG_NOTICE, "session", "bad_seal", *changed,
+			    *removed);
+	else if (*state == ENV_OTHER_USER)
+		log_session(pamh, LOG_NOTICE, "session", "other_user",
+			    *changed, *removed);
+	else if (*changed > 0 || *removed > 0)
+		log_session(pamh, LOG_NOTICE, "session",
+			    *state == ENV_VERIFIED ? "restored"
+						   : "not_verified",
+			    *changed, *removed);
+	ret = PAM_SUCCESS;
+out:
+	free(entries);
+	return ret;
+}
+
+/* With debug: the line for a phase that found nothing to change. */
+static void
+log_unchanged(pam_handle_t *pamh, enum env_state state, unsigned int changed,
+	      unsigned int removed)
+{
+	if ((state != ENV_VERIFIED && state != ENV_NONE) || changed > 0 ||
+	    removed > 0)
+		return;
+	log_session(pamh, LOG_DEBUG, "session",
+		    state == ENV_VERIFIED ? "unchanged" : "not_verified", 0, 0);
 }
 
 /*
  * Session phase: pam_env (with user_readenv=1, a user's own
  * ~/.pam_environment) and other session modules run after auth and can
  * set AGENTICTRUST_* variables.  Put back exactly what the auth phase
- * exported, and remove every other AGENTICTRUST_* variable; when no
- * credential was verified for this handle, remove them all.  The
+ * exported for this request, and remove every other AGENTICTRUST_*
+ * variable; when no credential was verified for it, remove them all.  The
  * environment is fixed first, then the options are parsed as for the
  * account phase (a broken line fails closed, PAM_SERVICE_ERR).
  * PAM_SUCCESS when a verified credential was put back, PAM_IGNORE when
@@ -847,42 +999,67 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct at_log log = { log_to_pam, pamh, false };
 	struct at_config cfg;
-	char *entries = NULL;
+	enum env_state state = ENV_NONE;
 	unsigned int changed = 0, removed = 0;
-	bool bad_seal = false;
 	int ret = PAM_SESSION_ERR;
 
 	(void)flags;
 	cur_phase = "session";
 	at_config_init(&cfg);
-	if ((ret = verified_entries(pamh, &entries, &bad_seal)) !=
-		    PAM_SUCCESS ||
-	    (ret = set_env(pamh, entries, &changed, &removed)) !=
-		    PAM_SUCCESS) {
+	if ((ret = reassert_env(pamh, &state, &changed, &removed)) !=
+	    PAM_SUCCESS) {
 		if (ret != PAM_BUF_ERR)
 			ret = PAM_SESSION_ERR;
-		log_session(pamh, LOG_ERR, "refused",
-			    ret == PAM_BUF_ERR ? "out_of_memory" : "pam_env",
-			    changed, removed);
 		goto out;
 	}
-	if (bad_seal)
-		log_session(pamh, LOG_NOTICE, "session", "bad_seal", changed,
-			    removed);
-	else if (changed > 0 || removed > 0)
-		log_session(pamh, LOG_NOTICE, "session",
-			    entries != NULL ? "restored" : "not_verified",
-			    changed, removed);
 	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
 		goto out;
-	if (cfg.debug && !bad_seal && changed == 0 && removed == 0)
-		log_session(pamh, LOG_DEBUG, "session",
-			    entries != NULL ? "unchanged" : "not_verified", 0,
-			    0);
-	ret = entries != NULL ? PAM_SUCCESS : PAM_IGNORE;
+	if (cfg.debug)
+		log_unchanged(pamh, state, changed, removed);
+	ret = state == ENV_VERIFIED ? PAM_SUCCESS : PAM_IGNORE;
 out:
-	free(entries);
 	at_config_clear(&cfg);
+	return ret;
+}
+
+/*
+ * setcred: pam_env in the auth stack re-reads its files (with
+ * user_readenv=1, the user's own) on every pam_setcred() whatever the
+ * flags, and OpenSSH (in the forked session child) and login(1) call
+ * pam_setcred() after the session opened.  So setcred re-asserts exactly
+ * as the session phase does; it runs in auth-stack order, so a pam_env
+ * auth line must come before the module's.  It reads no options (the
+ * environment needs none; a bare "debug" argument adds the debug line), so
+ * that no configuration problem can fail a pam_setcred() in a login that
+ * never used the module (an sshd publickey login runs it too).
+ * PAM_SUCCESS whether or not a credential was verified (PAM_IGNORE could
+ * turn into a failure when every auth module ignores setcred, and sshd
+ * ends a session whose setcred fails); PAM_CRED_ERR or PAM_BUF_ERR when
+ * the environment could not be fixed.  PAM_DELETE_CRED: nothing of ours
+ * to delete, PAM_SUCCESS.
+ */
+PAM_EXTERN int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	enum env_state state = ENV_NONE;
+	unsigned int changed = 0, removed = 0;
+	int ret = PAM_CRED_ERR;
+
+	cur_phase = "setcred";
+	if ((flags & PAM_DELETE_CRED) != 0) {
+		ret = PAM_SUCCESS;
+		goto out;
+	}
+	if ((ret = reassert_env(pamh, &state, &changed, &removed)) !=
+	    PAM_SUCCESS) {
+		if (ret != PAM_BUF_ERR)
+			ret = PAM_CRED_ERR;
+		goto out;
+	}
+	if (has_debug_arg(argc, argv))
+		log_unchanged(pamh, state, changed, removed);
+	ret = PAM_SUCCESS;
+out:
 	return ret;
 }
 

@@ -27,21 +27,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memcpy(s, data, size);
 	s[size] = '\0';
-	r = at_seal_open(key, "alice", s, &out);
+	r = at_seal_open(key, "sshd", "alice", s, &out);
 	if ((r == AT_OK) != (out != NULL))
 		abort();
 	free(out);
 	out = NULL;
 
-	r = at_seal_make(key, "alice", s, &seal);
+	r = at_seal_make(key, "sshd", "alice", s, &seal);
 	if (r == AT_OK) {
-		if (at_seal_open(key, "alice", seal, &out) != AT_OK ||
+		if (at_seal_open(key, "sshd", "alice", seal, &out) != AT_OK ||
 		    strcmp(out, s) != 0)
 			abort();
 		free(out);
 		out = NULL;
 		/* Another user never opens it. */
-		r = at_seal_open(key, "alicf", seal, &out);
+		r = at_seal_open(key, "sshd", "alicf", seal, &out);
+		if (r != AT_ERR_SIGNATURE || out != NULL)
+			abort();
+		/* Nor another service. */
+		r = at_seal_open(key, "sshe", "alice", seal, &out);
 		if (r != AT_ERR_SIGNATURE || out != NULL)
 			abort();
 	} else if (r != AT_ERR_TOO_LONG || seal != NULL) {

@@ -259,26 +259,28 @@ enum at_err at_seal_keygen(unsigned char key[AT_SEAL_KEY_LEN]) AT_WUR
 
 /*
  * Seal entries (text without NUL, the "NAME=value" lines the auth phase
- * exported) for user: *out (owned: free()) is
- * b64url(entries) "." b64url(HMAC-SHA256(key, "agentictrust-seal-1" NUL
- * user NUL entries)).  Errors: AT_ERR_TOO_LONG (entries or user longer
- * than AT_SEAL_MAX), AT_ERR_NOMEM, AT_ERR_CRYPTO.
+ * exported) for user of the PAM service: *out (owned: free()) is
+ * b64url(entries) "." b64url(HMAC-SHA256(key, "agentictrust-seal-2" NUL
+ * service NUL user NUL entries)).  Errors: AT_ERR_TOO_LONG (entries,
+ * service or user longer than AT_SEAL_MAX), AT_ERR_NOMEM, AT_ERR_CRYPTO.
  */
 enum at_err at_seal_make(const unsigned char key[AT_SEAL_KEY_LEN],
-			 const char *user, const char *entries, char **out)
-	AT_WUR AT_NONNULL(1, 2, 3, 4);
+			 const char *service, const char *user,
+			 const char *entries, char **out)
+	AT_WUR AT_NONNULL(1, 2, 3, 4, 5);
 
 /*
- * Check a seal (hostile input: any bytes) made with key for user.  On
- * AT_OK *entries (owned: free()) holds the sealed text.  Errors:
- * AT_ERR_TOO_LONG, AT_ERR_FORMAT (not two strict base64url parts, a MAC
- * that is not 32 bytes, a NUL in the text), AT_ERR_SIGNATURE (another
- * key, user or text; compared in constant time), AT_ERR_NOMEM,
- * AT_ERR_CRYPTO.
+ * Check a seal (hostile input: any bytes) made with key for user of the
+ * PAM service.  On AT_OK *entries (owned: free()) holds the sealed text.
+ * Errors: AT_ERR_TOO_LONG, AT_ERR_FORMAT (not two strict base64url parts,
+ * a MAC that is not 32 bytes, a NUL in the text), AT_ERR_SIGNATURE
+ * (another key, service, user or text; compared in constant time),
+ * AT_ERR_NOMEM, AT_ERR_CRYPTO.
  */
 enum at_err at_seal_open(const unsigned char key[AT_SEAL_KEY_LEN],
-			 const char *user, const char *seal, char **entries)
-	AT_WUR AT_NONNULL(1, 2, 3, 4);
+			 const char *service, const char *user,
+			 const char *seal, char **entries)
+	AT_WUR AT_NONNULL(1, 2, 3, 4, 5);
 
 /* ------------------------------------------------------------------ */
 /* at_config.c */

@@ -10,10 +10,12 @@
  * into the handle that opens the session.  The key is random per loaded
  * module: the parent and the child share it because the module is loaded
  * (pam_start) before the child is forked, and nothing outside the process
- * ever learns it.
+ * ever learns it.  The MAC binds the PAM service and the user, so that a
+ * seal made in one handle opens in no handle of another service or user
+ * of the same process.
  *
  *   seal = b64url(entries) "." b64url(HMAC-SHA256(key, AT_SEAL_LABEL NUL
- *          user NUL entries))
+ *          service NUL user NUL entries))
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,7 +26,7 @@
 
 #include "at.h"
 
-#define AT_SEAL_LABEL "agentictrust-seal-1"
+#define AT_SEAL_LABEL "agentictrust-seal-2"
 
 enum at_err
 at_seal_keygen(unsigned char key[AT_SEAL_KEY_LEN])
@@ -45,27 +47,35 @@ at_seal_keygen(unsigned char key[AT_SEAL_KEY_LEN])
 	return AT_OK;
 }
 
-/* HMAC-SHA256(key, label NUL user NUL entries) into mac. */
+/* HMAC-SHA256(key, label NUL service NUL user NUL entries) into mac.
+ * Neither service nor user holds a NUL, so the fields cannot shift. */
 static enum at_err
-seal_mac(const unsigned char key[AT_SEAL_KEY_LEN], const char *user,
-	 const char *entries, size_t entrieslen, unsigned char mac[AT_MAC_LEN])
+seal_mac(const unsigned char key[AT_SEAL_KEY_LEN], const char *service,
+	 const char *user, const char *entries, size_t entrieslen,
+	 unsigned char mac[AT_MAC_LEN])
 {
 	enum at_err r = AT_ERR_INTERNAL;
-	size_t userlen = strlen(user), n = 0;
+	size_t svclen = strnlen(service, AT_SEAL_MAX + 1);
+	size_t userlen = strnlen(user, AT_SEAL_MAX + 1), n = 0, off;
 	unsigned char *msg = NULL;
 
-	if (userlen > AT_SEAL_MAX || entrieslen > AT_SEAL_MAX) {
+	if (svclen > AT_SEAL_MAX || userlen > AT_SEAL_MAX ||
+	    entrieslen > AT_SEAL_MAX) {
 		r = AT_ERR_TOO_LONG;
 		goto out;
 	}
-	n = sizeof(AT_SEAL_LABEL) + userlen + 1 + entrieslen;
+	n = sizeof(AT_SEAL_LABEL) + svclen + 1 + userlen + 1 + entrieslen;
 	if ((msg = malloc(n)) == NULL) {
 		r = AT_ERR_NOMEM;
 		goto out;
 	}
 	memcpy(msg, AT_SEAL_LABEL, sizeof(AT_SEAL_LABEL));
-	memcpy(msg + sizeof(AT_SEAL_LABEL), user, userlen + 1);
-	memcpy(msg + sizeof(AT_SEAL_LABEL) + userlen + 1, entries, entrieslen);
+	off = sizeof(AT_SEAL_LABEL);
+	memcpy(msg + off, service, svclen + 1);
+	off += svclen + 1;
+	memcpy(msg + off, user, userlen + 1);
+	off += userlen + 1;
+	memcpy(msg + off, entries, entrieslen);
 	if ((r = at_hmac_sha256(key, AT_SEAL_KEY_LEN, msg, n, mac)) != AT_OK)
 		goto out;
 	r = AT_OK;
@@ -75,8 +85,8 @@ out:
 }
 
 enum at_err
-at_seal_make(const unsigned char key[AT_SEAL_KEY_LEN], const char *user,
-	     const char *entries, char **out)
+at_seal_make(const unsigned char key[AT_SEAL_KEY_LEN], const char *service,
+	     const char *user, const char *entries, char **out)
 {
 	enum at_err r = AT_ERR_INTERNAL;
 	size_t len = strlen(entries), elen;
@@ -88,7 +98,7 @@ at_seal_make(const unsigned char key[AT_SEAL_KEY_LEN], const char *user,
 		r = AT_ERR_TOO_LONG;
 		goto out;
 	}
-	if ((r = seal_mac(key, user, entries, len, mac)) != AT_OK)
+	if ((r = seal_mac(key, service, user, entries, len, mac)) != AT_OK)
 		goto out;
 	elen = (len + 2) / 3 * 4;
 	if ((seal = malloc(elen + 1 + (AT_MAC_LEN + 2) / 3 * 4 + 1)) == NULL) {
@@ -109,8 +119,8 @@ out:
 }
 
 enum at_err
-at_seal_open(const unsigned char key[AT_SEAL_KEY_LEN], const char *user,
-	     const char *seal, char **entries)
+at_seal_open(const unsigned char key[AT_SEAL_KEY_LEN], const char *service,
+	     const char *user, const char *seal, char **entries)
 {
 	enum at_err r = AT_ERR_INTERNAL;
 	const char *dot;
@@ -143,7 +153,7 @@ at_seal_open(const unsigned char key[AT_SEAL_KEY_LEN], const char *user,
 	    memchr(buf, '\0', n) != NULL)
 		goto out;
 	buf[n] = '\0';
-	if ((r = seal_mac(key, user, buf, n, mac)) != AT_OK)
+	if ((r = seal_mac(key, service, user, buf, n, mac)) != AT_OK)
 		goto out;
 	r = AT_ERR_SIGNATURE;
 	if (CRYPTO_memcmp(mac, tag, AT_MAC_LEN) != 0)

@@ -2561,10 +2561,11 @@ at_env(pam_handle_t *pamh, char *out, size_t cap)
 	assert_true(n < cap);
 }
 
-/* The last captured line is the session line: read it back. */
+/* The last captured line is the session line of phase (libpam's name,
+ * "session" or "setcred") for the PAM user who: read it back. */
 static void
-assert_session_line(const char *reason, unsigned int changed,
-		    unsigned int removed)
+assert_phase_line(const char *phase, const char *who, const char *reason,
+		  unsigned int changed, unsigned int removed)
 {
 	struct logfmt_line l;
 	char num[16];
@@ -2574,15 +2575,24 @@ assert_session_line(const char *reason, unsigned int changed,
 		capture_dump();
 		fail_msg("the session line does not read back");
 	}
-	assert_string_equal(l.phase, "session");
+	if (strcmp(l.phase, phase) != 0 || strcmp(l.verdict, "session") != 0)
+		capture_dump();
+	assert_string_equal(l.phase, phase);
 	assert_string_equal(l.verdict, "session");
-	assert_field(&l, "user", user);
+	assert_field(&l, "user", who);
 	assert_field(&l, "reason", reason);
 	snprintf(num, sizeof(num), "%u", changed);
 	assert_field(&l, "changed", num);
 	snprintf(num, sizeof(num), "%u", removed);
 	assert_field(&l, "removed", num);
 	logfmt_free(&l);
+}
+
+static void
+assert_session_line(const char *reason, unsigned int changed,
+		    unsigned int removed)
+{
+	assert_phase_line("session", user, reason, changed, removed);
 }
 
 static void
@@ -2857,7 +2867,7 @@ test_session_seal_other_user(void **state)
 	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
 	struct pam_conv pc = {script_conv, &cs};
 	pam_handle_t *pamh = NULL;
-	char got[8192], env[1024];
+	char got[8192], env[1024], want[1024];
 	int n;
 
 	write_pam_env("");
@@ -2871,7 +2881,362 @@ test_session_seal_other_user(void **state)
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
 	at_env(pamh, env, sizeof(env));
 	assert_string_equal(env, "");
+	assert_phase_line("session", NO_SUCH_USER, "bad_seal", 0, 2);
 	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+
+	/* Unless the application names the verified user as the one who
+	 * requests the session (PAM_RUSER, as sudo does). */
+	cs = (struct conv_script){.answers = {hex}, .rv = PAM_SUCCESS};
+	pamh = NULL;
+	assert_int_equal(pam_start("at_session", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	n = auth_in_child(pamh, got, sizeof(got));
+	import_env(pamh, got, (size_t)n);
+	assert_int_equal(pam_set_item(pamh, PAM_USER, EDGE_USER),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_set_item(pamh, PAM_RUSER, user), PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	snprintf(want, sizeof(want),
+		 "AGENTICTRUST_SUB=%s AGENTICTRUST_METHOD=hmac", user);
+	assert_string_equal(env, want);
+	assert_int_equal(ncaptured, 0);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+/* ------------------------------------------------------------------ */
+/* setcred: pam_env in the auth stack re-reads its files on every
+ * pam_setcred(), and OpenSSH and login(1) call it after the session
+ * opened: the module's setcred re-asserts as the session phase does. */
+
+/* The verified values of an HMAC login of user, as at_env() shows them. */
+static void
+want_hmac_env(char *want, size_t cap)
+{
+	snprintf(want, cap, "AGENTICTRUST_SUB=%s AGENTICTRUST_METHOD=hmac",
+		 user);
+}
+
+/*
+ * The reviewer's sequence at libpam level: start, authenticate, setcred
+ * ESTABLISH, open_session, setcred REINITIALIZE; the environment is read
+ * after each step, and a hostile pam_env file is read by pam_env's auth
+ * (setcred) and session lines alike.
+ */
+static void
+test_setcred_restores_verified(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char env[1024], want[1024];
+
+	want_hmac_env(want, sizeof(want));
+	write_pam_env(HOSTILE_PAM_ENV HOSTILE_SEAL);
+	assert_int_equal(pam_start("at_setcred", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_setcred(pamh, PAM_ESTABLISH_CRED), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, want);
+	/* pam_env's setcred set five; SUB and METHOD put back, EMAIL and
+	 * ROLE removed (the forged seal too, not counted). */
+	assert_phase_line("setcred", user, "restored", 2, 2);
+	assert_no_error_lines();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, want);
+	capture_reset();
+	assert_int_equal(pam_setcred(pamh, PAM_REINITIALIZE_CRED),
+			 PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, want);
+	assert_phase_line("setcred", user, "restored", 2, 2);
+	assert_int_equal(pam_setcred(pamh, PAM_REFRESH_CRED), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, want);
+	assert_no_error_lines();
+	/* Deleting credentials ends the session: nothing to re-assert, and
+	 * it never fails. */
+	capture_reset();
+	assert_int_equal(pam_setcred(pamh, PAM_DELETE_CRED), PAM_SUCCESS);
+	assert_int_equal(ncaptured, 0);
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+
+	/* Nothing changed them: setcred says nothing. */
+	write_pam_env("");
+	cs = (struct conv_script){.answers = {hex}, .rv = PAM_SUCCESS};
+	pamh = NULL;
+	assert_int_equal(pam_start("at_setcred", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_setcred(pamh, PAM_ESTABLISH_CRED), PAM_SUCCESS);
+	assert_int_equal(ncaptured, 0);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, want);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+/*
+ * sshd: keyboard-interactive auth in a forked child, whose environment
+ * (with the seal) the monitor imports; the monitor calls setcred and
+ * opens the session; the session child it forks calls setcred again
+ * before it reads the environment.  The first of those to open the seal
+ * removes it, so it must remember what it found for the others.  Both
+ * orders: the session opened first (as the review describes it), and
+ * setcred first (OpenSSH 9.2's monitor).  A forked session child shares
+ * the handle's memory, so the last setcred runs in this process.
+ */
+static void
+test_setcred_seal_across_fork(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char got[8192], env[1024], want[1024];
+	int n, order;
+
+	want_hmac_env(want, sizeof(want));
+	write_pam_env(HOSTILE_PAM_ENV);
+	for (order = 0; order < 2; order++) {
+		cs = (struct conv_script){.answers = {hex}, .rv = PAM_SUCCESS};
+		pamh = NULL;
+		assert_int_equal(pam_start("at_setcred", user, &pc, &pamh),
+				 PAM_SUCCESS);
+		n = auth_in_child(pamh, got, sizeof(got));
+		import_env(pamh, got, (size_t)n);
+		if (order == 1) {
+			assert_int_equal(pam_setcred(pamh, PAM_ESTABLISH_CRED),
+					 PAM_SUCCESS);
+			at_env(pamh, env, sizeof(env));
+			assert_string_equal(env, want);
+		}
+		assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+		at_env(pamh, env, sizeof(env));
+		assert_string_equal(env, want);
+		assert_null(pam_getenv(pamh, "AGENTICTRUST_SEAL"));
+		capture_reset();
+		assert_int_equal(pam_setcred(pamh, PAM_ESTABLISH_CRED),
+				 PAM_SUCCESS);
+		at_env(pamh, env, sizeof(env));
+		assert_string_equal(env, want);
+		assert_phase_line("setcred", user, "restored", 2, 2);
+		assert_no_error_lines();
+		assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	}
+}
+
+/*
+ * setcred with nothing verified (no authentication in this handle, as an
+ * sshd publickey login calls it): every AGENTICTRUST_* goes, and setcred
+ * still succeeds (an auth stack whose modules all ignore setcred would
+ * fail it, and sshd ends a session whose setcred fails).
+ */
+static void
+test_setcred_not_verified(void **state)
+{
+	struct conv_script cs = {.rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char env[1024];
+
+	(void)state;
+	write_pam_env(HOSTILE_PAM_ENV);
+	assert_int_equal(pam_start("at_setcred", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_setcred(pamh, PAM_ESTABLISH_CRED), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	assert_phase_line("setcred", user, "not_verified", 0, 4);
+	assert_no_error_lines();
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+
+	/* A seal nobody made: said so, and removed with the rest. */
+	write_pam_env(HOSTILE_PAM_ENV HOSTILE_SEAL);
+	pamh = NULL;
+	assert_int_equal(pam_start("at_setcred", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_setcred(pamh, PAM_REINITIALIZE_CRED),
+			 PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	assert_phase_line("setcred", user, "bad_seal", 0, 4);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	assert_int_equal(cs.prompts, 0);
+}
+
+/* The auth-stack pam_env after the module's auth line has the last word
+ * in setcred: why the documentation says "before".  (The session phase
+ * still fixes what pam_open_session() hands out.) */
+static void
+test_setcred_pam_env_after_module(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char env[1024], want[1024];
+
+	want_hmac_env(want, sizeof(want));
+	write_pam_env(HOSTILE_PAM_ENV);
+	assert_int_equal(pam_start("at_setcred_late", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, want);
+	assert_int_equal(pam_setcred(pamh, PAM_REINITIALIZE_CRED),
+			 PAM_SUCCESS);
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_SUB"),
+			    "someone-else");
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+/* ------------------------------------------------------------------ */
+/* what was verified for one user never reaches another user's session */
+
+/*
+ * The review's reproduction: atagent authenticates through the module;
+ * the application sets PAM_USER=atedge and authenticates again, which
+ * pam_succeed_if grants before the module runs, so nothing of atagent's
+ * is cleared.  atedge's session must not carry atagent's identity.
+ */
+static void
+test_other_user_session(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	struct conv_script cs = {.answers = {tok}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char env[1024];
+
+	write_pam_env("");
+	assert_int_equal(pam_start("at_other_user", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_set_item(pamh, PAM_USER, EDGE_USER),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(cs.prompts, 1); /* the module did not run again */
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_SUB"), user);
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	/* SUB and METHOD removed (the seal too, not counted). */
+	assert_phase_line("session", EDGE_USER, "other_user", 0, 2);
+	assert_no_error_lines();
+	assert_false(logged("reason=restored"));
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+/*
+ * PAM_USER changed after the module's auth, no new authentication:
+ * without PAM_RUSER naming the verified user, setcred and the session
+ * treat the values as another user's.  With it (sudo: it authenticates
+ * the invoking user, sets PAM_RUSER to that user and PAM_USER to the
+ * target account before setcred and the session), the values stand.
+ */
+static void
+test_user_changed_after_auth(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char env[1024], want[1024];
+	int ruser;
+
+	want_hmac_env(want, sizeof(want));
+	write_pam_env(HOSTILE_PAM_ENV);
+	for (ruser = 0; ruser < 2; ruser++) {
+		cs = (struct conv_script){.answers = {hex}, .rv = PAM_SUCCESS};
+		pamh = NULL;
+		assert_int_equal(pam_start("at_setcred", user, &pc, &pamh),
+				 PAM_SUCCESS);
+		if (ruser)
+			assert_int_equal(pam_set_item(pamh, PAM_RUSER, user),
+					 PAM_SUCCESS);
+		assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+		assert_int_equal(pam_set_item(pamh, PAM_USER, EDGE_USER),
+				 PAM_SUCCESS);
+		capture_reset();
+		assert_int_equal(pam_setcred(pamh, PAM_REINITIALIZE_CRED),
+				 PAM_SUCCESS);
+		at_env(pamh, env, sizeof(env));
+		assert_string_equal(env, ruser ? want : "");
+		if (ruser)
+			assert_phase_line("setcred", EDGE_USER, "restored", 2,
+					  2);
+		else
+			assert_phase_line("setcred", EDGE_USER, "other_user",
+					  0, 4);
+		capture_reset();
+		assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+		at_env(pamh, env, sizeof(env));
+		assert_string_equal(env, ruser ? want : "");
+		if (ruser)
+			assert_phase_line("session", EDGE_USER, "restored", 2,
+					  2);
+		else
+			assert_phase_line("session", EDGE_USER, "other_user",
+					  0, 4);
+		assert_no_error_lines();
+		assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	}
+}
+
+/*
+ * The account phase: the exp remembered for atagent's JWT is atagent's.
+ * After atedge authenticated through pam_succeed_if in the same handle,
+ * atagent's token expiring says nothing about atedge: ignored.  The same
+ * token with PAM_RUSER naming atagent (sudo) is still refused.
+ */
+static void
+test_other_user_account(void **state)
+{
+	struct fixture *f = *state;
+	time_t exp = time(NULL) + ACCT_TTL;
+	char *tok = token(f, user, (long)exp - 60, (long)exp, TEST_SECRET);
+	struct conv_script cs = {.answers = {tok}, .rv = PAM_SUCCESS};
+	struct conv_script cs2 = {.answers = {tok}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	struct pam_conv pc2 = {script_conv, &cs2};
+	pam_handle_t *pamh = NULL, *pamh2 = NULL;
+
+	assert_int_equal(pam_start("at_other_user", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_set_item(pamh, PAM_USER, EDGE_USER),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_start("at_other_user", user, &pc2, &pamh2),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_set_item(pamh2, PAM_RUSER, user), PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh2, 0), PAM_SUCCESS);
+	assert_int_equal(pam_set_item(pamh2, PAM_USER, EDGE_USER),
+			 PAM_SUCCESS);
+	sleep_until(exp);
+	capture_reset();
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	assert_false(logged("reason=expired"));
+	assert_int_equal(pam_acct_mgmt(pamh2, 0), PAM_PERM_DENIED);
+	assert_last_reason("expired");
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	assert_int_equal(pam_end(pamh2, PAM_SUCCESS), PAM_SUCCESS);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -2956,6 +3321,13 @@ main(void)
 		T(test_session_seal_across_fork),
 		T(test_session_seal_across_fork_quiet),
 		T(test_session_seal_other_user),
+		T(test_setcred_restores_verified),
+		T(test_setcred_seal_across_fork),
+		T(test_setcred_not_verified),
+		T(test_setcred_pam_env_after_module),
+		T(test_other_user_session),
+		T(test_user_changed_after_auth),
+		T(test_other_user_account),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -8,8 +8,10 @@
 # (conf/sshd_config.d/agentictrust.conf), driven by the real ssh client
 # with SSH_ASKPASS=agentictrust-askpass: keyboard-interactive and password
 # authentication, good and bad credentials, an unknown user, root, and the
-# client's 1023-byte answer limit.  Everything runs in a private mount and
-# PID namespace (common.sh); needs root, else exits 77.
+# client's 1023-byte answer limit; a user's hostile ~/.pam_environment
+# read by pam_env in the session stack, and also in the auth stack (whose
+# setcred sshd runs again in the session child).  Everything runs in a
+# private mount and PID namespace (common.sh); needs root, else exits 77.
 set -u
 # shellcheck disable=SC2034 # read by rt_main in common.sh
 RT_NEEDS=(/usr/sbin/sshd /usr/bin/ssh ssh-keygen ss)
@@ -354,9 +356,13 @@ stop_sshd
 # sshd-agentictrust, none says plain sshd.
 rt_check_service_lines "PAM service name = sshd's program name (run as $SVC)" "$SVC"
 
-# The same stack without the module's session line: U's ~/.pam_environment
-# wins, so the checks above can fail (and the file is in a form pam_env
-# reads).  Another service name, hence after the service-name check.
+# The same stack without the module's session line.  sshd calls
+# pam_setcred() in the forked session child after the session opened, and
+# the module's setcred puts the verified values back (and removes the
+# seal) there too, so even this stack hands the shell the verified values.
+# (sudo calls setcred before it opens the session: there the session line
+# is what counts.)  Another service name, hence after the service-name
+# check.
 SVC_NOSESSION=sshd-atnosession
 grep -v '^session .*pam_agentictrust\.so' "$RT_SRC/conf/pam.d/sshd" \
 	>"/etc/pam.d/$SVC_NOSESSION" || rt_bail "write /etc/pam.d/$SVC_NOSESSION"
@@ -367,14 +373,80 @@ SSHD_LINK=$RT_TMP/bin/$SVC_NOSESSION
 ln -s /usr/sbin/sshd "$SSHD_LINK"
 start_sshd kbdint nosession
 f=$(rt_cred_file nosession "$HMAC")
+rt_log_mark
 run_ssh keyboard-interactive "$U" "$f"
-# (The seal stays too: nothing removes it.)
-if [ $SSH_RC -eq 0 ] && [[ $SSH_OUT == "sub=root method=jwt email=evil@x seal="* ]] &&
-	[[ $SSH_OUT != *seal=unset ]]; then
-	rt_ok "without the module's session line, ~/.pam_environment overwrites the verified values: $SSH_OUT"
+if [ $SSH_RC -eq 0 ] && [ "$SSH_OUT" = "$WANT_OUT_HMAC" ] &&
+	rt_log_wait "pam_agentictrust\\($SVC_NOSESSION:setcred\\): session user=$U service=$SVC_NOSESSION reason=restored changed=[1-9]"; then
+	rt_ok "without the module's session line, sshd's setcred in the session child puts the verified values back: $SSH_OUT"
 else
-	rt_not_ok "without the module's session line, ~/.pam_environment overwrites the verified values" \
+	rt_not_ok "without the module's session line, sshd's setcred in the session child puts the verified values back" \
+		"exit $SSH_RC, stdout '$SSH_OUT'" "$(cat "$SSH_ERR")" \
+		"$(rt_log_new | grep -o 'pam_agentictrust(.*')"
+fi
+stop_sshd
+
+# An auth-stack pam_env AFTER the module's auth line: its setcred runs
+# after the module's and has the last word, so U's ~/.pam_environment
+# reaches the shell.  Why the README says "before"; and proof that the
+# file is one pam_env reads, so the checks around this one can fail.
+SVC_LATEENV=sshd-atlateenv
+awk '{ print } /^auth .*pam_agentictrust\.so/ && !done {
+	print "auth       optional     pam_env.so user_readenv=1"; done = 1 }' \
+	"$RT_SRC/conf/pam.d/sshd" >"/etc/pam.d/$SVC_LATEENV" ||
+	rt_bail "write /etc/pam.d/$SVC_LATEENV"
+[ "$(grep -E '^auth ' "/etc/pam.d/$SVC_LATEENV" | awk '{ print $3 }' | tr '\n' ' ')" = \
+	"pam_nologin.so pam_agentictrust.so pam_env.so " ] ||
+	rt_bail "conf/pam.d/sshd: no auth line of the module to put pam_env after"
+SSHD_LINK=$RT_TMP/bin/$SVC_LATEENV
+ln -s /usr/sbin/sshd "$SSHD_LINK"
+start_sshd kbdint lateenv
+f=$(rt_cred_file lateenv "$HMAC")
+run_ssh keyboard-interactive "$U" "$f"
+if [ $SSH_RC -eq 0 ] && [ "$SSH_OUT" = "sub=root method=jwt email=evil@x seal=unset" ]; then
+	rt_ok "auth-stack pam_env after the module's auth line: ~/.pam_environment has the last word: $SSH_OUT"
+else
+	rt_not_ok "auth-stack pam_env after the module's auth line: ~/.pam_environment has the last word" \
 		"exit $SSH_RC, stdout '$SSH_OUT'" "$(cat "$SSH_ERR")"
 fi
 stop_sshd
+
+# pam_env in the AUTH stack too (Debian stacks of other services have
+# "auth optional pam_env.so"), before the module's auth line as the
+# README says it must be.  pam_env's setcred re-reads U's own
+# ~/.pam_environment on every pam_setcred(), and sshd calls it in the
+# monitor and again in the forked session child after the session opened,
+# just before it builds the shell's environment: the module's setcred has
+# to put the verified values back each time.
+SVC_AUTHENV=sshd-atauthenv
+awk '/^auth .*pam_agentictrust\.so/ && !done {
+	print "auth       optional     pam_env.so user_readenv=1"; done = 1 }
+	{ print }' "$RT_SRC/conf/pam.d/sshd" >"/etc/pam.d/$SVC_AUTHENV" ||
+	rt_bail "write /etc/pam.d/$SVC_AUTHENV"
+[ "$(grep -E '^auth ' "/etc/pam.d/$SVC_AUTHENV" | awk '{ print $3 }' | tr '\n' ' ')" = \
+	"pam_nologin.so pam_env.so pam_agentictrust.so " ] ||
+	rt_bail "conf/pam.d/sshd: no auth line of the module to put pam_env before"
+SSHD_LINK=$RT_TMP/bin/$SVC_AUTHENV
+ln -s /usr/sbin/sshd "$SSHD_LINK"
+SVC=$SVC_AUTHENV
+for v in kbdint password; do
+	start_sshd "$v" "authenv-$v"
+	if [ "$v" = kbdint ]; then
+		PREFAUTH=keyboard-interactive
+		ACCEPT_METHOD=keyboard-interactive/pam
+	else
+		PREFAUTH=password
+		ACCEPT_METHOD=password
+	fi
+	VARIANT="$v, auth-stack pam_env user_readenv=1"
+	login_ok "authenv-$v-good" "good JWT" "$GOOD" "$WANT_OUT_JWT_EMAIL" jwt
+	n=$(rt_log_new | grep -cE "pam_agentictrust\\($SVC:setcred\\): session user=$U service=$SVC reason=restored changed=[1-9][0-9]* removed=[0-9]+\$")
+	if [ "$n" -ge 1 ]; then
+		rt_ok "$VARIANT: good JWT: the setcred phase logged that it restored the verified values ($n times)"
+	else
+		rt_not_ok "$VARIANT: good JWT: the setcred phase logged that it restored the verified values" \
+			"$(rt_log_new | grep -o 'pam_agentictrust(.*')"
+	fi
+	login_ok "authenv-$v-hmac" "good HMAC" "$HMAC" "$WANT_OUT_HMAC" hmac
+	stop_sshd
+done
 rt_check_no_leak "$RT_SYSLOG" "$RT_TMP"/sshd-*.log

@@ -432,7 +432,7 @@ seal_each_allocation(const char *seal, bool good)
 	for (n = 1; n < 100000; n++) {
 		injected = NULL;
 		countdown = n;
-		r = at_seal_open(key, "alice", seal, &out);
+		r = at_seal_open(key, "sshd", "alice", seal, &out);
 		countdown = -1;
 		if ((r == AT_OK) != (out != NULL))
 			fail_msg("allocation %ld: result and output disagree",
@@ -458,7 +458,8 @@ test_oom_seal(void **state)
 	size_t len;
 
 	(void)state;
-	assert_at(at_seal_make(key, "alice", "AGENTICTRUST_SUB=alice", &seal),
+	assert_at(at_seal_make(key, "sshd", "alice",
+			       "AGENTICTRUST_SUB=alice", &seal),
 		  AT_OK);
 	seal_each_allocation(seal, true);
 	len = strlen(seal);
