@@ -4,7 +4,7 @@
  * parsing: the input is written to a private file (mode 0600) and loaded
  * as a config file, as a user map, as a secret file
  * (at_verifier_load_secrets() and at_secret_file_get(), the line rules of
- * at_secret_next_line()) and as login.defs (at_login_defs_uid_min(), and
+ * at_secret_next_line()) and as login.defs (at_login_defs_read(), and
  * at_login_defs_parse() on the raw bytes, NULs included).
  */
 #include <fcntl.h>
@@ -28,7 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct at_verifier *v = NULL;
 	unsigned char *key = NULL;
 	size_t keylen = 0;
-	uid_t uid_min, again;
+	struct at_uid_range range, again;
 	enum at_err r;
 	int fd;
 
@@ -58,13 +58,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* A refusal leaves the default behind, and the file and the buffer
 	 * agree (but over AT_MAX_FILE bytes, where only the file is
 	 * refused). */
-	r = at_login_defs_uid_min(path, geteuid(), NULL, &uid_min);
-	if (r != AT_OK && uid_min != AT_DEFAULT_UID_MIN)
+	r = at_login_defs_read(path, geteuid(), NULL, &range);
+	if (r != AT_OK && (range.min != AT_DEFAULT_UID_MIN ||
+			   range.max != AT_DEFAULT_UID_MAX))
+		abort();
+	/* An accepted range is never empty. */
+	if (r == AT_OK && range.max < range.min)
 		abort();
 	if (size <= AT_MAX_FILE &&
 	    (at_login_defs_parse((const char *)data, size, path, NULL,
 				 &again) != r ||
-	     again != uid_min))
+	     again.min != range.min || again.max != range.max))
+		abort();
+	/* The policy never opens root, nobody or (uid_t)-1. */
+	if (r == AT_OK &&
+	    (at_uid_classify(0, &range) == AT_UID_NORMAL ||
+	     at_uid_classify(AT_NOBODY_UID, &range) == AT_UID_NORMAL ||
+	     at_uid_classify((uid_t)-1, &range) == AT_UID_NORMAL))
 		abort();
 	unlink(path);
 	return 0;

@@ -125,7 +125,7 @@ enum at_err {
 	/* identity */
 	AT_ERR_USER_MISMATCH = -80, /* "user_mismatch" */
 	AT_ERR_NOT_MAPPED = -81, /* "user_not_mapped" */
-	AT_ERR_SYSTEM_USER = -82, /* "system_user": root or uid < UID_MIN */
+	AT_ERR_SYSTEM_USER = -82, /* "system_user": root or a system account */
 };
 
 /* Stable reason tag, e.g. "expired".  Never NULL; static storage. */

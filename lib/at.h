@@ -39,7 +39,8 @@ struct at_config {
 	bool try_first_pass;
 	bool debug;
 	/* Without user_map, let credentials open root and the system
-	 * accounts (uid below UID_MIN); see at_user_policy(). */
+	 * accounts (outside UID_MIN..UID_MAX, nobody); see
+	 * at_user_policy(). */
 	bool allow_system_users;
 };
 
@@ -370,7 +371,9 @@ size_t at_verifier_method_secret_count(const struct at_verifier *v,
  * description of what is wrong with the line (never its bytes): over
  * AT_MAX_LINE bytes or with a NUL, a UTF-8 byte order mark at its start,
  * only white space, a comment indented by white space, white space
- * before or after the secret (space, tab, CR, VT, FF).  *lineno counts the
+ * before or after the secret (space, tab, CR, VT, FF, and the UTF-8 of
+ * Unicode white space and of the zero-width U+200B-U+200D, U+2060,
+ * U+FEFF).  *lineno counts the
  * lines read, so after any return it names the last line looked at.  The
  * iteration may continue after an error, to report every bad line.
  */
@@ -413,55 +416,87 @@ enum at_err at_jwt_check_claims(const struct at_config *cfg,
 /* at_policy.c: which local accounts a verified credential may open */
 
 /*
- * Where the module and the CLI read UID_MIN.  The PAM tests' build of the
- * module (pam_module_test) points it into the build tree.
+ * Where the module and the CLI read UID_MIN and UID_MAX.  The PAM tests'
+ * build of the module (pam_module_test) points it into the build tree.
  */
 #ifndef AT_DEFAULT_LOGIN_DEFS
 #define AT_DEFAULT_LOGIN_DEFS "/etc/login.defs"
 #endif
-/* shadow's UID_MIN when login.defs (or its UID_MIN line) is missing. */
+/* shadow's UID_MIN and UID_MAX when login.defs (or the line) is missing. */
 #define AT_DEFAULT_UID_MIN 1000
+#define AT_DEFAULT_UID_MAX 60000
+/* Linux-PAM pam_usertype: uids up to 99 are reserved for the system. */
+#define AT_RESERVED_UID_MAX 99
+/* nobody: the kernel's overflow uid (/proc/sys/kernel/overflowuid). */
+#define AT_NOBODY_UID 65534
+
+/* The uids of normal accounts: UID_MIN..UID_MAX of login.defs. */
+struct at_uid_range {
+	uid_t min;	/* UID_MIN */
+	uid_t max;	/* UID_MAX, >= min */
+};
 
 /*
- * UID_MIN of a login.defs buffer (shadow's format: one "NAME VALUE" per
- * line, blanks between, leading blanks allowed, '#' comments).  Strict:
- * the UID_MIN value must be "0" or decimal digits without a leading zero
+ * UID_MIN and UID_MAX of a login.defs buffer (shadow's format: one "NAME
+ * VALUE" per line, blanks between, leading blanks allowed, '#' comments).
+ * Strict: each value must be "0" or decimal digits without a leading zero
  * (shadow would read 01000 as octal), nothing else after them but blanks,
- * at most (uid_t)-2; a UID_MIN line without a value, a second UID_MIN
- * line, an over-long line or a NUL byte are errors.  No UID_MIN line
- * gives AT_DEFAULT_UID_MIN.  path only names the file in log lines.
- * Returns AT_OK or AT_ERR_FILE (logged with path:line at LOG_ERR).
+ * at most (uid_t)-2; a line without a value, a second line for the same
+ * name, an over-long line, a NUL byte, or a UID_MAX below UID_MIN (either
+ * from the file or the default, as shadow's useradd refuses it) are
+ * errors.  A missing line gives AT_DEFAULT_UID_MIN / AT_DEFAULT_UID_MAX.
+ * path only names the file in log lines.  Returns AT_OK or AT_ERR_FILE
+ * (logged with path:line at LOG_ERR); *range holds the defaults on error.
  */
 enum at_err at_login_defs_parse(const char *buf, size_t len, const char *path,
-				const struct at_log *log, uid_t *uid_min)
-	AT_WUR AT_NONNULL(1, 3, 5);
+				const struct at_log *log,
+				struct at_uid_range *range) AT_WUR
+	AT_NONNULL(1, 3, 5);
 
 /*
  * at_login_defs_parse() of the file at path, read with at_file_read()'s
  * AT_FILE_CONFIG rules (no symlink, a regular file owned by root or
  * owner_uid, no group/other write, at most AT_MAX_FILE bytes).  A missing
- * file gives AT_DEFAULT_UID_MIN.  Errors: AT_ERR_FILE (logged),
- * AT_ERR_NOMEM.
+ * file gives the defaults.  Errors: AT_ERR_FILE (logged), AT_ERR_NOMEM.
  */
-enum at_err at_login_defs_uid_min(const char *path, uid_t owner_uid,
-				  const struct at_log *log, uid_t *uid_min)
-	AT_WUR AT_NONNULL(1, 4);
+enum at_err at_login_defs_read(const char *path, uid_t owner_uid,
+			       const struct at_log *log,
+			       struct at_uid_range *range) AT_WUR
+	AT_NONNULL(1, 4);
+
+/* What kind of local account a uid is; AT_UID_NORMAL is the only one a
+ * credential opens without user_map or allow_system_users. */
+enum at_uid_class {
+	AT_UID_NORMAL = 0,	/* range->min <= uid <= range->max */
+	AT_UID_ROOT,		/* 0 */
+	AT_UID_INVALID,		/* (uid_t)-1, and 65535, the 16-bit -1 */
+	AT_UID_NOBODY,		/* AT_NOBODY_UID */
+	AT_UID_RESERVED,	/* 1..AT_RESERVED_UID_MAX */
+	AT_UID_BELOW_MIN,	/* below UID_MIN */
+	AT_UID_ABOVE_MAX,	/* above UID_MAX */
+};
+
+/* The class of uid under range, tested in the order of the enum. */
+enum at_uid_class at_uid_classify(uid_t uid, const struct at_uid_range *range)
+	AT_NONNULL(2);
 
 /*
  * May a verified credential open the local account uid?  With a user map
  * (has_map) the map is the only authority: AT_OK.  With
- * cfg->allow_system_users: AT_OK.  Otherwise root (uid 0) and the system
- * accounts (uid < uid_min) get AT_ERR_SYSTEM_USER, everyone else AT_OK.
+ * cfg->allow_system_users: AT_OK.  Otherwise AT_OK for an AT_UID_NORMAL
+ * uid and AT_ERR_SYSTEM_USER for every other class.
  */
 enum at_err at_user_policy(const struct at_config *cfg, bool has_map,
-			   uid_t uid, uid_t uid_min) AT_WUR AT_NONNULL(1);
+			   uid_t uid, const struct at_uid_range *range) AT_WUR
+	AT_NONNULL(1, 4);
 
 /*
- * at_user_policy() with uid_min from at_login_defs_uid_min(login_defs),
+ * at_user_policy() with the range from at_login_defs_read(login_defs),
  * which is read only when the policy is in force (no map, no
  * allow_system_users).  The one call the module and `agentictrust
  * verify` make, so that both give the same verdict.  Returns AT_OK,
- * AT_ERR_SYSTEM_USER, or the errors of at_login_defs_uid_min().
+ * AT_ERR_SYSTEM_USER (with a LOG_DEBUG line saying which class), or the
+ * errors of at_login_defs_read().
  */
 enum at_err at_user_policy_check(const struct at_config *cfg, bool has_map,
 				 uid_t uid, const char *login_defs,

@@ -4,7 +4,8 @@
  * private key: every directory on the path safe (OpenSSH misc.c
  * safe_path, walked with openat so that nothing checked can be swapped),
  * no symlink, a regular file, a trusted owner, no loose permissions,
- * bounded size (pam-u2f open_safely, OpenSSH sshkey_perm_ok).
+ * bounded size (pam-u2f open_safely, OpenSSH sshkey_perm_ok), and no
+ * POSIX ACL on a secret file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,8 @@
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
+
+#include <acl/libacl.h>
 
 #include "at.h"
 
@@ -270,6 +273,24 @@ out:
 	return r;
 }
 
+/*
+ * Does fd carry an extended POSIX ACL (named users or groups, a mask)?
+ * libacl's acl_extended_fd(): an access ACL longer than the three base
+ * entries, which the mode bits already show.  With such an ACL the group
+ * bits of st_mode are the mask, so a user named in it passes every mode
+ * check.  A file system without POSIX ACLs has none.  1: yes, 0: no, -1:
+ * could not tell (errno).
+ */
+static int
+has_extended_acl(int fd)
+{
+	int r = acl_extended_fd(fd);
+
+	if (r < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP))
+		return 0;
+	return r < 0 ? -1 : r > 0;
+}
+
 enum at_err
 at_file_read(const char *path, enum at_file_kind kind, uid_t owner_uid,
 	     bool missing_ok, const struct at_log *log, char **buf, size_t *len)
@@ -283,7 +304,7 @@ at_file_read(const char *path, enum at_file_kind kind, uid_t owner_uid,
 	size_t cap = 0, n = 0;
 	ssize_t got;
 	bool sticky;
-	int fd = -1, dirfd = -1;
+	int fd = -1, dirfd = -1, acl;
 
 	*buf = NULL;
 	*len = 0;
@@ -320,10 +341,34 @@ at_file_read(const char *path, enum at_file_kind kind, uid_t owner_uid,
 		       (unsigned long)owner_uid);
 		goto out;
 	}
+	/* Before the mode: with an ACL the group bits are its mask, and a
+	 * message about the group would blame the wrong thing. */
+	if (kind == AT_FILE_SECRET && (acl = has_extended_acl(fd)) != 0) {
+		if (acl < 0)
+			at_log(log, LOG_ERR, "%s %s: cannot read its ACL: %s",
+			       what, path, strerror(errno));
+		else
+			at_log(log, LOG_ERR,
+			       "%s %s: has a POSIX ACL (entries for a named "
+			       "user or group, or a mask): the group bits of "
+			       "its mode (%04o) are the ACL's mask, and more "
+			       "users than its owner may read it; see getfacl "
+			       "%s, remove it with setfacl -b %s",
+			       what, path, (unsigned int)(st.st_mode & 07777),
+			       path, path);
+		goto out;
+	}
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		/* A config file may have an ACL; name it when its mask is
+		 * what makes the file group writable. */
+		acl = (st.st_mode & S_IWGRP) != 0 ? has_extended_acl(fd) : 0;
 		at_log(log, LOG_ERR,
-		       "%s %s: mode %04o is group or world writable", what,
-		       path, (unsigned int)(st.st_mode & 07777));
+		       "%s %s: mode %04o is group or world writable%s%s%s",
+		       what, path, (unsigned int)(st.st_mode & 07777),
+		       acl > 0 ? " (the group bits are a POSIX ACL's mask: a "
+				 "named user or group may write; see getfacl "
+			       : "",
+		       acl > 0 ? path : "", acl > 0 ? ")" : "");
 		goto out;
 	}
 	/* Root's sticky directory lets anyone add a name: a hard link to a

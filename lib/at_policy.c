@@ -7,19 +7,31 @@
  * would hold a credential for that local account.  So root and the system
  * accounts are refused unless the administrator says otherwise
  * (allow_system_users), and with a user map the map alone decides.  A
- * system account is one below UID_MIN of /etc/login.defs, the line that
- * shadow's useradd draws between system and normal users and that
- * Linux-PAM's pam_usertype reads too.
+ * normal account has a uid in UID_MIN..UID_MAX of /etc/login.defs, the
+ * range shadow's useradd gives normal users; everything else is a system
+ * account: below UID_MIN (useradd -r), above UID_MAX (systemd's dynamic
+ * service users, 61184-65519, and container ranges sit there), and,
+ * whatever login.defs says, root, uids up to 99 and nobody (65534, the
+ * overflow uid), as Linux-PAM's pam_usertype decides, and the uids that
+ * mean "no uid" ((uid_t)-1 and the 16-bit 65535, refused by systemd).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
 #include "at.h"
 
-#define UID_MIN_KEY "UID_MIN"
+/* A login.defs line that sets one of the range's ends. */
+struct defs_key {
+	const char *name;
+	size_t len;
+	uid_t *value;
+	unsigned int line;	/* where it was set; 0: the default */
+};
 
-/* The value of a UID_MIN line: "0", or [1-9][0-9]*, at most (uid_t)-2. */
+/* The value of a UID_MIN/UID_MAX line: "0", or [1-9][0-9]*, at most
+ * (uid_t)-2. */
 static bool
 parse_uid(const char *s, size_t len, uid_t *out)
 {
@@ -41,18 +53,35 @@ parse_uid(const char *s, size_t len, uid_t *out)
 	return true;
 }
 
+/* "line N" or "the default", for the UID_MAX < UID_MIN message. */
+static const char *
+where(const struct defs_key *k, char *buf, size_t size)
+{
+	if (k->line == 0)
+		return "the default";
+	snprintf(buf, size, "line %u", k->line);
+	return buf;
+}
+
 enum at_err
 at_login_defs_parse(const char *buf, size_t len, const char *path,
-		    const struct at_log *log, uid_t *uid_min)
+		    const struct at_log *log, struct at_uid_range *range)
 {
 	enum at_err r = AT_ERR_FILE;
+	uid_t min = AT_DEFAULT_UID_MIN, max = AT_DEFAULT_UID_MAX;
+	struct defs_key keys[] = {
+		{ "UID_MIN", sizeof("UID_MIN") - 1, &min, 0 },
+		{ "UID_MAX", sizeof("UID_MAX") - 1, &max, 0 },
+	};
+	struct defs_key *k;
 	const char *line, *p;
-	size_t pos = 0, linelen, n, keylen;
-	unsigned int lineno = 0, found = 0;
-	uid_t v = AT_DEFAULT_UID_MIN;
+	char wmin[32], wmax[32];
+	size_t pos = 0, linelen, n, keylen, i;
+	unsigned int lineno = 0;
 	int more;
 
-	*uid_min = AT_DEFAULT_UID_MIN;
+	range->min = AT_DEFAULT_UID_MIN;
+	range->max = AT_DEFAULT_UID_MAX;
 	while ((more = at_file_next_line(buf, len, &pos, &line, &linelen)) !=
 	       0) {
 		lineno++;
@@ -73,70 +102,125 @@ at_login_defs_parse(const char *buf, size_t len, const char *path,
 		     keylen < n && p[keylen] != ' ' && p[keylen] != '\t';
 		     keylen++)
 			;
-		if (keylen != sizeof(UID_MIN_KEY) - 1 ||
-		    memcmp(p, UID_MIN_KEY, keylen) != 0)
+		k = NULL;
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (keylen == keys[i].len &&
+			    memcmp(p, keys[i].name, keylen) == 0)
+				k = &keys[i];
+		if (k == NULL)
 			continue;
 		/* The same limit twice could say two things: refuse. */
-		if (found != 0) {
+		if (k->line != 0) {
 			at_log(log, LOG_ERR,
-			       "%s:%u: UID_MIN given again (first on line %u)",
-			       path, lineno, found);
+			       "%s:%u: %s given again (first on line %u)", path,
+			       lineno, k->name, k->line);
 			goto out;
 		}
-		found = lineno;
+		k->line = lineno;
 		p += keylen;
 		n -= keylen;
 		at_trim(&p, &n);
-		if (!parse_uid(p, n, &v)) {
+		if (!parse_uid(p, n, k->value)) {
 			/* Its value is configuration, not a secret: bounded. */
 			at_log(log, LOG_ERR,
-			       "%s:%u: UID_MIN is not a decimal uid: \"%.*s\"",
-			       path, lineno, (int)(n > 32 ? 32 : n), p);
+			       "%s:%u: %s is not a decimal uid: \"%.*s\"", path,
+			       lineno, k->name, (int)(n > 32 ? 32 : n), p);
 			goto out;
 		}
 	}
-	*uid_min = v;
+	/* An empty range: shadow's useradd refuses it too. */
+	if (max < min) {
+		at_log(log, LOG_ERR,
+		       "%s: UID_MAX %lu (%s) is below UID_MIN %lu (%s)", path,
+		       (unsigned long)max, where(&keys[1], wmax, sizeof(wmax)),
+		       (unsigned long)min, where(&keys[0], wmin, sizeof(wmin)));
+		goto out;
+	}
+	range->min = min;
+	range->max = max;
 	r = AT_OK;
 out:
 	return r;
 }
 
 enum at_err
-at_login_defs_uid_min(const char *path, uid_t owner_uid,
-		      const struct at_log *log, uid_t *uid_min)
+at_login_defs_read(const char *path, uid_t owner_uid, const struct at_log *log,
+		   struct at_uid_range *range)
 {
 	enum at_err r;
 	char *buf = NULL;
 	size_t len = 0;
 
-	*uid_min = AT_DEFAULT_UID_MIN;
+	range->min = AT_DEFAULT_UID_MIN;
+	range->max = AT_DEFAULT_UID_MAX;
 	r = at_file_read(path, AT_FILE_CONFIG, owner_uid, true, log, &buf,
 			 &len);
 	if (r != AT_OK)
 		goto out;
 	if (buf == NULL) {
-		at_log(log, LOG_DEBUG, "no %s: UID_MIN %d", path,
-		       AT_DEFAULT_UID_MIN);
+		at_log(log, LOG_DEBUG, "no %s: UID_MIN %d, UID_MAX %d", path,
+		       AT_DEFAULT_UID_MIN, AT_DEFAULT_UID_MAX);
 		goto out;
 	}
-	r = at_login_defs_parse(buf, len, path, log, uid_min);
+	r = at_login_defs_parse(buf, len, path, log, range);
 out:
 	if (buf != NULL)
 		at_freezero(buf, len + 1);
 	return r;
 }
 
+enum at_uid_class
+at_uid_classify(uid_t uid, const struct at_uid_range *range)
+{
+	if (uid == 0)
+		return AT_UID_ROOT;
+	if (uid == (uid_t)-1 || uid == (uid_t)65535)
+		return AT_UID_INVALID;
+	if (uid == AT_NOBODY_UID)
+		return AT_UID_NOBODY;
+	if (uid <= AT_RESERVED_UID_MAX)
+		return AT_UID_RESERVED;
+	if (uid < range->min)
+		return AT_UID_BELOW_MIN;
+	if (uid > range->max)
+		return AT_UID_ABOVE_MAX;
+	return AT_UID_NORMAL;
+}
+
 enum at_err
 at_user_policy(const struct at_config *cfg, bool has_map, uid_t uid,
-	       uid_t uid_min)
+	       const struct at_uid_range *range)
 {
 	/* The map names each local account an id may open: mapping an id
 	 * to root is an explicit decision of the administrator. */
 	if (has_map || cfg->allow_system_users)
 		return AT_OK;
-	if (uid == 0 || uid < uid_min)
+	if (at_uid_classify(uid, range) != AT_UID_NORMAL)
 		return AT_ERR_SYSTEM_USER;
 	return AT_OK;
+}
+
+/* Why a class is no normal account, for the debug line. */
+static const char *
+class_why(enum at_uid_class c)
+{
+	switch (c) {
+	case AT_UID_ROOT:
+		return "root";
+	case AT_UID_INVALID:
+		return "not a valid uid";
+	case AT_UID_NOBODY:
+		return "nobody, the overflow uid";
+	case AT_UID_RESERVED:
+		return "reserved for the system (1-99)";
+	case AT_UID_BELOW_MIN:
+		return "below UID_MIN";
+	case AT_UID_ABOVE_MAX:
+		return "above UID_MAX";
+	case AT_UID_NORMAL:
+		break;
+	}
+	return "a normal account";
 }
 
 enum at_err
@@ -145,19 +229,22 @@ at_user_policy_check(const struct at_config *cfg, bool has_map, uid_t uid,
 		     const struct at_log *log)
 {
 	enum at_err r = AT_ERR_INTERNAL;
-	uid_t uid_min = AT_DEFAULT_UID_MIN;
+	struct at_uid_range range = { AT_DEFAULT_UID_MIN, AT_DEFAULT_UID_MAX };
 
 	if (!has_map && !cfg->allow_system_users &&
-	    (r = at_login_defs_uid_min(login_defs, owner_uid, log, &uid_min)) !=
+	    (r = at_login_defs_read(login_defs, owner_uid, log, &range)) !=
 		    AT_OK)
 		goto out;
-	r = at_user_policy(cfg, has_map, uid, uid_min);
+	r = at_user_policy(cfg, has_map, uid, &range);
 	if (r == AT_ERR_SYSTEM_USER)
 		at_log(log, LOG_DEBUG,
-		       "uid %lu is root or below UID_MIN %lu (%s): a system "
-		       "account, and neither user_map nor allow_system_users "
-		       "is set",
-		       (unsigned long)uid, (unsigned long)uid_min, login_defs);
+		       "uid %lu is %s (normal accounts: UID_MIN %lu to "
+		       "UID_MAX %lu of %s): a system account, and neither "
+		       "user_map nor allow_system_users is set",
+		       (unsigned long)uid,
+		       class_why(at_uid_classify(uid, &range)),
+		       (unsigned long)range.min, (unsigned long)range.max,
+		       login_defs);
 out:
 	return r;
 }

@@ -63,7 +63,8 @@ static const struct {
 	{ AT_ERR_NOT_MAPPED, "user_not_mapped",
 	  "external id is not in the user map" },
 	{ AT_ERR_SYSTEM_USER, "system_user",
-	  "local account is root or a system account (uid below UID_MIN)" },
+	  "local account is root or a system account (uid outside "
+	  "UID_MIN..UID_MAX, or nobody)" },
 };
 
 const char *

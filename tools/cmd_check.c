@@ -49,6 +49,7 @@
 
 enum lint_level {
 	LINT_OK,
+	LINT_NOTE,	/* worth knowing; counts as neither */
 	LINT_WARNING,
 	LINT_ERROR,
 };
@@ -75,6 +76,7 @@ say(struct lint *l, enum lint_level level, const char *fmt, ...)
 		l->warnings++;
 	fputs(level == LINT_ERROR	? "error: " :
 	      level == LINT_WARNING ? "warning: " :
+	      level == LINT_NOTE    ? "note: " :
 				      "ok: ",
 	      stdout);
 	char msg[2048];
@@ -226,13 +228,14 @@ check_options(struct lint *l, const struct at_config *cfg,
 /*
  * Which local accounts a credential may open (the module's
  * at_user_policy_check()): with user_map the map alone; else root and
- * the system accounts (uid below UID_MIN of login.defs) are refused
+ * the system accounts (at_uid_classify(): outside UID_MIN..UID_MAX of
+ * login.defs, uid 1-99, nobody) are refused
  * unless allow_system_users, which is a risk worth saying.
  */
 static void
 check_accounts(struct lint *l, const struct at_config *cfg)
 {
-	uid_t uid_min;
+	struct at_uid_range range;
 
 	if (cfg->user_map != NULL) {
 		if (cfg->allow_system_users)
@@ -256,8 +259,8 @@ check_accounts(struct lint *l, const struct at_config *cfg)
 		    "user_map instead)");
 		return;
 	}
-	if (at_login_defs_uid_min(AT_DEFAULT_LOGIN_DEFS, geteuid(), &l->log,
-				  &uid_min) != AT_OK) {
+	if (at_login_defs_read(AT_DEFAULT_LOGIN_DEFS, geteuid(), &l->log,
+			       &range) != AT_OK) {
 		say(l, LINT_ERROR,
 		    "%s is unusable: the module refuses every valid "
 		    "credential (reason=file_unusable)",
@@ -266,9 +269,10 @@ check_accounts(struct lint *l, const struct at_config *cfg)
 	}
 	say(l, LINT_OK,
 	    "local accounts: external ids are local user names; root and "
-	    "system accounts (uid below UID_MIN %lu, %s) are refused "
-	    "(reason=system_user)",
-	    (unsigned long)uid_min, AT_DEFAULT_LOGIN_DEFS);
+	    "system accounts (uid below UID_MIN %lu or above UID_MAX %lu of "
+	    "%s, uid 1-%d, nobody) are refused (reason=system_user)",
+	    (unsigned long)range.min, (unsigned long)range.max,
+	    AT_DEFAULT_LOGIN_DEFS, AT_RESERVED_UID_MAX);
 }
 
 /*
@@ -469,13 +473,26 @@ check_secrets(struct lint *l, const struct at_config *cfg)
 		check_secret_file(l, hpath);
 	if (jpath != NULL && (hpath == NULL || strcmp(hpath, jpath) != 0))
 		check_secret_file(l, jpath);
+	/* mode=jwt keeps HMAC credentials out of this host, not out of the
+	 * backend: if secret_file is the dashboard secret, the widget's HMAC
+	 * of a chosen id still signs a JWT.  Only a separate JWT secret
+	 * closes that, and check cannot tell whose secret this is. */
+	if (hpath == NULL && jpath != NULL && cfg->jwt_secret_file == NULL)
+		say(l, LINT_NOTE,
+		    "JWTs are verified with %s %s: if this is the dashboard "
+		    "secret that the widget's HMAC credentials also use, JWTs "
+		    "can be forged through the HMAC path (an HMAC credential "
+		    "for an id containing '.' is a valid JWT signature), "
+		    "whatever mode says here; sign JWTs with a separate "
+		    "secret and name it in jwt_secret_file",
+		    jopt, jpath);
 	if (hpath == NULL || jpath == NULL)
 		return;
 	if (strcmp(hpath, jpath) == 0 && strcmp(hopt, jopt) == 0)
 		say(l, LINT_WARNING,
 		    "%s %s serves both HMAC credentials and JWTs: "
 		    CROSS_PROTOCOL_WHY "; give JWTs their own secret "
-		    "(jwt_secret_file) or use mode=jwt, and " BACKEND_RULE,
+		    "(jwt_secret_file), and " BACKEND_RULE,
 		    hopt, hpath);
 	else
 		check_same_secret(l, hpath, hopt, jpath, jopt);
@@ -499,7 +516,7 @@ check_user_map(struct lint *l, const struct at_config *cfg)
 	struct at_verifier *v = NULL;
 	struct map_line *map = NULL, *grown;
 	const struct passwd *pw;
-	uid_t uid_min;
+	struct at_uid_range range;
 	const char *path = cfg->user_map, *line, *p, *user;
 	char *buf = NULL, *id = NULL, *local = NULL;
 	size_t len = 0, pos = 0, linelen, idlen, userlen, n = 0, i, j;
@@ -578,16 +595,18 @@ check_user_map(struct lint *l, const struct at_config *cfg)
 		free(local);
 		id = local = NULL;
 	}
-	if (at_login_defs_uid_min(AT_DEFAULT_LOGIN_DEFS, geteuid(), NULL,
-				  &uid_min) != AT_OK)
-		uid_min = AT_DEFAULT_UID_MIN;
+	if (at_login_defs_read(AT_DEFAULT_LOGIN_DEFS, geteuid(), NULL,
+			       &range) != AT_OK) {
+		range.min = AT_DEFAULT_UID_MIN;
+		range.max = AT_DEFAULT_UID_MAX;
+	}
 	for (i = 0; i < n; i++) {
 		if ((pw = getpwnam(map[i].user)) == NULL)
 			say(l, LINT_WARNING,
 			    "user map %s:%u: the local user does not exist on "
 			    "this system",
 			    path, map[i].lineno);
-		else if (pw->pw_uid == 0 || pw->pw_uid < uid_min)
+		else if (at_uid_classify(pw->pw_uid, &range) != AT_UID_NORMAL)
 			say(l, LINT_WARNING,
 			    "user map %s:%u: the local user is %s (uid %lu): "
 			    "allowed, since the map is the only authority",

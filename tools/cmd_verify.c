@@ -300,11 +300,12 @@ print_context(const struct verify_run *run, const struct pamd_entry *e,
 
 /*
  * The module's check after a credential verified: may it open this local
- * account?  Root and uid < UID_MIN only with user_map or
- * allow_system_users (at_user_policy_check(), the module's call).  An
- * unknown user is left to the note at the end.  Returns the module's
- * verdict: AT_OK, AT_ERR_SYSTEM_USER, or a login.defs error (logged on
- * stderr), which the module logs as "refused".
+ * account?  Root and the system accounts (outside UID_MIN..UID_MAX,
+ * nobody) only with user_map or allow_system_users
+ * (at_user_policy_check(), the module's call).  An unknown user is left
+ * to the note at the end.  Returns the module's verdict: AT_OK,
+ * AT_ERR_SYSTEM_USER, or a login.defs error (logged on stderr), which the
+ * module logs as "refused".
  */
 static enum at_err
 account_verdict(const struct verify_run *run, const struct at_config *cfg)
@@ -324,21 +325,52 @@ explain_account(const struct verify_run *run, const struct at_config *cfg,
 		enum at_err r)
 {
 	const struct passwd *pw = getpwnam(run->user);
-	uid_t uid_min = AT_DEFAULT_UID_MIN;
-	char what[128];
+	struct at_uid_range range;
+	char what[160];
 
 	if (pw == NULL || (r != AT_OK && r != AT_ERR_SYSTEM_USER))
 		return;
-	if (pw->pw_uid == 0)
+	/* Unreadable (only with a map or the flag, which skip it): name
+	 * only the classes that do not depend on it. */
+	if (at_login_defs_read(AT_DEFAULT_LOGIN_DEFS, geteuid(), NULL,
+			       &range) != AT_OK) {
+		range.min = 0;
+		range.max = (uid_t)-2;
+	}
+	switch (at_uid_classify(pw->pw_uid, &range)) {
+	case AT_UID_ROOT:
 		snprintf(what, sizeof(what), "root");
-	else if (at_login_defs_uid_min(AT_DEFAULT_LOGIN_DEFS, geteuid(), NULL,
-				       &uid_min) == AT_OK &&
-		 pw->pw_uid < uid_min)
+		break;
+	case AT_UID_INVALID:
+		snprintf(what, sizeof(what),
+			 "a system account (uid %lu: not a valid uid)",
+			 (unsigned long)pw->pw_uid);
+		break;
+	case AT_UID_NOBODY:
+		snprintf(what, sizeof(what),
+			 "a system account (uid %d, nobody: the overflow uid)",
+			 AT_NOBODY_UID);
+		break;
+	case AT_UID_RESERVED:
+		snprintf(what, sizeof(what),
+			 "a system account (uid 1-%d, reserved for the "
+			 "system)",
+			 AT_RESERVED_UID_MAX);
+		break;
+	case AT_UID_BELOW_MIN:
 		snprintf(what, sizeof(what),
 			 "a system account (uid below UID_MIN %lu of %s)",
-			 (unsigned long)uid_min, AT_DEFAULT_LOGIN_DEFS);
-	else
+			 (unsigned long)range.min, AT_DEFAULT_LOGIN_DEFS);
+		break;
+	case AT_UID_ABOVE_MAX:
+		snprintf(what, sizeof(what),
+			 "a system account (uid above UID_MAX %lu of %s)",
+			 (unsigned long)range.max, AT_DEFAULT_LOGIN_DEFS);
+		break;
+	case AT_UID_NORMAL:
+	default:
 		return;
+	}
 	if (r == AT_ERR_SYSTEM_USER)
 		printf("  local user %s (uid %lu) is %s: refused without "
 		       "user_map or allow_system_users\n",

@@ -16,9 +16,11 @@
 # --error-exitcode=99 --leak-check=full") is put in front of every CLI run.
 # Every CLI run sees the users of tests/data/nss through cwrap's
 # nss_wrapper ($AT_NSS_WRAPPER, default libnss_wrapper.so), not the
-# machine's: the local user is atagent (uid 1500), and root and atsys
-# (uid 999) are the system_user cases.  The CLI reads the machine's
-# /etc/login.defs (read only; Debian's UID_MIN is 1000).
+# machine's: the local user is atagent (uid 1500), and root, atsys
+# (uid 999), nobody (65534) and athigh (70000) are the system_user cases.
+# The CLI reads the machine's /etc/login.defs (read only; Debian's
+# UID_MIN is 1000 and UID_MAX 60000: the athigh checks are skipped where
+# UID_MAX is 70000 or more).
 set -u
 
 CLI=${1:?usage: cli.sh AGENTICTRUST_CLI}
@@ -165,6 +167,9 @@ printf '%s \n' "$DIST" >"$T/ws_trail"
 printf '\357\273\277%s\n' "$DIST" >"$T/bom"
 printf '%s\n  # %s\n' "$S1" "$DIST" >"$T/indented"
 printf '\t%s\n' "$DIST" >"$T/ws_lead"
+# Copied from a web page: a no-break space after, a zero-width space before.
+printf '%s\302\240\n' "$DIST" >"$T/nbsp_trail"
+printf '\342\200\213%s\n' "$DIST" >"$T/zwsp_lead"
 for i in $(seq 1 17); do rand_hex; echo; done >"$T/many"
 printf '%s\n' "$S1" >"$T/s600"
 for m in 644 660 602 640; do
@@ -367,7 +372,7 @@ HMR=$("$CLI" hmac --secret-file "$T/s1" root)
 TOKENS+=("$TOKR" "$TOKS" "$TOKE" "$TOKO" "$HMR")
 run -i "$TOKR" verify --user root --service direct --pam-dir "$P"
 rc_is "verify: valid JWT for root" 1
-has "verify: root is system_user" '^rejected: reason=system_user \(local account is root or a system account \(uid below UID_MIN\)\)$'
+has "verify: root is system_user" '^rejected: reason=system_user \(local account is root or a system account \(uid outside UID_MIN\.\.UID_MAX, or nobody\)\)$'
 has "verify: root: the credential itself verified" '^  method jwt, line [0-9]+ of .* matched '
 has "verify: root: says why" '^  local user root \(uid 0\) is root: refused without user_map or allow_system_users$'
 run -i "$HMR" verify --user root --service direct --pam-dir "$P"
@@ -377,6 +382,34 @@ run -i "$TOKS" verify --user atsys --service direct --pam-dir "$P"
 rc_is "verify: valid JWT for atsys (uid 999)" 1
 has "verify: atsys is system_user" '^rejected: reason=system_user '
 has "verify: atsys: names UID_MIN and login.defs" '^  local user atsys \(uid 999\) is a system account \(uid below UID_MIN [0-9]+ of /etc/login\.defs\): refused without user_map or allow_system_users$'
+TOKN=$("$CLI" token --secret-file "$T/s1" --sub nobody --ttl 600)
+TOKH=$("$CLI" token --secret-file "$T/s1" --sub athigh --ttl 600)
+HMN=$("$CLI" hmac --secret-file "$T/s1" nobody)
+TOKENS+=("$TOKN" "$TOKH" "$HMN")
+run -i "$TOKN" verify --user nobody --service direct --pam-dir "$P"
+rc_is "verify: valid JWT for nobody (uid 65534)" 1
+has "verify: nobody is system_user" '^rejected: reason=system_user '
+has "verify: nobody: says why" '^  local user nobody \(uid 65534\) is a system account \(uid 65534, nobody: the overflow uid\): refused without user_map or allow_system_users$'
+run -i "$HMN" verify --user nobody --service direct --pam-dir "$P"
+rc_is "verify: valid HMAC for nobody" 1
+has "verify: nobody HMAC is system_user" '^rejected: reason=system_user '
+run -i "$TOKN" verify --user nobody --service direct --pam-dir "$P" allow_system_users
+rc_is "verify: nobody with allow_system_users" 0
+has "verify: nobody: allowed, and why" '^  note: local user nobody \(uid 65534\) is a system account \(uid 65534, nobody: the overflow uid\): allowed because allow_system_users is set$'
+UID_MAX_HERE=$(awk '$1 == "UID_MAX" { print $2 }' /etc/login.defs 2>/dev/null)
+if [[ ${UID_MAX_HERE:-60000} =~ ^[0-9]+$ ]] && [ "${UID_MAX_HERE:-60000}" -lt 70000 ]; then
+	run -i "$TOKH" verify --user athigh --service direct --pam-dir "$P"
+	rc_is "verify: valid JWT for athigh (uid 70000 > UID_MAX)" 1
+	has "verify: athigh is system_user" '^rejected: reason=system_user '
+	has "verify: athigh: names UID_MAX and login.defs" '^  local user athigh \(uid 70000\) is a system account \(uid above UID_MAX [0-9]+ of /etc/login\.defs\): refused without user_map or allow_system_users$'
+	run check --pam-dir "$P" --service direct
+	has "check: local accounts names UID_MIN and UID_MAX" '^ok: local accounts: external ids are local user names; root and system accounts \(uid below UID_MIN [0-9]+ or above UID_MAX [0-9]+ of /etc/login\.defs, uid 1-99, nobody\) are refused \(reason=system_user\)$'
+else
+	echo "# skip athigh: /etc/login.defs has UID_MAX $UID_MAX_HERE"
+fi
+printf 'nfs-agent nobody\nhigh-agent athigh\n' >"$T/map_sys"
+run check --pam-dir "$P" --service direct user_map="$T/map_sys"
+has "check: user map to nobody: a system account, allowed" "^warning: user map $(q "$T/map_sys"):1: the local user is a system account \(uid 65534\): allowed, since the map is the only authority$"
 run -i "$TOKE" verify --user atedge --service direct --pam-dir "$P"
 rc_is "verify: valid JWT for atedge (uid 1000 = UID_MIN)" 0
 hasnt "verify: atedge: no account note" 'system account|is root'
@@ -522,8 +555,11 @@ has "check: the module loads it" '^ok: the module loads 2 secret\(s\)$'
 hasnt "check: no error on a good stack" '^error: '
 count_is "check: one warning on a good stack: one secret for both methods" '^warning: ' 1
 has "check: one secret serves both methods, and why" "^warning: secret_file $(q "$T/both") serves both HMAC credentials and JWTs: an HMAC credential for an id containing '\\.' is a valid JWT signature"
+# mode=jwt does not help against that (review F5): never advised.
+hasnt "check: mode=jwt is not offered as the cure" 'use mode=jwt'
+has "check: the cure is a separate JWT secret" "^warning: secret_file $(q "$T/both") serves both HMAC credentials and JWTs: .*; give JWTs their own secret \\(jwt_secret_file\\), and never let the backend HMAC an id containing '\\.'$"
 has "check: which file serves which method" "^ok: HMAC credentials: secret_file $(q "$T/both"); JWTs: secret_file $(q "$T/both")$"
-has "check: the local-account policy said" '^ok: local accounts: external ids are local user names; root and system accounts \(uid below UID_MIN [0-9]+, /etc/login\.defs\) are refused \(reason=system_user\)$'
+has "check: the local-account policy said" '^ok: local accounts: external ids are local user names; root and system accounts \(uid below UID_MIN [0-9]+ or above UID_MAX [0-9]+ of /etc/login\.defs, uid 1-99, nobody\) are refused \(reason=system_user\)$'
 
 # Local accounts: allow_system_users is a risk; with a map, the map decides.
 run check --service direct --pam-dir "$P" allow_system_users
@@ -621,6 +657,32 @@ has "check: world writable refused" '^error: secret file .*/s602: mode 0602 is g
 run check secret_file="$T/s640"
 rc_is "check: 0640 secret file" 0
 has "check: group readable: names the group and what its members can do" "^warning: secret file .*/s640: mode 0640 lets group \"$(q "$(stat -c %G "$T/s640")")\" \\(gid $(stat -c %g "$T/s640")\\) read it: every member of that group can mint credentials for every user"
+# A POSIX ACL (issue 7 review, F4): u:nobody:r-- shows as group read
+# (the group bits are the mask), but it is nobody who can read the file.
+# check must blame the ACL, never the group.  setfacl: package acl.
+if ! command -v setfacl >/dev/null 2>&1; then
+	not_ok "setfacl (package acl, scripts/install-deps.sh) is installed"
+elif ! setfacl -m u:65534:r-- "$T/s600" 2>"$T/setfacl.err"; then
+	echo "# skip ACL checks: setfacl failed on $T: $(cat "$T/setfacl.err")"
+else
+	run check secret_file="$T/s600"
+	rc_is "check: secret file with a named-user ACL" 1
+	has "check: ACL: says the ACL is the problem" "^error: secret file $(q "$T/s600"): has a POSIX ACL \\(entries for a named user or group, or a mask\\): the group bits of its mode \\(0640\\) are the ACL's mask, and more users than its owner may read it; see getfacl $(q "$T/s600"), remove it with setfacl -b $(q "$T/s600")$"
+	hasnt "check: ACL: the group is not blamed" 'lets group|group or world'
+	has "check: ACL: the module's reason" '^error: the module cannot use this configuration \(reason=secret_unusable\)$'
+	run -i "$TOK2" verify --user "$U" secret_file="$T/s600"
+	rc_is "verify: secret file with an ACL is refused" 2
+	setfacl -b "$T/s600"
+	run check secret_file="$T/s600"
+	rc_is "check: setfacl -b fixes it" 0
+	# A config file: a named user who may write it shows as group write.
+	cp "$T/conf" "$T/conf_acl"
+	chmod 0644 "$T/conf_acl"
+	setfacl -m u:65534:rw- "$T/conf_acl"
+	run check config="$T/conf_acl"
+	rc_is "check: config file with a named-user write ACL" 1
+	has "check: config ACL: group writable, because of the ACL" "^error: file $(q "$T/conf_acl"): mode 0664 is group or world writable \\(the group bits are a POSIX ACL's mask: a named user or group may write; see getfacl $(q "$T/conf_acl")\\)$"
+fi
 run check secret_file="$T/short"
 rc_is "check: short secret" 1
 has "check: short secret named by line and length" '^error: secret file .*/short:1: secret #1 is 12 bytes, fewer than 32 \(RFC 7518 3\.2\)$'
@@ -649,6 +711,11 @@ run check secret_file="$T/both" mode=jwt
 rc_is "check: mode=jwt with secret_file" 0
 hasnt "check: mode=jwt: one secret does not serve both here" 'serves both'
 has "check: HMAC refused by mode" "^ok: HMAC credentials: refused by mode=jwt; JWTs: secret_file $(q "$T/both")$"
+has "check: mode=jwt with secret_file alone: the HMAC path note" "^note: JWTs are verified with secret_file $(q "$T/both"): if this is the dashboard secret that the widget's HMAC credentials also use, JWTs can be forged through the HMAC path \\(an HMAC credential for an id containing '\\.' is a valid JWT signature\\), whatever mode says here; sign JWTs with a separate secret and name it in jwt_secret_file$"
+hasnt "check: the note is no warning" '^warning: '
+run check secret_file="$T/both" jwt_secret_file="$T/jwt2" mode=jwt
+rc_is "check: mode=jwt with jwt_secret_file" 0
+hasnt "check: a separate JWT secret: no HMAC path note" 'HMAC path'
 run check jwt_secret_file="$T/jwt2" hmac_secret_file="$T/absent" mode=jwt
 rc_is "check: a per-method file that mode excludes" 0
 has "check: excluded file named, not read" "^warning: hmac_secret_file $(q "$T/absent") is set but mode=jwt refuses HMAC credentials: the module does not read it$"
@@ -678,6 +745,19 @@ has "check: trailing white space named" "^error: secret file $(q "$T/ws_trail"):
 run check secret_file="$T/ws_lead"
 rc_is "check: leading white space" 1
 has "check: leading white space named" "^error: secret file $(q "$T/ws_lead"):1: white space before the secret"
+run check secret_file="$T/nbsp_trail"
+rc_is "check: a no-break space after the secret" 1
+has "check: no-break space named by line" "^error: secret file $(q "$T/nbsp_trail"):1: Unicode white space after the secret"
+run check secret_file="$T/zwsp_lead"
+rc_is "check: a zero-width space before the secret" 1
+has "check: zero-width space named by line" "^error: secret file $(q "$T/zwsp_lead"):1: Unicode white space before the secret"
+if [[ $ALL == *$'\302\240'* || $ALL == *$'\342\200\213'* ]]; then
+	not_ok "no byte of the Unicode white space is printed"
+else
+	ok "no byte of the Unicode white space is printed"
+fi
+run -i "$TOK2" verify --user "$U" secret_file="$T/nbsp_trail"
+rc_is "verify: a no-break space after the secret is refused" 2
 run check secret_file="$T/bom"
 rc_is "check: byte order mark" 1
 has "check: BOM named" "^error: secret file $(q "$T/bom"):1: .*byte order mark"

@@ -12,8 +12,10 @@
 # The users are those of tests/data/nss, served by nss_wrapper
 # ($AT_NSS_WRAPPER, default libnss_wrapper.so; $NSS_WRAPPER_PASSWD and
 # $NSS_WRAPPER_GROUP, default tests/data/nss/*): the PAM user is atagent
-# (uid 1500), and root and atsys (uid 999) show the system_user policy.
-# The module reads the machine's /etc/login.defs (read only).
+# (uid 1500), and root, atsys (uid 999), nobody (65534) and athigh
+# (70000, above UID_MAX) show the system_user policy.
+# The module reads the machine's /etc/login.defs (read only; Debian's
+# UID_MAX is 60000: the athigh checks are skipped where it is higher).
 # Tokens are minted with the CLI (CLI token / CLI hmac); when the CLI is
 # not built, with python3-jwt.  ASAN_PRELOAD (may be empty) is libasan
 # for a sanitizer build, which must come first in LD_PRELOAD.
@@ -128,9 +130,12 @@ forged=$(mint_token "$other" "$user") || exit 1
 root_tok=$(mint_token "$secret" root) || exit 1
 root_hmac=$(mint_hmac "$secret" root) || exit 1
 sys_tok=$(mint_token "$secret" atsys) || exit 1
+nobody_tok=$(mint_token "$secret" nobody) || exit 1
+high_tok=$(mint_token "$secret" athigh) || exit 1
 mapped_tok=$(mint_token "$secret" ops-root) || exit 1
 [ -n "$good" ] && [ -n "$hmac" ] && [ -n "$forged" ] && [ -n "$root_tok" ] &&
-	[ -n "$root_hmac" ] && [ -n "$sys_tok" ] && [ -n "$mapped_tok" ] || {
+	[ -n "$root_hmac" ] && [ -n "$sys_tok" ] && [ -n "$mapped_tok" ] &&
+	[ -n "$nobody_tok" ] && [ -n "$high_tok" ] || {
 	echo "minting printed nothing" >&2
 	exit 1
 }
@@ -198,6 +203,13 @@ logged() {
 }
 
 service_line="auth	required	$module secret_file=$secret"
+# athigh (uid 70000) is above UID_MAX unless this machine raised it.
+uid_max=$(awk '$1 == "UID_MAX" { print $2 }' /etc/login.defs 2>/dev/null)
+high_above=yes
+case ${uid_max:-60000} in
+*[!0-9]*) high_above=no ;;
+*) [ "${uid_max:-60000}" -lt 70000 ] || high_above=no ;;
+esac
 printf 'ops-root root\n' >"$tmp/user_map"
 
 # 1. pam_wrapper: its own service dir, copied when pamtester starts.
@@ -233,6 +245,20 @@ check "pam_wrapper: valid JWT for atsys (uid 999) refused" fail "$sys_tok" \
 	wrapped "" atsys
 logged "pam_wrapper: atsys: logged reason=system_user" \
 	"rejected user=atsys .*reason=system_user sub=atsys "
+check "pam_wrapper: valid JWT for nobody (uid 65534) refused" fail \
+	"$nobody_tok" wrapped "" nobody
+logged "pam_wrapper: nobody: logged reason=system_user" \
+	"rejected user=nobody .*reason=system_user sub=nobody "
+if [ "$high_above" = yes ]; then
+	check "pam_wrapper: valid JWT for athigh (uid 70000 > UID_MAX) refused" \
+		fail "$high_tok" wrapped "" athigh
+	logged "pam_wrapper: athigh: logged reason=system_user" \
+		"rejected user=athigh .*reason=system_user sub=athigh "
+else
+	echo "# skip athigh: /etc/login.defs has UID_MAX $uid_max"
+fi
+check "pam_wrapper: allow_system_users: valid JWT for nobody accepted" ok \
+	"$nobody_tok" wrapped -allow nobody
 check "pam_wrapper: allow_system_users: valid JWT for root accepted" ok \
 	"$root_tok" wrapped -allow root
 check "pam_wrapper: allow_system_users: valid JWT for atsys accepted" ok \
@@ -271,6 +297,12 @@ if [ "$(id -u)" -eq 0 ] && [ -n "${AT_SMOKE_NS:-}" ] && [ -d /etc/pam.d ] &&
 		"$root_tok" real root
 	check "libpam: valid JWT for atsys (uid 999) refused (system_user)" \
 		fail "$sys_tok" real atsys
+	check "libpam: valid JWT for nobody (uid 65534) refused (system_user)" \
+		fail "$nobody_tok" real nobody
+	if [ "$high_above" = yes ]; then
+		check "libpam: valid JWT for athigh (uid 70000 > UID_MAX) refused" \
+			fail "$high_tok" real athigh
+	fi
 	check_nul "libpam: good JWT, NUL, junk (the module sees the JWT)" ok \
 		"$good" "junk-after-the-nul" real
 	umount /etc/pam.d

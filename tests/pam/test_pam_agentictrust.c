@@ -38,6 +38,7 @@
 #include <unistd.h>
 #include <dirent.h>
 
+#include <acl/libacl.h>
 #include <cmocka.h>
 #include <libpamtest.h>
 #include <security/pam_appl.h>
@@ -63,6 +64,8 @@
 #define TEST_USER	"atagent"	/* uid 1500 */
 #define SYSTEM_USER	"atsys"		/* uid 999: below UID_MIN 1000 */
 #define EDGE_USER	"atedge"	/* uid 1000: UID_MIN itself */
+#define NOBODY_USER	"nobody"	/* uid 65534: the overflow uid */
+#define HIGH_USER	"athigh"	/* uid 70000: above UID_MAX 60000 */
 
 #define NO_SUCH_USER "at-no-such-user"
 #define JWT_HEADER   "{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
@@ -1440,6 +1443,49 @@ test_system_user_login_defs(void **state)
 	auth_one("at_default", SYSTEM_USER, sys, PAM_SUCCESS);
 }
 
+/*
+ * Above UID_MAX (default 60000, as Debian's login.defs: systemd's dynamic
+ * users live there) and nobody, the overflow uid, are no accounts for an
+ * agent either.
+ */
+static void
+test_system_user_above_uid_max(void **state)
+{
+	struct fixture *f = *state;
+	char *nobody = good_token(f, NOBODY_USER);
+	char *high = good_token(f, HIGH_USER);
+
+	/* No login.defs: UID_MAX 60000. */
+	auth_one("at_default", HIGH_USER, high, PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	assert_logged("rejected user=" HIGH_USER " service=at_default "
+		      "method=jwt reason=system_user sub=" HIGH_USER " ");
+	auth_one("at_default", NOBODY_USER, nobody, PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	assert_logged("rejected user=" NOBODY_USER " service=at_default "
+		      "method=jwt reason=system_user sub=" NOBODY_USER " ");
+	auth_one("at_default", NOBODY_USER, good_hmac(f, NOBODY_USER),
+		 PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	/* Debian's lines. */
+	write_login_defs("UID_MIN 1000\nUID_MAX 60000\n", 0644);
+	auth_one("at_default", HIGH_USER, high, PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	/* A UID_MAX that takes 70000 in: athigh opens, nobody still not. */
+	write_login_defs("UID_MIN 1000\nUID_MAX 70000\n", 0644);
+	auth_one("at_default", HIGH_USER, high, PAM_SUCCESS);
+	assert_last_reason("ok");
+	auth_one("at_default", user, good_token(f, user), PAM_SUCCESS);
+	auth_one("at_default", NOBODY_USER, nobody, PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	write_login_defs("UID_MIN 1000\nUID_MAX 69999\n", 0644);
+	auth_one("at_default", HIGH_USER, high, PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	/* The flag and the map open them, as they open root. */
+	auth_one("at_allow_system_users", NOBODY_USER, nobody, PAM_SUCCESS);
+	auth_one("at_allow_system_users", HIGH_USER, high, PAM_SUCCESS);
+}
+
 /* A login.defs the module cannot trust fails closed. */
 static void
 test_system_user_login_defs_bad(void **state)
@@ -1457,6 +1503,13 @@ test_system_user_login_defs_bad(void **state)
 		{ "UID_MIN 1000\nUID_MIN 2000\n", 0644,
 		  "login.defs:2: UID_MIN given again" },
 		{ "UID_MIN 1000\n", 0666, "group or world writable" },
+		{ "UID_MAX 6e4\n", 0644, "login.defs:1: UID_MAX is not" },
+		{ "UID_MAX 60000\nUID_MAX 60000\n", 0644,
+		  "login.defs:2: UID_MAX given again" },
+		{ "UID_MIN 1000\nUID_MAX 999\n", 0644,
+		  "UID_MAX 999 (line 2) is below UID_MIN 1000 (line 1)" },
+		{ "UID_MIN 70000\n", 0644,
+		  "UID_MAX 60000 (the default) is below UID_MIN 70000" },
 	};
 	size_t i;
 
@@ -1518,16 +1571,19 @@ test_system_user_user_map(void **state)
 
 	assert_int_equal(test_write_file(f->path_map,
 					 "ops-admin root\n"
-					 "backup-agent " SYSTEM_USER "\n",
+					 "backup-agent " SYSTEM_USER "\n"
+					 "nfs-agent " NOBODY_USER "\n",
 					 0644),
 			 0);
 	/* Even a login.defs that would refuse everyone is not consulted. */
-	write_login_defs("UID_MIN 4000000000\n", 0644);
+	write_login_defs("UID_MIN 4000000000\nUID_MAX 4000000000\n", 0644);
 	auth_one("at_user_map", "root", tok, PAM_SUCCESS);
 	assert_logged("accepted user=root service=at_user_map method=jwt "
 		      "reason=ok sub=ops-admin ");
 	auth_one("at_user_map", "root", hex, PAM_SUCCESS);
 	auth_one("at_user_map", SYSTEM_USER, sys, PAM_SUCCESS);
+	auth_one("at_user_map", NOBODY_USER, good_token(f, "nfs-agent"),
+		 PAM_SUCCESS);
 	/* The map decides: "root" itself is not an id in it. */
 	auth_one("at_user_map", "root", good_token(f, "root"),
 		 PAM_USER_UNKNOWN);
@@ -1998,6 +2054,37 @@ test_secret_too_short(void **state)
 
 	assert_int_equal(test_write_file(f->secret, "short\n", 0600), 0);
 	expect_secret_refused("secret_too_short");
+}
+
+/* A POSIX ACL naming another user: the mode says 0640, but it is that
+ * user, not the group, who can read the secret.  Refused, and the log
+ * line says so. */
+static void
+test_secret_acl(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	acl_t acl;
+	int rc;
+
+	rewrite_secret(f, 0600);
+	acl = acl_from_text("u::rw-,u:65534:r--,g::---,m::r--,o::---");
+	assert_non_null(acl);
+	rc = acl_set_file(f->secret, ACL_TYPE_ACCESS, acl);
+	acl_free(acl);
+	if (rc != 0 && errno == ENOTSUP)
+		skip();
+	assert_int_equal(rc, 0);
+	expect_secret_refused("secret_unusable");
+	assert_logged("has a POSIX ACL");
+	assert_logged("setfacl -b");
+	assert_not_logged("group or world");
+	/* setfacl -b: the base entries only, and the file is usable. */
+	acl = acl_from_mode(0600);
+	assert_non_null(acl);
+	assert_int_equal(acl_set_file(f->secret, ACL_TYPE_ACCESS, acl), 0);
+	acl_free(acl);
+	auth_one("at_default", user, tok, PAM_SUCCESS);
 }
 
 /* The refusals above are about the mode: group read is allowed. */
@@ -3184,6 +3271,7 @@ main(void)
 		T(test_system_user_root_refused),
 		T(test_system_user_below_uid_min),
 		T(test_system_user_login_defs),
+		T(test_system_user_above_uid_max),
 		T(test_system_user_login_defs_bad),
 		T(test_system_user_allowed),
 		T(test_system_user_user_map),
@@ -3210,6 +3298,7 @@ main(void)
 		T(test_secret_directory),
 		T(test_secret_missing),
 		T(test_secret_too_short),
+		T(test_secret_acl),
 		T(test_secret_modes_allowed),
 		T(test_secret_trailing_white_space),
 		T(test_split_secrets),

@@ -2,8 +2,9 @@
 /*
  * test_at_file.c - lib/at_file.c: at_file_read()'s open/fstat rules
  * (no symlink, regular file, trusted owner, modes, size) for both file
- * kinds, the directory rule of at_path_open_dir() (every directory from
- * "/" down), and at_file_next_line().
+ * kinds, POSIX ACLs (refused on a secret file; named in the message of a
+ * writable config file), the directory rule of at_path_open_dir() (every
+ * directory from "/" down), and at_file_next_line().
  *
  * The fixture directory is a private mkdtemp() directory under $TMPDIR
  * (else /tmp): its parents must pass the directory rule themselves (/tmp
@@ -26,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <acl/libacl.h>
 #include <cmocka.h>
 
 #include "at.h"
@@ -216,6 +218,190 @@ test_config_kind_allows_other_read(void **state)
 {
 	/* The same 0604 that a secret may not have is fine for config. */
 	assert_at(read_as(*state, "s\n", 0604, AT_FILE_CONFIG), AT_OK);
+}
+
+/* ------------------------------------------------------------------ */
+/* POSIX ACLs: with one, the group bits of the mode are the ACL's mask */
+
+/*
+ * Write path with content and mode, then give it the access ACL text
+ * (acl(5) short form), as setfacl would.  Skips the test on a file system
+ * without POSIX ACLs.  Returns the mode the file has then.
+ */
+static mode_t
+write_with_acl(const char *path, const char *content, mode_t mode,
+	       const char *text)
+{
+	struct stat st;
+	acl_t acl;
+	int rc;
+
+	assert_int_equal(test_write_file(path, content, mode), 0);
+	acl = acl_from_text(text);
+	assert_non_null(acl);
+	rc = acl_set_file(path, ACL_TYPE_ACCESS, acl);
+	acl_free(acl);
+	if (rc != 0 && errno == ENOTSUP) {
+		print_message("no POSIX ACLs on this file system\n");
+		skip();
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+/* at_file_read() of path as kind, into the fixture's buffer. */
+static enum at_err
+read_acl_file(struct fixture *f, const char *path, enum at_file_kind kind)
+{
+	if (f->buf != NULL)
+		at_freezero(f->buf, f->len + 1);
+	f->buf = NULL;
+	f->ulog.buf[0] = '\0';
+	return at_file_read(path, kind, getuid(), false, &f->ulog.log, &f->buf,
+			    &f->len);
+}
+
+/* The log names the ACL and how to see and remove it, not the group. */
+static void
+assert_acl_refusal(struct fixture *f, const char *path)
+{
+	char want[PATH_MAX + 64];
+
+	snprintf(want, sizeof(want), "secret file %s: has a POSIX ACL", path);
+	if (strstr(f->ulog.buf, want) == NULL ||
+	    strstr(f->ulog.buf, "getfacl") == NULL ||
+	    strstr(f->ulog.buf, "setfacl -b") == NULL)
+		fail_msg("want \"%s\", getfacl and setfacl -b in: %s", want,
+			 f->ulog.buf);
+	assert_null(strstr(f->ulog.buf, "group or world"));
+	assert_null(strstr(f->ulog.buf, "others access"));
+}
+
+/* The reviewer's case: u:nobody:r-- makes a 0600 file look like 0640
+ * (the mask r-- shows in the group bits), and nobody can read it. */
+static void
+test_secret_acl_named_user(void **state)
+{
+	struct fixture *f = *state;
+	char *path = test_path(f->dir, "secret");
+
+	assert_int_equal(write_with_acl(path, "s\n", 0600,
+					"u::rw-,u:65534:r--,g::---,m::r--,"
+					"o::---"),
+			 0640);
+	assert_at(read_acl_file(f, path, AT_FILE_SECRET), AT_ERR_SECRET);
+	assert_null(f->buf);
+	assert_int_equal(f->len, 0);
+	assert_acl_refusal(f, path);
+	/* Even with a mask that grants nothing. */
+	assert_int_equal(write_with_acl(path, "s\n", 0600,
+					"u::rw-,u:65534:r--,g::---,m::---,"
+					"o::---"),
+			 0600);
+	assert_at(read_acl_file(f, path, AT_FILE_SECRET), AT_ERR_SECRET);
+	assert_acl_refusal(f, path);
+	free(path);
+}
+
+static void
+test_secret_acl_named_group(void **state)
+{
+	struct fixture *f = *state;
+	char *path = test_path(f->dir, "secret");
+
+	assert_int_equal(write_with_acl(path, "s\n", 0600,
+					"u::rw-,g::---,g:65534:r--,m::r--,"
+					"o::---"),
+			 0640);
+	assert_at(read_acl_file(f, path, AT_FILE_SECRET), AT_ERR_SECRET);
+	assert_acl_refusal(f, path);
+	free(path);
+}
+
+/* A mask alone is an extended ACL too (the group bits are the mask). */
+static void
+test_secret_acl_mask_only(void **state)
+{
+	struct fixture *f = *state;
+	char *path = test_path(f->dir, "secret");
+
+	assert_int_equal(write_with_acl(path, "s\n", 0600,
+					"u::rw-,g::r--,m::---,o::---"),
+			 0600);
+	assert_at(read_acl_file(f, path, AT_FILE_SECRET), AT_ERR_SECRET);
+	assert_acl_refusal(f, path);
+	free(path);
+}
+
+/* The three base entries are the mode: not an extended ACL. */
+static void
+test_secret_acl_base_ok(void **state)
+{
+	struct fixture *f = *state;
+	char *path = test_path(f->dir, "secret");
+
+	assert_int_equal(write_with_acl(path, "s\n", 0600,
+					"u::rw-,g::r--,o::---"),
+			 0640);
+	assert_at(read_acl_file(f, path, AT_FILE_SECRET), AT_OK);
+	assert_string_equal(f->buf, "s\n");
+	/* setfacl -b: the fix the message gives. */
+	assert_int_equal(write_with_acl(path, "s\n", 0600,
+					"u::rw-,u:65534:r--,g::---,m::r--,"
+					"o::---"),
+			 0640);
+	{
+		acl_t base = acl_from_mode(0600);
+
+		assert_non_null(base);
+		assert_int_equal(acl_set_file(path, ACL_TYPE_ACCESS, base), 0);
+		acl_free(base);
+	}
+	assert_at(read_acl_file(f, path, AT_FILE_SECRET), AT_OK);
+	free(path);
+}
+
+/*
+ * A config file (or user map, or login.defs) may be read by anyone, so a
+ * named-user read entry is fine; a named-user write entry shows in the
+ * mask, so the group bits say group writable: refused, and the message
+ * says an ACL is behind it.
+ */
+static void
+test_config_acl(void **state)
+{
+	struct fixture *f = *state;
+	char *path = test_path(f->dir, "conf");
+
+	assert_int_equal(write_with_acl(path, "a = b\n", 0644,
+					"u::rw-,u:65534:r--,g::r--,m::r--,"
+					"o::r--"),
+			 0644);
+	assert_at(read_acl_file(f, path, AT_FILE_CONFIG), AT_OK);
+	assert_int_equal(write_with_acl(path, "a = b\n", 0644,
+					"u::rw-,u:65534:rw-,g::r--,m::rw-,"
+					"o::r--"),
+			 0664);
+	assert_at(read_acl_file(f, path, AT_FILE_CONFIG), AT_ERR_FILE);
+	assert_null(f->buf);
+	assert_non_null(strstr(f->ulog.buf, "mode 0664 is group or world "
+					    "writable"));
+	assert_non_null(strstr(f->ulog.buf, "POSIX ACL"));
+	assert_non_null(strstr(f->ulog.buf, "getfacl"));
+	/* Named group write: the same. */
+	assert_int_equal(write_with_acl(path, "a = b\n", 0644,
+					"u::rw-,g::r--,g:65534:rw-,m::rw-,"
+					"o::r--"),
+			 0664);
+	assert_at(read_acl_file(f, path, AT_FILE_CONFIG), AT_ERR_FILE);
+	assert_non_null(strstr(f->ulog.buf, "POSIX ACL"));
+	/* Plain group write names no ACL. */
+	f->ulog.buf[0] = '\0';
+	assert_at(read_as(f, "x", 0664, AT_FILE_CONFIG), AT_ERR_FILE);
+	assert_non_null(strstr(f->ulog.buf, "group or world writable"));
+	assert_null(strstr(f->ulog.buf, "ACL"));
+	free(path);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1083,6 +1269,11 @@ main(void)
 		T(test_secret_0602_refused),
 		T(test_secret_0601_refused),
 		T(test_config_kind_allows_other_read),
+		T(test_secret_acl_named_user),
+		T(test_secret_acl_named_group),
+		T(test_secret_acl_mask_only),
+		T(test_secret_acl_base_ok),
+		T(test_config_acl),
 		T(test_symlink_refused),
 		T(test_directory_refused),
 		T(test_fifo_refused),

@@ -818,6 +818,118 @@ test_secret_file_trailing_white_space_refused(void **state)
 	assert_refused_at(f, TEST_SECRET "\r\r\n", 1, "white space after");
 }
 
+/*
+ * Unicode white space and invisible characters at either end of a line,
+ * as a copy from a web dashboard brings them (review F6): refused like
+ * ASCII white space, and the log shows none of their bytes.
+ */
+static const char *const unicode_blanks[] = {
+	"\xc2\xa0",	  /* U+00A0 no-break space */
+	"\xc2\x85",	  /* U+0085 next line */
+	"\xe1\x9a\x80", /* U+1680 ogham space mark */
+	"\xe1\xa0\x8e", /* U+180E mongolian vowel separator */
+	"\xe2\x80\x80", /* U+2000 en quad */
+	"\xe2\x80\x8a", /* U+200A hair space */
+	"\xe2\x80\x8b", /* U+200B zero width space */
+	"\xe2\x80\x8c", /* U+200C zero width non-joiner */
+	"\xe2\x80\x8d", /* U+200D zero width joiner */
+	"\xe2\x80\xa8", /* U+2028 line separator */
+	"\xe2\x80\xa9", /* U+2029 paragraph separator */
+	"\xe2\x80\xaf", /* U+202F narrow no-break space */
+	"\xe2\x81\x9f", /* U+205F medium mathematical space */
+	"\xe2\x81\xa0", /* U+2060 word joiner */
+	"\xe3\x80\x80", /* U+3000 ideographic space */
+	"\xef\xbb\xbf", /* U+FEFF zero width no-break space (BOM) */
+};
+
+/* No byte of the line reached the log: it is printable ASCII. */
+static void
+assert_log_ascii(const struct fixture *f)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)f->ulog.buf; *p != '\0'; p++)
+		if (*p >= 0x80 || (*p < 0x20 && *p != '\n'))
+			fail_msg("byte 0x%02x in the log:\n%s", *p,
+				 f->ulog.buf);
+}
+
+static void
+test_secret_file_unicode_space_refused(void **state)
+{
+	struct fixture *f = *state;
+	char content[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(unicode_blanks) / sizeof(unicode_blanks[0]);
+	     i++) {
+		const char *u = unicode_blanks[i];
+
+		/* U+FEFF first on a line is the byte order mark case. */
+		if (strcmp(u, "\xef\xbb\xbf") != 0) {
+			snprintf(content, sizeof(content), "%s%s\n", u,
+				 TEST_SECRET);
+			assert_refused_at(f, content, 1,
+					  "Unicode white space before the "
+					  "secret");
+			assert_log_ascii(f);
+		}
+		snprintf(content, sizeof(content), "# rotation\n%s%s\n",
+			 TEST_SECRET, u);
+		assert_refused_at(f, content, 2,
+				  "Unicode white space after the secret");
+		assert_log_ascii(f);
+		/* Behind the CR of a CRLF line too. */
+		snprintf(content, sizeof(content), "%s%s\r\n", TEST_SECRET, u);
+		assert_refused_at(f, content, 1, "white space after");
+		/* Mixed with ASCII white space. */
+		snprintf(content, sizeof(content), "%s %s\n", TEST_SECRET, u);
+		assert_refused_at(f, content, 1, "white space after");
+		snprintf(content, sizeof(content), "%s\n\t%s%s\n", TEST_SECRET,
+			 u, TEST_SECRET2);
+		assert_refused_at(f, content, 2, "white space before");
+	}
+}
+
+/* A line of nothing else, or before a '#', is what ASCII blanks make. */
+static void
+test_secret_file_unicode_space_line_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_refused_at(f, TEST_SECRET "\n\xc2\xa0\n", 2,
+			  "only white space");
+	assert_refused_at(f, TEST_SECRET "\n\xe2\x80\x8b\xe2\x80\x8b\n", 2,
+			  "only white space");
+	assert_refused_at(f, TEST_SECRET "\n \xe3\x80\x80\t\r\n", 2,
+			  "only white space");
+	assert_refused_at(f, "\xc2\xa0# old\n" TEST_SECRET "\n", 1,
+			  "indented comment");
+	assert_refused_at(f, TEST_SECRET "\n\xe2\x81\xa0#x\n", 2,
+			  "indented comment");
+	assert_log_ascii(f);
+}
+
+/* Only the ends: non-ASCII bytes inside a secret, or that merely look
+ * like the start or end of one of those characters, are key bytes. */
+static void
+test_secret_file_unicode_inside_loads(void **state)
+{
+	struct fixture *f = *state;
+	static const char inner[] = "secret-0123456789\xc2\xa0"
+				    "abcdefghijklmnop\xe2\x80\x8bqrstuvw";
+	/* Ends in 0xa0 and 0x80, but not in a whole U+00A0 or U+2000. */
+	static const char edges[] = "\xa0secret-0123456789-abcdefghijklmno"
+				    "\xe2\x80";
+	char content[256];
+
+	snprintf(content, sizeof(content), "%s\n%s\n", inner, edges);
+	assert_at(load_secrets(f, content, 0600), AT_OK);
+	assert_int_equal(at_verifier_secret_count(f->v), 2);
+	assert_int_equal(index_for(f, inner, strlen(inner), "alice"), 0);
+	assert_int_equal(index_for(f, edges, strlen(edges), "alice"), 1);
+}
+
 /* Empty lines (LF or CRLF) and column-1 comments stay allowed. */
 static void
 test_secret_file_clean_blank_and_comment_lines_load(void **state)
@@ -1358,6 +1470,9 @@ main(void)
 		T(test_secret_file_line_over_max_line),
 		T(test_secret_file_too_many_lines),
 		T(test_secret_file_appends_to_loaded_verifier),
+		T(test_secret_file_unicode_space_refused),
+		T(test_secret_file_unicode_space_line_refused),
+		T(test_secret_file_unicode_inside_loads),
 		T(test_secret_file_bom_at_start_refused),
 		T(test_secret_file_bom_on_later_line_refused),
 		T(test_secret_file_bom_before_comment_refused),

@@ -333,7 +333,7 @@ test_oom_forged_hmac_never_accepted(void **state)
 /*
  * The local-account policy reads login.defs (at_user_policy_check()):
  * for a uid it allows, each allocation failing in turn must end in
- * AT_ERR_NOMEM, never in a verdict made without UID_MIN.
+ * AT_ERR_NOMEM, never in a verdict made without UID_MIN and UID_MAX.
  */
 static void
 test_oom_policy_fails_closed(void **state)
