@@ -757,6 +757,45 @@ check_control(struct lint *l, const struct pamd_entry *e)
 		    cli_printable(e->file), e->line, what);
 }
 
+/*
+ * pam_env with user_readenv=1 on an auth line after pam_agentictrust's:
+ * libpam runs setcred in auth-stack order, and pam_env's setcred re-reads
+ * the user's ~/.pam_environment on every call, after the module's setcred
+ * re-asserted the verified AGENTICTRUST_* values.  The user then has the
+ * last word (sshd's session child and login call setcred after the
+ * session opened).
+ */
+static void
+check_pam_env_after(struct lint *l, const struct pamd_stack *st,
+		    const struct pamd_entry *e, size_t at)
+{
+	const struct pamd_entry *m;
+	char what[PAMD_MAX_LINE + 64];
+	size_t k;
+	int a;
+
+	for (k = at + 1; k < st->n; k++) {
+		m = &st->entries[k];
+		if (m->kind != PAMD_MODULE ||
+		    strcmp(pamd_basename(m->module), "pam_env.so") != 0)
+			continue;
+		for (a = 0; a < m->argc; a++)
+			if (strcmp(m->argv[a], "user_readenv=1") == 0)
+				break;
+		if (a == m->argc)
+			continue;
+		cli_entry_str(m, what, sizeof(what));
+		say(l, LINT_WARNING,
+		    "%s:%u: \"%s\" with user_readenv=1 comes after %s (%s:%u): its setcred "
+		    "re-reads the user's ~/.pam_environment after the module "
+		    "re-asserted the verified AGENTICTRUST_* values, so the "
+		    "user has the last word: move it before the module's auth "
+		    "line",
+		    cli_printable(m->file), m->line, what, CLI_MODULE_NAME,
+		    cli_printable(e->file), e->line);
+	}
+}
+
 static void
 check_service(struct lint *l, const char *dir, const char *service,
 	      int nextra, char **extra)
@@ -807,6 +846,7 @@ check_service(struct lint *l, const char *dir, const char *service,
 		for (m = 0; m < idx[k]; m++)
 			if (pamd_skips(&st, m, idx[k]))
 				say_skip(l, &st.entries[m], e);
+		check_pam_env_after(l, &st, e, idx[k]);
 		check_config(l, margc, margv, service);
 	}
 out:

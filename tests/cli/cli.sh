@@ -201,6 +201,8 @@ svc viainclude "# Debian style\n@include common-at\n"
 svc viaauthinclude "auth include common-at\naccount include common-at\n"
 svc suff "auth sufficient pam_unix.so nullok\nauth required pam_agentictrust.so secret_file=$T/both\n"
 svc after "auth required pam_agentictrust.so secret_file=$T/both\nauth sufficient pam_unix.so\n"
+svc envafter "auth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=1\n"
+svc envbefore "auth optional pam_env.so user_readenv=1\nauth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so\n"
 svc jump2 "auth [success=2 default=ignore] pam_unix.so\nauth requisite pam_deny.so\nauth required pam_agentictrust.so secret_file=$T/both\n"
 svc jump1 "auth [success=1 default=ignore] pam_unix.so\nauth requisite pam_deny.so\nauth required pam_agentictrust.so secret_file=$T/both\n"
 svc inner "auth sufficient pam_unix.so\n"
@@ -589,6 +591,15 @@ rc_is "check: -auth and an absolute module path" 0
 has "check: -auth line found" '^ok: .*/dash:1: "-auth required /lib/x86_64-linux-gnu/security/pam_agentictrust\.so"'
 run check --service cont --pam-dir "$P"
 rc_is "check: continuation lines" 0
+
+# An auth-stack pam_env user_readenv=1 after the module's line: its
+# setcred gives the user's ~/.pam_environment the last word.
+run check --service envafter --pam-dir "$P"
+rc_is "check: pam_env user_readenv after the module is a warning" 0
+has "check: pam_env after the module named" "^warning: $(q "$P/envafter"):2: \"auth optional pam_env\.so\" with user_readenv=1 comes after pam_agentictrust\.so \($(q "$P/envafter"):1\): its setcred re-reads the user's ~/\.pam_environment .*move it before the module's auth line$"
+run check --service envbefore --pam-dir "$P"
+rc_is "check: pam_env before the module" 0
+hasnt "check: pam_env before the module, or without user_readenv, is fine" 'pam_environment'
 
 run check --service suff --pam-dir "$P"
 rc_is "check: sufficient before the module is a warning" 0
