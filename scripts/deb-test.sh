@@ -537,7 +537,9 @@ if ! command -v openssl >/dev/null 2>&1; then
 	exit 0
 fi
 user=atdebtest
-uid=64990
+# A normal account: a uid inside UID_MIN..UID_MAX of login.defs (Debian:
+# 1000..60000), or the module refuses it as system_user.
+uid=29990
 while getent passwd "$uid" >/dev/null; do uid=$((uid + 1)); done
 pw=$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')
 hash=$(openssl passwd -6 "$pw")
