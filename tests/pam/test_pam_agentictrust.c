@@ -2905,6 +2905,99 @@ test_session_seal_other_user(void **state)
 	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
 }
 
+/*
+ * The second review's replay (F1): a seal opens only in the handle that
+ * made it.  Handle 1 authenticates; an application (or anything that can
+ * put variables into a handle's PAM environment) copies its seal into
+ * handle 2 of the same process, same service and user, which never
+ * authenticated.  Neither its session nor its setcred may restore the
+ * values.  Handle 1 stays open, so the two handles have two addresses.
+ */
+static void
+test_seal_other_handle(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
+	struct conv_script cs2 = {.rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	struct pam_conv pc2 = {script_conv, &cs2};
+	pam_handle_t *pamh = NULL, *pamh2 = NULL;
+	char *var = NULL, env[1024];
+	int phase;
+
+	write_pam_env("");
+	assert_int_equal(pam_start("at_setcred", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_non_null(pam_getenv(pamh, "AGENTICTRUST_SEAL"));
+	assert_true(asprintf(&var, "AGENTICTRUST_SEAL=%s",
+			     pam_getenv(pamh, "AGENTICTRUST_SEAL")) > 0);
+	for (phase = 0; phase < 2; phase++) {
+		pamh2 = NULL;
+		assert_int_equal(pam_start("at_setcred", user, &pc2, &pamh2),
+				 PAM_SUCCESS);
+		assert_ptr_not_equal(pamh2, pamh);
+		assert_int_equal(pam_putenv(pamh2, var), PAM_SUCCESS);
+		capture_reset();
+		if (phase == 0)
+			assert_int_equal(pam_open_session(pamh2, 0),
+					 PAM_SUCCESS);
+		else
+			assert_int_equal(pam_setcred(pamh2,
+						     PAM_ESTABLISH_CRED),
+					 PAM_SUCCESS);
+		at_env(pamh2, env, sizeof(env));
+		assert_string_equal(env, "");
+		assert_phase_line(phase == 0 ? "session" : "setcred", user,
+				  "bad_seal", 0, 0);
+		assert_false(logged("reason=restored"));
+		assert_int_equal(pam_end(pamh2, PAM_SUCCESS), PAM_SUCCESS);
+	}
+	assert_int_equal(cs2.prompts, 0);
+	/* The handle that made it still opens it. */
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_SUB"), user);
+	assert_null(pam_getenv(pamh, "AGENTICTRUST_SEAL"));
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	free(var);
+}
+
+/*
+ * A seal expires: with a JWT, when the token does (exp + the auth line's
+ * leeway, 0 here).  sshd's monitor opening the session after the token
+ * expired finds nothing verified, and removes everything.
+ */
+static void
+test_seal_expired(void **state)
+{
+	struct fixture *f = *state;
+	time_t exp = time(NULL) + ACCT_TTL;
+	char *tok = token(f, user, (long)exp - 60, (long)exp, TEST_SECRET);
+	struct conv_script cs = {.answers = {tok}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char got[8192], env[1024];
+	int n;
+
+	write_pam_env("");
+	assert_int_equal(pam_start("at_other_user", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	n = auth_in_child(pamh, got, sizeof(got));
+	import_env(pamh, got, (size_t)n);
+	assert_non_null(pam_getenv(pamh, "AGENTICTRUST_SEAL"));
+	sleep_until(exp);
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	assert_session_line("bad_seal", 0, 2);
+	assert_no_error_lines();
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	assert_not_logged(tok);
+}
+
 /* ------------------------------------------------------------------ */
 /* setcred: pam_env in the auth stack re-reads its files on every
  * pam_setcred(), and OpenSSH and login(1) call it after the session
@@ -3321,6 +3414,8 @@ main(void)
 		T(test_session_seal_across_fork),
 		T(test_session_seal_across_fork_quiet),
 		T(test_session_seal_other_user),
+		T(test_seal_other_handle),
+		T(test_seal_expired),
 		T(test_setcred_restores_verified),
 		T(test_setcred_seal_across_fork),
 		T(test_setcred_not_verified),
