@@ -2998,6 +2998,65 @@ test_seal_expired(void **state)
 	assert_not_logged(tok);
 }
 
+/*
+ * The conversation of test_export_reason: while the module prompts, the
+ * application renames the handle's service (pam_set_item(PAM_SERVICE)) to
+ * a name longer than AT_SEAL_MAX, which nothing can seal.
+ */
+struct rename_conv {
+	struct conv_script cs;
+	pam_handle_t *pamh;
+	const char *service;
+};
+
+static int
+rename_service_conv(int num_msg, const struct pam_message **msg,
+		    struct pam_response **resp, void *appdata)
+{
+	struct rename_conv *rc = appdata;
+
+	if (pam_set_item(rc->pamh, PAM_SERVICE, rc->service) != PAM_SUCCESS)
+		return PAM_CONV_ERR;
+	return script_conv(num_msg, msg, resp, &rc->cs);
+}
+
+/*
+ * The second review's F8: the auth phase failing to export for a cause
+ * other than libpam's environment says so (here reason=internal: the
+ * seal cannot be made), not reason=pam_env, and fails closed with nothing
+ * exported.
+ */
+static void
+test_export_reason(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	char *longsvc = malloc(AT_SEAL_MAX + 2);
+	struct rename_conv rc = {.cs = {.answers = {hex}, .rv = PAM_SUCCESS}};
+	struct pam_conv pc = {rename_service_conv, &rc};
+	pam_handle_t *pamh = NULL;
+	char env[1024];
+
+	assert_non_null(longsvc);
+	memset(longsvc, 's', AT_SEAL_MAX + 1);
+	longsvc[AT_SEAL_MAX + 1] = '\0';
+	rc.service = longsvc;
+	assert_int_equal(pam_start("at_default", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	rc.pamh = pamh;
+	capture_reset();
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SYSTEM_ERR);
+	assert_int_equal(rc.cs.prompts, 1);
+	assert_last_reason("internal");
+	assert_logged("refused user=");
+	assert_false(logged("reason=pam_env"));
+	assert_false(logged("accepted"));
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	free(longsvc);
+}
+
 /* ------------------------------------------------------------------ */
 /* setcred: pam_env in the auth stack re-reads its files on every
  * pam_setcred(), and OpenSSH and login(1) call it after the session
@@ -3416,6 +3475,7 @@ main(void)
 		T(test_session_seal_other_user),
 		T(test_seal_other_handle),
 		T(test_seal_expired),
+		T(test_export_reason),
 		T(test_setcred_restores_verified),
 		T(test_setcred_seal_across_fork),
 		T(test_setcred_not_verified),
