@@ -808,6 +808,28 @@ out:
 }
 
 /*
+ * The session line: one line saying what the session phase changed, when
+ * it changed anything (or could not); the account phase uses it too.
+ */
+static void
+log_session(pam_handle_t *pamh, int prio, const char *verdict,
+	    const char *reason, unsigned int changed, unsigned int removed)
+{
+	const void *service = NULL, *user = NULL;
+	char u[AT_LOG_VALUE_SIZE], sv[AT_LOG_VALUE_SIZE], r[AT_LOG_VALUE_SIZE];
+
+	if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS)
+		service = NULL;
+	if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS)
+		user = NULL;
+	mod_syslog(pamh, prio,
+		   "%s user=%s service=%s reason=%s changed=%u removed=%u",
+		   verdict, at_log_value(u, sizeof(u), user),
+		   at_log_value(sv, sizeof(sv), service),
+		   at_log_value(r, sizeof(r), reason), changed, removed);
+}
+
+/*
  * Account phase: a JWT accepted by the auth phase of this handle must
  * still be unexpired, with the leeway the auth line had, when the account
  * is checked, which for sudo or an sshd password login can be long after
@@ -817,6 +839,12 @@ out:
  * accepted for another user than this request's): PAM_IGNORE, once the
  * options have loaded (a broken configuration fails closed here too; no
  * secret_file is needed).
+ *
+ * Values verified for another user than this request's (an earlier
+ * module authenticated a second user in this handle, and libpam's replay
+ * of that chain for pam_setcred() may never reach the module's setcred)
+ * are removed here too, with the other_user line, before the session
+ * phase would: PAM_SYSTEM_ERR or PAM_BUF_ERR when that fails.
  */
 PAM_EXTERN int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -824,8 +852,9 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct at_log log = { log_to_pam, pamh, false };
 	struct at_config cfg;
 	struct at_claims claims;
-	const void *data = NULL, *user = NULL;
+	const void *data = NULL, *envdata = NULL, *user = NULL;
 	const struct exp_data *d;
+	unsigned int changed = 0, removed = 0;
 	bool other = false;
 	int ret = PAM_SERVICE_ERR;
 
@@ -850,6 +879,23 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			goto out;
 		}
 	}
+	if (pam_get_data(pamh, AT_DATA_ENV, &envdata) == PAM_SUCCESS &&
+	    envdata != NULL &&
+	    !belongs_to_request(pamh, ((const struct env_data *)envdata)->user)) {
+		if ((ret = set_env(pamh, NULL, &changed, &removed)) !=
+		    PAM_SUCCESS) {
+			log_session(pamh, LOG_ERR, "refused",
+				    ret == PAM_BUF_ERR ? "out_of_memory"
+						       : "pam_env",
+				    changed, removed);
+			if (ret != PAM_BUF_ERR)
+				ret = PAM_SYSTEM_ERR;
+			goto out;
+		}
+		if (removed > 0)
+			log_session(pamh, LOG_NOTICE, "session", "other_user",
+				    changed, removed);
+	}
 	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
 		goto out;
 	if (cfg.debug)
@@ -862,28 +908,6 @@ out:
 	at_claims_clear(&claims);
 	at_config_clear(&cfg);
 	return ret;
-}
-
-/*
- * The session line: one line saying what the session phase changed, when
- * it changed anything (or could not).
- */
-static void
-log_session(pam_handle_t *pamh, int prio, const char *verdict,
-	    const char *reason, unsigned int changed, unsigned int removed)
-{
-	const void *service = NULL, *user = NULL;
-	char u[AT_LOG_VALUE_SIZE], sv[AT_LOG_VALUE_SIZE], r[AT_LOG_VALUE_SIZE];
-
-	if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS)
-		service = NULL;
-	if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS)
-		user = NULL;
-	mod_syslog(pamh, prio,
-		   "%s user=%s service=%s reason=%s changed=%u removed=%u",
-		   verdict, at_log_value(u, sizeof(u), user),
-		   at_log_value(sv, sizeof(sv), service),
-		   at_log_value(r, sizeof(r), reason), changed, removed);
 }
 
 /* What a later phase finds of the auth phase's work. */

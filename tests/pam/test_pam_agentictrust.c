@@ -3295,6 +3295,69 @@ test_other_user_session(void **state)
 }
 
 /*
+ * The second review's F2: after atedge authenticated through the
+ * sufficient pam_permit line, libpam replays pam_authenticate()'s chain
+ * for pam_setcred(), which ends at that line (pam_permit's setcred
+ * succeeds): the module's setcred never runs, and atagent's values are
+ * still there afterwards.  The account phase, which libpam does not
+ * replay, removes them (when the module's account line is reached), and
+ * the session phase does in any case.
+ */
+static void
+test_other_user_account_removes(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char env[1024];
+
+	write_pam_env("");
+	assert_int_equal(pam_start("at_other_user_permit", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_set_item(pamh, PAM_USER, EDGE_USER),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(cs.prompts, 1); /* the module did not run again */
+	capture_reset();
+	assert_int_equal(pam_setcred(pamh, PAM_ESTABLISH_CRED), PAM_SUCCESS);
+	/* What the documentation says: setcred is not the module's here. */
+	assert_false(logged("setcred"));
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_SUB"), user);
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_METHOD"), "hmac");
+	assert_non_null(pam_getenv(pamh, "AGENTICTRUST_SEAL"));
+	capture_reset();
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	/* SUB and METHOD removed (the seal too, not counted). */
+	assert_phase_line("account", EDGE_USER, "other_user", 0, 2);
+	assert_no_error_lines();
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	assert_phase_line("session", EDGE_USER, "other_user", 0, 0);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+
+	/* atagent's own account phase keeps atagent's values. */
+	cs = (struct conv_script){.answers = {hex}, .rv = PAM_SUCCESS};
+	pamh = NULL;
+	assert_int_equal(pam_start("at_other_user_permit", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_SUB"), user);
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_METHOD"), "hmac");
+	assert_non_null(pam_getenv(pamh, "AGENTICTRUST_SEAL"));
+	assert_int_equal(ncaptured, 0);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+/*
  * PAM_USER changed after the module's auth, no new authentication:
  * without PAM_RUSER naming the verified user, setcred and the session
  * treat the values as another user's.  With it (sudo: it authenticates
@@ -3481,6 +3544,7 @@ main(void)
 		T(test_setcred_not_verified),
 		T(test_setcred_pam_env_after_module),
 		T(test_other_user_session),
+		T(test_other_user_account_removes),
 		T(test_user_changed_after_auth),
 		T(test_other_user_account),
 	};
