@@ -10,6 +10,7 @@
  *          and login(1) call after the session opened.
  * account: re-check the exp of the JWT the auth phase accepted in this
  *          handle (pam_sm_acct_mgmt); PAM_IGNORE when there is none.
+ *          Removes the AGENTICTRUST_* variables verified for another user.
  * session: put back the AGENTICTRUST_* variables the auth phase exported
  *          and remove every other one (pam_sm_open_session), after
  *          pam_env or anything else in the stack changed them.
@@ -154,9 +155,13 @@ static const char *const claim_vars[] = {
  * for, for a later phase of this handle, and sealed into AT_SEAL_VAR for
  * one in another process that imported the PAM environment (sshd:
  * keyboard-interactive auth runs in a forked child, whose pam_set_data()
- * items the parent never sees).  The first later phase that opens the
- * seal removes it and keeps its text under AT_DATA_ENV for the phases
- * after it (sshd calls pam_setcred() again in the forked session child).
+ * items the parent never sees).  The seal opens only in this handle (its
+ * address: the child forked after pam_start() has the parent's) and only
+ * until its expiry (at_seal_expiry()), which bounds a later handle that
+ * happens to get a freed one's address.  The first later phase that
+ * opens the seal removes it and keeps its text under AT_DATA_ENV for the
+ * phases after it (sshd calls pam_setcred() again in the forked session
+ * child).
  */
 #define AT_DATA_ENV "pam_agentictrust_env"
 #define AT_SEAL_VAR "AGENTICTRUST_SEAL"
@@ -881,7 +886,8 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	if (pam_get_data(pamh, AT_DATA_ENV, &envdata) == PAM_SUCCESS &&
 	    envdata != NULL &&
-	    !belongs_to_request(pamh, ((const struct env_data *)envdata)->user)) {
+	    !belongs_to_request(pamh,
+				((const struct env_data *)envdata)->user)) {
 		if ((ret = set_env(pamh, NULL, &changed, &removed)) !=
 		    PAM_SUCCESS) {
 			log_session(pamh, LOG_ERR, "refused",

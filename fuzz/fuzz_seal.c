@@ -18,8 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const unsigned char key[AT_SEAL_KEY_LEN] =
 	"fuzz-seal-key-0123456789-abcdef";
 /* The seeds' handle and clock (tests/data/fuzz/README.md). */
-#define HANDLE ((uint64_t)0x55d0c0ffee10u)
-#define NOW ((time_t)1790000000)
+#define HANDLE	((uint64_t)0x55d0c0ffee10u)
+#define NOW	((time_t)1790000000)
 #define EXPIRES ((int64_t)NOW + AT_SEAL_TTL)
 
 int
@@ -40,8 +40,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	r = at_seal_make(key, "sshd", "alice", HANDLE, EXPIRES, s, &seal);
 	if (r == AT_OK) {
-		if (at_seal_open(key, "sshd", "alice", HANDLE, EXPIRES - 1, seal,
-				 &out) != AT_OK ||
+		if (at_seal_open(key, "sshd", "alice", HANDLE, EXPIRES - 1,
+				 seal, &out) != AT_OK ||
 		    strcmp(out, s) != 0)
 			abort();
 		free(out);

@@ -225,8 +225,7 @@ at_seal_open(const unsigned char key[AT_SEAL_KEY_LEN], const char *service,
 	if ((dot2 = memchr(dot + 1, '.', len - elen - 1)) == NULL ||
 	    memchr(dot2 + 1, '.', len - (size_t)(dot2 - seal) - 1) != NULL)
 		goto out;
-	if (parse_expires(dot + 1, (size_t)(dot2 - dot - 1), &expires) !=
-	    AT_OK)
+	if (parse_expires(dot + 1, (size_t)(dot2 - dot - 1), &expires) != AT_OK)
 		goto out;
 	if (at_b64url_decode(dot2 + 1, len - (size_t)(dot2 - seal) - 1, tag,
 			     sizeof(tag), &maclen) != AT_OK ||
