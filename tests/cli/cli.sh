@@ -203,6 +203,20 @@ svc suff "auth sufficient pam_unix.so nullok\nauth required pam_agentictrust.so 
 svc after "auth required pam_agentictrust.so secret_file=$T/both\nauth sufficient pam_unix.so\n"
 svc envafter "auth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=1\n"
 svc envbefore "auth optional pam_env.so user_readenv=1\nauth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so\n"
+# pam_env reads user_readenv= with atoi() and the last one wins.
+svc env2 "auth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=2\n"
+svc env01 "auth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=01\n"
+svc envbr "auth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so [user_readenv=1 ]\n"
+svc envsp "auth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so [user_readenv= +1]\n"
+svc envlast1 "auth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=0 user_readenv=1\n"
+svc envlast0 "auth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=1 user_readenv=0\n"
+svc envoff "auth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=x1 [ user_readenv=1] user_readenv=\n"
+# A pam_env line libpam never reaches for setcred once the module succeeded.
+svc envsuff "auth sufficient pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=1\nauth required pam_unix.so\n"
+svc envdone "auth [success=done default=die] pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=1\n"
+svc envjump "auth [success=1 default=bad] pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=1\nauth required pam_permit.so\n"
+svc envjump1 "auth [success=1 default=bad] pam_agentictrust.so secret_file=$T/both\nauth required pam_permit.so\nauth optional pam_env.so user_readenv=1\n"
+svc envmid "auth required pam_agentictrust.so secret_file=$T/both\nauth sufficient pam_unix.so\nauth optional pam_env.so user_readenv=1\n"
 svc jump2 "auth [success=2 default=ignore] pam_unix.so\nauth requisite pam_deny.so\nauth required pam_agentictrust.so secret_file=$T/both\n"
 svc jump1 "auth [success=1 default=ignore] pam_unix.so\nauth requisite pam_deny.so\nauth required pam_agentictrust.so secret_file=$T/both\n"
 svc inner "auth sufficient pam_unix.so\n"
@@ -600,6 +614,31 @@ has "check: pam_env after the module named" "^warning: $(q "$P/envafter"):2: \"a
 run check --service envbefore --pam-dir "$P"
 rc_is "check: pam_env before the module" 0
 hasnt "check: pam_env before the module, or without user_readenv, is fine" 'pam_environment'
+for v in env2 env01 envbr envsp envlast1; do
+	run check --service $v --pam-dir "$P"
+	rc_is "check: pam_env $v after the module" 0
+	has "check: pam_env $v: user_readenv on, as pam_env reads it" "^warning: $(q "$P/$v"):2: \"auth optional pam_env\.so\" with .*user_readenv=.* comes after pam_agentictrust\.so \($(q "$P/$v"):1\): its setcred re-reads"
+done
+run check --service envbr --pam-dir "$P"
+has "check: the bracketed argument shown bracketed" ' with \[user_readenv=1 \] comes after '
+run check --service envlast1 --pam-dir "$P"
+has "check: the argument that decides is named" ' with user_readenv=1 comes after '
+for v in envlast0 envoff; do
+	run check --service $v --pam-dir "$P"
+	rc_is "check: pam_env $v: user_readenv off" 0
+	hasnt "check: pam_env $v: no warning" 'pam_environment'
+done
+for v in envsuff envdone envjump; do
+	run check --service $v --pam-dir "$P"
+	rc_is "check: pam_env $v: not reached for setcred after the module" 0
+	hasnt "check: pam_env $v: no warning" 'pam_environment'
+done
+run check --service envjump1 --pam-dir "$P"
+rc_is "check: a jump that lands on pam_env" 0
+has "check: success=1 lands on pam_env" "^warning: $(q "$P/envjump1"):3: \"auth optional pam_env\.so\" with user_readenv=1 comes after pam_agentictrust\.so .*its setcred re-reads"
+run check --service envmid --pam-dir "$P"
+rc_is "check: pam_env after a sufficient line after the module" 0
+has "check: pam_env reached when the sufficient line fails" "^warning: $(q "$P/envmid"):3: \"auth optional pam_env\.so\" with user_readenv=1 comes after pam_agentictrust\.so \($(q "$P/envmid"):1\) and is reached for setcred when \"auth sufficient pam_unix\.so\" \($(q "$P/envmid"):2\) does not succeed: then its setcred re-reads the user's ~/\.pam_environment .*move it before the module's auth line$"
 
 run check --service suff --pam-dir "$P"
 rc_is "check: sufficient before the module is a warning" 0
