@@ -170,6 +170,8 @@ printf '\t%s\n' "$DIST" >"$T/ws_lead"
 # Copied from a web page: a no-break space after, a zero-width space before.
 printf '%s\302\240\n' "$DIST" >"$T/nbsp_trail"
 printf '\342\200\213%s\n' "$DIST" >"$T/zwsp_lead"
+printf '%s\342\200\216\n' "$DIST" >"$T/lrm_trail"
+printf '\037%s\n' "$DIST" >"$T/ctl_lead"
 for i in $(seq 1 17); do rand_hex; echo; done >"$T/many"
 printf '%s\n' "$S1" >"$T/s600"
 for m in 644 660 602 640; do
@@ -797,14 +799,25 @@ rc_is "check: leading white space" 1
 has "check: leading white space named" "^error: secret file $(q "$T/ws_lead"):1: white space before the secret"
 run check secret_file="$T/nbsp_trail"
 rc_is "check: a no-break space after the secret" 1
-has "check: no-break space named by line" "^error: secret file $(q "$T/nbsp_trail"):1: Unicode white space after the secret"
+has "check: no-break space named by line" "^error: secret file $(q "$T/nbsp_trail"):1: ends with a byte that is not printable ASCII"
 run check secret_file="$T/zwsp_lead"
 rc_is "check: a zero-width space before the secret" 1
-has "check: zero-width space named by line" "^error: secret file $(q "$T/zwsp_lead"):1: Unicode white space before the secret"
+has "check: zero-width space named by line" "^error: secret file $(q "$T/zwsp_lead"):1: begins with a byte that is not printable ASCII"
 if [[ $ALL == *$'\302\240'* || $ALL == *$'\342\200\213'* ]]; then
 	not_ok "no byte of the Unicode white space is printed"
 else
 	ok "no byte of the Unicode white space is printed"
+fi
+run check secret_file="$T/lrm_trail"
+rc_is "check: a left-to-right mark after the secret" 1
+has "check: left-to-right mark named by line" "^error: secret file $(q "$T/lrm_trail"):1: ends with a byte that is not printable ASCII"
+run check secret_file="$T/ctl_lead"
+rc_is "check: a control character before the secret" 1
+has "check: control character named by line" "^error: secret file $(q "$T/ctl_lead"):1: begins with a byte that is not printable ASCII"
+if [[ $ALL == *$'\342\200\216'* || $ALL == *$'\037'* ]]; then
+	not_ok "no byte of a non-ASCII or control edge is printed"
+else
+	ok "no byte of a non-ASCII or control edge is printed"
 fi
 run -i "$TOK2" verify --user "$U" secret_file="$T/nbsp_trail"
 rc_is "verify: a no-break space after the secret is refused" 2
