@@ -719,7 +719,7 @@ elif ! setfacl -m u:65534:r-- "$T/s600" 2>"$T/setfacl.err"; then
 else
 	run check secret_file="$T/s600"
 	rc_is "check: secret file with a named-user ACL" 1
-	has "check: ACL: says the ACL is the problem" "^error: secret file $(q "$T/s600"): has a POSIX ACL \\(entries for a named user or group, or a mask\\): the group bits of its mode \\(0640\\) are the ACL's mask, and more users than its owner may read it; see getfacl $(q "$T/s600"), remove it with setfacl -b $(q "$T/s600")$"
+	has "check: ACL: says the ACL is the problem" "^error: secret file $(q "$T/s600"): has an extended POSIX ACL \\(entries for a named user or group, or a mask\\), refused whatever it grants: the group bits of its mode \\(0640\\) are the ACL's mask, not the group's access; see getfacl $(q "$T/s600"), remove it with setfacl -b $(q "$T/s600")$"
 	hasnt "check: ACL: the group is not blamed" 'lets group|group or world'
 	has "check: ACL: the module's reason" '^error: the module cannot use this configuration \(reason=secret_unusable\)$'
 	run -i "$TOK2" verify --user "$U" secret_file="$T/s600"
