@@ -268,8 +268,8 @@ assert_acl_refusal(struct fixture *f, const char *path)
 {
 	char want[PATH_MAX + 64];
 
-	snprintf(want, sizeof(want), "secret file %s: has an extended POSIX ACL",
-		 path);
+	snprintf(want, sizeof(want),
+		 "secret file %s: has an extended POSIX ACL", path);
 	if (strstr(f->ulog.buf, want) == NULL ||
 	    strstr(f->ulog.buf, "getfacl") == NULL ||
 	    strstr(f->ulog.buf, "setfacl -b") == NULL)
