@@ -390,9 +390,10 @@ size_t at_verifier_method_secret_count(const struct at_verifier *v,
  * description of what is wrong with the line (never its bytes): over
  * AT_MAX_LINE bytes or with a NUL, a UTF-8 byte order mark at its start,
  * only white space, a comment indented by white space, white space
- * before or after the secret (space, tab, CR, VT, FF, and the UTF-8 of
- * Unicode white space and of the zero-width U+200B-U+200D, U+2060,
- * U+FEFF).  *lineno counts the
+ * (space, tab, CR, VT, FF) before or after the secret, or a first or last
+ * byte that is not printable ASCII (0x21-0x7e: a dashboard secret is
+ * printable ASCII; Unicode white space, bidi marks and control
+ * characters are such bytes).  *lineno counts the
  * lines read, so after any return it names the last line looked at.  The
  * iteration may continue after an error, to report every bad line.
  */

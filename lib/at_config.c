@@ -6,6 +6,7 @@
  * module's configuration must not silently weaken it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -139,6 +140,24 @@ set_string(char **field, const char *value)
 }
 
 /*
+ * A module argument (key or value) as the log shows it: in double quotes,
+ * as written when it is printable ASCII, else escaped as at_log_value()
+ * escapes (\xHH), so that no control byte reaches the log; at most about
+ * 64 characters.
+ */
+static const char *
+shown_arg(char *buf, size_t size, const char *s)
+{
+	size_t i, len = strlen(s);
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return at_log_value(buf, size, s);
+	snprintf(buf, size, "\"%.64s\"", s);
+	return buf;
+}
+
+/*
  * at_config_set(); show: the value may appear in the log (a module
  * argument).  A config file's words never do: the file may be something
  * else (config=/etc/mysql/debian.cnf), and its caller names the line.
@@ -149,7 +168,7 @@ config_set(struct at_config *cfg, const char *key, const char *value,
 {
 	unsigned long n;
 	bool *flag = NULL;
-	char **path = NULL, **text = NULL;
+	char **path = NULL, **text = NULL, buf[72];
 
 	if (strcmp(key, "debug") == 0)
 		flag = &cfg->debug;
@@ -184,8 +203,10 @@ config_set(struct at_config *cfg, const char *key, const char *value,
 		return AT_OK;
 	}
 	if (path != NULL) {
+		/* Every message about the file prints its path. */
 		if (value == NULL || value[0] != '/' ||
-		    strlen(value) > AT_MAX_LINE)
+		    strlen(value) > AT_MAX_LINE ||
+		    !at_str_printable(value, strlen(value)))
 			goto bad_value;
 		return set_string(path, value);
 	}
@@ -222,16 +243,18 @@ config_set(struct at_config *cfg, const char *key, const char *value,
 		return AT_OK;
 	}
 	if (show)
-		at_log(log, LOG_ERR, "unknown option \"%.64s\"", key);
+		at_log(log, LOG_ERR, "unknown option %s",
+		       shown_arg(buf, sizeof(buf), key));
 	else
 		at_log(log, LOG_ERR, "unknown option");
 	return AT_ERR_CONFIG;
 bad_value:
 	/* An argument is configuration, not a secret: safe to show,
-	 * bounded.  key is one of the names above. */
+	 * bounded and escaped.  key is one of the names above. */
 	if (show)
-		at_log(log, LOG_ERR, "option %s: malformed value \"%.64s\"",
-		       key, value != NULL ? value : "(none)");
+		at_log(log, LOG_ERR, "option %s: malformed value %s", key,
+		       value != NULL ? shown_arg(buf, sizeof(buf), value)
+				     : "\"(none)\"");
 	else
 		at_log(log, LOG_ERR, "option %s: malformed value", key);
 	return AT_ERR_CONFIG;

@@ -349,11 +349,12 @@ at_file_read(const char *path, enum at_file_kind kind, uid_t owner_uid,
 			       what, path, strerror(errno));
 		else
 			at_log(log, LOG_ERR,
-			       "%s %s: has a POSIX ACL (entries for a named "
-			       "user or group, or a mask): the group bits of "
-			       "its mode (%04o) are the ACL's mask, and more "
-			       "users than its owner may read it; see getfacl "
-			       "%s, remove it with setfacl -b %s",
+			       "%s %s: has an extended POSIX ACL (entries for "
+			       "a named user or group, or a mask), refused "
+			       "whatever it grants: the group bits of its mode "
+			       "(%04o) are the ACL's mask, not the group's "
+			       "access; see getfacl %s, remove it with "
+			       "setfacl -b %s",
 			       what, path, (unsigned int)(st.st_mode & 07777),
 			       path, path);
 		goto out;

@@ -190,118 +190,56 @@ at_verifier_add_method_secret(struct at_verifier *v, enum at_method method,
 			  key, keylen, NULL, 0);
 }
 
-/* White space no secret starts or ends with ('\n' ends the line). */
+/* ASCII white space ('\n' ends the line). */
 static bool
 is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
-/*
- * The UTF-8 forms of Unicode white space (the White_Space property
- * outside ASCII, U+180E which had it) and of the invisible characters
- * that a copy from a web page brings along (U+200B-U+200D, U+2060,
- * U+FEFF).  A vendor secret holds none of them.
- */
-static const struct {
-	unsigned char len;
-	unsigned char b[3];
-} unicode_blanks[] = {
-	{ 2, { 0xc2, 0x85 } },	      /* U+0085 next line */
-	{ 2, { 0xc2, 0xa0 } },	      /* U+00A0 no-break space */
-	{ 3, { 0xe1, 0x9a, 0x80 } }, /* U+1680 ogham space mark */
-	{ 3, { 0xe1, 0xa0, 0x8e } }, /* U+180E mongolian vowel separator */
-	{ 3, { 0xe2, 0x80, 0x80 } }, /* U+2000 .. U+200D: see below */
-	{ 3, { 0xe2, 0x80, 0xa8 } }, /* U+2028 line separator */
-	{ 3, { 0xe2, 0x80, 0xa9 } }, /* U+2029 paragraph separator */
-	{ 3, { 0xe2, 0x80, 0xaf } }, /* U+202F narrow no-break space */
-	{ 3, { 0xe2, 0x81, 0x9f } }, /* U+205F medium mathematical space */
-	{ 3, { 0xe2, 0x81, 0xa0 } }, /* U+2060 word joiner */
-	{ 3, { 0xe3, 0x80, 0x80 } }, /* U+3000 ideographic space */
-	{ 3, { 0xef, 0xbb, 0xbf } }, /* U+FEFF zero width no-break space */
-};
-
-/* Is l[0..n) one of unicode_blanks?  n is 2 or 3. */
+/* A byte a secret may begin and end with: printable ASCII, not a space. */
 static bool
-is_unicode_blank(const unsigned char *l, size_t n)
+is_edge_ok(char c)
 {
-	size_t i;
-
-	/* U+2000-U+200A (spaces) and U+200B-U+200D (zero width). */
-	if (n == 3 && l[0] == 0xe2 && l[1] == 0x80 && l[2] >= 0x80 &&
-	    l[2] <= 0x8d)
-		return true;
-	for (i = 0; i < sizeof(unicode_blanks) / sizeof(unicode_blanks[0]);
-	     i++)
-		if (unicode_blanks[i].len == n &&
-		    memcmp(l, unicode_blanks[i].b, n) == 0)
-			return true;
-	return false;
+	return (unsigned char)c >= 0x21 && (unsigned char)c <= 0x7e;
 }
 
-/* Length of the blank (ASCII or Unicode) that starts at l[i], or 0. */
-static size_t
-blank_at(const char *l, size_t n, size_t i, bool *unicode)
-{
-	size_t k;
+#define AT_NOT_PRINTABLE_WHY                                                   \
+	"a byte that is not printable ASCII (a control character, or "         \
+	"Unicode such as a no-break, zero-width or bidi character copied "     \
+	"from a web page): a dashboard secret is printable ASCII"
 
-	if (is_blank(l[i]))
-		return 1;
-	for (k = 2; k <= 3 && i + k <= n; k++)
-		if (is_unicode_blank((const unsigned char *)l + i, k)) {
-			*unicode = true;
-			return k;
-		}
-	return 0;
-}
-
-/* Length of the blank (ASCII or Unicode) that ends at l[end - 1], or 0. */
-static size_t
-blank_before(const char *l, size_t end, bool *unicode)
-{
-	size_t k;
-
-	if (is_blank(l[end - 1]))
-		return 1;
-	for (k = 2; k <= 3 && k <= end; k++)
-		if (is_unicode_blank((const unsigned char *)l + end - k, k)) {
-			*unicode = true;
-			return k;
-		}
-	return 0;
-}
-
-/* Why a non-empty line that is not a column-1 comment is no secret, or
- * NULL when it may be one.  Static text, never the line's bytes. */
+/*
+ * Why a non-empty line that is not a column-1 comment is no secret, or
+ * NULL when it may be one.  The rule: its first and last bytes are
+ * printable ASCII other than the space (0x21-0x7e); inside, every byte
+ * is a key byte.  The known mistakes get their own words (a line of white
+ * space, an indented comment, white space before or after the secret);
+ * the byte order mark is at_secret_next_line()'s.  Static text, never the
+ * line's bytes.
+ */
 static const char *
 secret_line_fault(const char *l, size_t n)
 {
-	size_t i = 0, k;
-	bool unicode = false;
+	size_t i = 0;
 
-	while (i < n && (k = blank_at(l, n, i, &unicode)) > 0)
-		i += k;
+	while (i < n && is_blank(l[i]))
+		i++;
 	if (i == n)
 		return "line of only white space: make it empty or delete it";
 	if (l[i] == '#')
 		return "indented comment: '#' must be the first byte of a "
 		       "comment line";
 	if (i > 0)
-		return unicode ? "Unicode white space before the secret (a "
-				 "no-break or zero-width space, U+00A0, "
-				 "U+200B, U+FEFF...): a secret never starts "
-				 "with it (copied from a web page?)"
-			       : "white space before the secret: a secret "
-				 "never starts with white space (a copy-paste "
-				 "or editor artefact?)";
-	if (blank_before(l, n, &unicode) > 0)
-		return unicode ? "Unicode white space after the secret (a "
-				 "no-break or zero-width space, U+00A0, "
-				 "U+200B, U+FEFF...): a secret never ends "
-				 "with it (copied from a web page?)"
-			       : "white space after the secret: a secret "
-				 "never ends with white space (a copy-paste "
-				 "or editor artefact?)";
+		return "white space before the secret: a secret never starts "
+		       "with white space (a copy-paste or editor artefact?)";
+	if (is_blank(l[n - 1]))
+		return "white space after the secret: a secret never ends "
+		       "with white space (a copy-paste or editor artefact?)";
+	if (!is_edge_ok(l[0]))
+		return "begins with " AT_NOT_PRINTABLE_WHY;
+	if (!is_edge_ok(l[n - 1]))
+		return "ends with " AT_NOT_PRINTABLE_WHY;
 	return NULL;
 }
 

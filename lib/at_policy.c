@@ -121,10 +121,13 @@ at_login_defs_parse(const char *buf, size_t len, const char *path,
 		n -= keylen;
 		at_trim(&p, &n);
 		if (!parse_uid(p, n, k->value)) {
-			/* Its value is configuration, not a secret: bounded. */
+			/* Never the value: it is file content, and could be
+			 * anything (a terminal escape, a fake field). */
 			at_log(log, LOG_ERR,
-			       "%s:%u: %s is not a decimal uid: \"%.*s\"", path,
-			       lineno, k->name, (int)(n > 32 ? 32 : n), p);
+			       "%s:%u: %s is not a decimal uid (0, or 1 to "
+			       "4294967294 without a leading zero, alone on "
+			       "the line)",
+			       path, lineno, k->name);
 			goto out;
 		}
 	}

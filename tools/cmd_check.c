@@ -758,41 +758,89 @@ check_control(struct lint *l, const struct pamd_entry *e)
 }
 
 /*
- * pam_env with user_readenv=1 on an auth line after pam_agentictrust's:
+ * Whether a pam_env line reads the user's ~/.pam_environment, decided the
+ * way Linux-PAM's pam_env _pam_parse() decides it: every argument that
+ * begins with "user_readenv=" sets the flag to atoi() of the rest (white
+ * space, a sign and digits; whatever follows is ignored), the last one
+ * wins, and without one the flag is off (the default since Linux-PAM
+ * 1.4.0).  "user_readenv=01", "user_readenv=2" and the "[user_readenv=1 ]"
+ * of a bracketed argument all turn it on.  *which is the argument that
+ * decided, NULL when none did.
+ */
+static bool
+pam_env_reads_user(const struct pamd_entry *m, const char **which)
+{
+	static const char key[] = "user_readenv=";
+	bool on = false;
+	long v;
+	int a;
+
+	*which = NULL;
+	for (a = 0; a < m->argc; a++) {
+		if (strncmp(m->argv[a], key, sizeof(key) - 1) != 0)
+			continue;
+		/*
+		 * glibc's atoi() is (int)strtol(s, NULL, 10): its int is
+		 * non-zero exactly when the low 32 bits of the long are.
+		 */
+		v = strtol(m->argv[a] + sizeof(key) - 1, NULL, 10);
+		on = (unsigned int)v != 0;
+		*which = m->argv[a];
+	}
+	return on;
+}
+
+/*
+ * pam_env with user_readenv on, on an auth line after pam_agentictrust's:
  * libpam runs setcred in auth-stack order, and pam_env's setcred re-reads
  * the user's ~/.pam_environment on every call, after the module's setcred
  * re-asserted the verified AGENTICTRUST_* values.  The user then has the
  * last word (sshd's session child and login call setcred after the
- * session opened).
+ * session opened).  setcred walks the chain authentication froze: when
+ * the module's own success ends the stack or jumps over the pam_env line,
+ * a verified login never reaches it; when another line between them does,
+ * it is reached whenever that line did not succeed.
  */
 static void
 check_pam_env_after(struct lint *l, const struct pamd_stack *st,
 		    const struct pamd_entry *e, size_t at)
 {
-	const struct pamd_entry *m;
-	char what[PAMD_MAX_LINE + 64];
-	size_t k;
-	int a;
+	const struct pamd_entry *m, *by;
+	const char *which;
+	char what[PAMD_MAX_LINE + 64], arg[PAMD_MAX_LINE + 64];
+	char byw[PAMD_MAX_LINE + 64], when[2 * PAMD_MAX_LINE + 192];
+	size_t k, j;
 
 	for (k = at + 1; k < st->n; k++) {
 		m = &st->entries[k];
 		if (m->kind != PAMD_MODULE ||
-		    strcmp(pamd_basename(m->module), "pam_env.so") != 0)
+		    strcmp(pamd_basename(m->module), "pam_env.so") != 0 ||
+		    !pam_env_reads_user(m, &which) || pamd_skips(st, at, k))
 			continue;
-		for (a = 0; a < m->argc; a++)
-			if (strcmp(m->argv[a], "user_readenv=1") == 0)
-				break;
-		if (a == m->argc)
-			continue;
+		by = NULL;
+		for (j = at + 1; j < k && by == NULL; j++)
+			if (pamd_skips(st, j, k))
+				by = &st->entries[j];
+		when[0] = '\0';
+		if (by != NULL) {
+			cli_entry_str(by, byw, sizeof(byw));
+			snprintf(when, sizeof(when),
+				 " and is reached for setcred when \"%s\" "
+				 "(%s:%u) does not succeed: then",
+				 byw, cli_printable(by->file), by->line);
+		} else {
+			snprintf(when, sizeof(when), ":");
+		}
 		cli_entry_str(m, what, sizeof(what));
+		cli_args_str(1, &which, arg, sizeof(arg));
 		say(l, LINT_WARNING,
-		    "%s:%u: \"%s\" with user_readenv=1 comes after %s (%s:%u): its setcred "
-		    "re-reads the user's ~/.pam_environment after the module "
-		    "re-asserted the verified AGENTICTRUST_* values, so the "
-		    "user has the last word: move it before the module's auth "
-		    "line",
-		    cli_printable(m->file), m->line, what, CLI_MODULE_NAME,
-		    cli_printable(e->file), e->line);
+		    "%s:%u: \"%s\" with %s comes after %s (%s:%u)%s its "
+		    "setcred re-reads the user's ~/.pam_environment after "
+		    "the module re-asserted the verified AGENTICTRUST_* "
+		    "values, so the user has the last word: move it before "
+		    "the module's auth line",
+		    cli_printable(m->file), m->line, what, arg,
+		    CLI_MODULE_NAME, cli_printable(e->file), e->line, when);
 	}
 }
 

@@ -170,6 +170,8 @@ printf '\t%s\n' "$DIST" >"$T/ws_lead"
 # Copied from a web page: a no-break space after, a zero-width space before.
 printf '%s\302\240\n' "$DIST" >"$T/nbsp_trail"
 printf '\342\200\213%s\n' "$DIST" >"$T/zwsp_lead"
+printf '%s\342\200\216\n' "$DIST" >"$T/lrm_trail"
+printf '\037%s\n' "$DIST" >"$T/ctl_lead"
 for i in $(seq 1 17); do rand_hex; echo; done >"$T/many"
 printf '%s\n' "$S1" >"$T/s600"
 for m in 644 660 602 640; do
@@ -203,6 +205,20 @@ svc suff "auth sufficient pam_unix.so nullok\nauth required pam_agentictrust.so 
 svc after "auth required pam_agentictrust.so secret_file=$T/both\nauth sufficient pam_unix.so\n"
 svc envafter "auth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=1\n"
 svc envbefore "auth optional pam_env.so user_readenv=1\nauth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so\n"
+# pam_env reads user_readenv= with atoi() and the last one wins.
+svc env2 "auth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=2\n"
+svc env01 "auth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=01\n"
+svc envbr "auth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so [user_readenv=1 ]\n"
+svc envsp "auth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so [user_readenv= +1]\n"
+svc envlast1 "auth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=0 user_readenv=1\n"
+svc envlast0 "auth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=1 user_readenv=0\n"
+svc envoff "auth required pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=x1 [ user_readenv=1] user_readenv=\n"
+# A pam_env line libpam never reaches for setcred once the module succeeded.
+svc envsuff "auth sufficient pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=1\nauth required pam_unix.so\n"
+svc envdone "auth [success=done default=die] pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=1\n"
+svc envjump "auth [success=1 default=bad] pam_agentictrust.so secret_file=$T/both\nauth optional pam_env.so user_readenv=1\nauth required pam_permit.so\n"
+svc envjump1 "auth [success=1 default=bad] pam_agentictrust.so secret_file=$T/both\nauth required pam_permit.so\nauth optional pam_env.so user_readenv=1\n"
+svc envmid "auth required pam_agentictrust.so secret_file=$T/both\nauth sufficient pam_unix.so\nauth optional pam_env.so user_readenv=1\n"
 svc jump2 "auth [success=2 default=ignore] pam_unix.so\nauth requisite pam_deny.so\nauth required pam_agentictrust.so secret_file=$T/both\n"
 svc jump1 "auth [success=1 default=ignore] pam_unix.so\nauth requisite pam_deny.so\nauth required pam_agentictrust.so secret_file=$T/both\n"
 svc inner "auth sufficient pam_unix.so\n"
@@ -600,6 +616,31 @@ has "check: pam_env after the module named" "^warning: $(q "$P/envafter"):2: \"a
 run check --service envbefore --pam-dir "$P"
 rc_is "check: pam_env before the module" 0
 hasnt "check: pam_env before the module, or without user_readenv, is fine" 'pam_environment'
+for v in env2 env01 envbr envsp envlast1; do
+	run check --service $v --pam-dir "$P"
+	rc_is "check: pam_env $v after the module" 0
+	has "check: pam_env $v: user_readenv on, as pam_env reads it" "^warning: $(q "$P/$v"):2: \"auth optional pam_env\.so\" with .*user_readenv=.* comes after pam_agentictrust\.so \($(q "$P/$v"):1\): its setcred re-reads"
+done
+run check --service envbr --pam-dir "$P"
+has "check: the bracketed argument shown bracketed" ' with \[user_readenv=1 \] comes after '
+run check --service envlast1 --pam-dir "$P"
+has "check: the argument that decides is named" ' with user_readenv=1 comes after '
+for v in envlast0 envoff; do
+	run check --service $v --pam-dir "$P"
+	rc_is "check: pam_env $v: user_readenv off" 0
+	hasnt "check: pam_env $v: no warning" 'pam_environment'
+done
+for v in envsuff envdone envjump; do
+	run check --service $v --pam-dir "$P"
+	rc_is "check: pam_env $v: not reached for setcred after the module" 0
+	hasnt "check: pam_env $v: no warning" 'pam_environment'
+done
+run check --service envjump1 --pam-dir "$P"
+rc_is "check: a jump that lands on pam_env" 0
+has "check: success=1 lands on pam_env" "^warning: $(q "$P/envjump1"):3: \"auth optional pam_env\.so\" with user_readenv=1 comes after pam_agentictrust\.so .*its setcred re-reads"
+run check --service envmid --pam-dir "$P"
+rc_is "check: pam_env after a sufficient line after the module" 0
+has "check: pam_env reached when the sufficient line fails" "^warning: $(q "$P/envmid"):3: \"auth optional pam_env\.so\" with user_readenv=1 comes after pam_agentictrust\.so \($(q "$P/envmid"):1\) and is reached for setcred when \"auth sufficient pam_unix\.so\" \($(q "$P/envmid"):2\) does not succeed: then its setcred re-reads the user's ~/\.pam_environment .*move it before the module's auth line$"
 
 run check --service suff --pam-dir "$P"
 rc_is "check: sufficient before the module is a warning" 0
@@ -678,7 +719,7 @@ elif ! setfacl -m u:65534:r-- "$T/s600" 2>"$T/setfacl.err"; then
 else
 	run check secret_file="$T/s600"
 	rc_is "check: secret file with a named-user ACL" 1
-	has "check: ACL: says the ACL is the problem" "^error: secret file $(q "$T/s600"): has a POSIX ACL \\(entries for a named user or group, or a mask\\): the group bits of its mode \\(0640\\) are the ACL's mask, and more users than its owner may read it; see getfacl $(q "$T/s600"), remove it with setfacl -b $(q "$T/s600")$"
+	has "check: ACL: says the ACL is the problem" "^error: secret file $(q "$T/s600"): has an extended POSIX ACL \\(entries for a named user or group, or a mask\\), refused whatever it grants: the group bits of its mode \\(0640\\) are the ACL's mask, not the group's access; see getfacl $(q "$T/s600"), remove it with setfacl -b $(q "$T/s600")$"
 	hasnt "check: ACL: the group is not blamed" 'lets group|group or world'
 	has "check: ACL: the module's reason" '^error: the module cannot use this configuration \(reason=secret_unusable\)$'
 	run -i "$TOK2" verify --user "$U" secret_file="$T/s600"
@@ -758,14 +799,25 @@ rc_is "check: leading white space" 1
 has "check: leading white space named" "^error: secret file $(q "$T/ws_lead"):1: white space before the secret"
 run check secret_file="$T/nbsp_trail"
 rc_is "check: a no-break space after the secret" 1
-has "check: no-break space named by line" "^error: secret file $(q "$T/nbsp_trail"):1: Unicode white space after the secret"
+has "check: no-break space named by line" "^error: secret file $(q "$T/nbsp_trail"):1: ends with a byte that is not printable ASCII"
 run check secret_file="$T/zwsp_lead"
 rc_is "check: a zero-width space before the secret" 1
-has "check: zero-width space named by line" "^error: secret file $(q "$T/zwsp_lead"):1: Unicode white space before the secret"
+has "check: zero-width space named by line" "^error: secret file $(q "$T/zwsp_lead"):1: begins with a byte that is not printable ASCII"
 if [[ $ALL == *$'\302\240'* || $ALL == *$'\342\200\213'* ]]; then
 	not_ok "no byte of the Unicode white space is printed"
 else
 	ok "no byte of the Unicode white space is printed"
+fi
+run check secret_file="$T/lrm_trail"
+rc_is "check: a left-to-right mark after the secret" 1
+has "check: left-to-right mark named by line" "^error: secret file $(q "$T/lrm_trail"):1: ends with a byte that is not printable ASCII"
+run check secret_file="$T/ctl_lead"
+rc_is "check: a control character before the secret" 1
+has "check: control character named by line" "^error: secret file $(q "$T/ctl_lead"):1: begins with a byte that is not printable ASCII"
+if [[ $ALL == *$'\342\200\216'* || $ALL == *$'\037'* ]]; then
+	not_ok "no byte of a non-ASCII or control edge is printed"
+else
+	ok "no byte of a non-ASCII or control edge is printed"
 fi
 run -i "$TOK2" verify --user "$U" secret_file="$T/nbsp_trail"
 rc_is "verify: a no-break space after the secret is refused" 2

@@ -2076,7 +2076,7 @@ test_secret_acl(void **state)
 		skip();
 	assert_int_equal(rc, 0);
 	expect_secret_refused("secret_unusable");
-	assert_logged("has a POSIX ACL");
+	assert_logged("has an extended POSIX ACL");
 	assert_logged("setfacl -b");
 	assert_not_logged("group or world");
 	/* setfacl -b: the base entries only, and the file is usable. */

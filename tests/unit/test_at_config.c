@@ -472,6 +472,60 @@ test_opt_path_relative(void **state)
 	assert_null(f->cfg.config_file);
 }
 
+/* Every byte of the log is printable ASCII or the newline between lines. */
+static void
+assert_log_printable(const struct fixture *f)
+{
+	const char *p;
+
+	for (p = f->ulog.buf; *p != '\0'; p++)
+		if (*p != '\n' && (*p < 0x20 || *p > 0x7e))
+			fail_msg("byte 0x%02x in the log: %s",
+				 (unsigned int)(unsigned char)*p, f->ulog.buf);
+}
+
+/*
+ * A path is printed in every message about its file: one with a control
+ * byte (a terminal escape, a newline that starts a fake line) is
+ * malformed, from the arguments or the config file, and a value or key
+ * that is not printable is never shown, not even from the arguments.
+ */
+static void
+test_opt_path_unprintable(void **state)
+{
+	struct fixture *f = *state;
+	const char *argv[] = {"secret_file=/etc/s"};
+
+	assert_at(set(f, "secret_file", "/etc/\x1b[2Jsecret"), AT_ERR_CONFIG);
+	assert_at(set(f, "hmac_secret_file", "/etc/a\nb"), AT_ERR_CONFIG);
+	assert_at(set(f, "jwt_secret_file", "/etc/\x07"), AT_ERR_CONFIG);
+	assert_at(set(f, "user_map", "/etc/\x7fmap"), AT_ERR_CONFIG);
+	assert_at(set(f, "config", "/etc/\xc2\x9b" "2J"), AT_ERR_CONFIG);
+	assert_null(f->cfg.secret_file);
+	assert_null(f->cfg.hmac_secret_file);
+	assert_null(f->cfg.jwt_secret_file);
+	assert_null(f->cfg.user_map);
+	assert_null(f->cfg.config_file);
+	assert_non_null(strstr(f->ulog.buf,
+			       "option secret_file: malformed value"));
+	assert_log_printable(f);
+	/* A value or a key from the arguments that is not printable. */
+	f->ulog.buf[0] = '\0';
+	assert_at(set(f, "leeway", "\x1b[2J"), AT_ERR_CONFIG);
+	assert_at(set(f, "\x1b[2Jkey", "1"), AT_ERR_CONFIG);
+	assert_non_null(strstr(f->ulog.buf, "option leeway: malformed value"));
+	assert_non_null(strstr(f->ulog.buf, "unknown option"));
+	assert_log_printable(f);
+	/* From the config file. */
+	write_config(f->default_config, "user_map = /etc/\x1b[2Jmap\n", 0644);
+	f->ulog.buf[0] = '\0';
+	assert_at(load(f, ARGC(argv), argv), AT_ERR_CONFIG);
+	assert_non_null(strstr(f->ulog.buf, ":1: rejected"));
+	assert_log_printable(f);
+	/* UTF-8 in a path is a name like any other. */
+	assert_at(set(f, "secret_file", "/etc/s\xc3\xa9" "cret"), AT_OK);
+}
+
 static void
 test_opt_text_malformed(void **state)
 {
@@ -910,6 +964,7 @@ main(void)
 		T(test_opt_mode_xyz),
 		T(test_opt_path_empty),
 		T(test_opt_path_relative),
+		T(test_opt_path_unprintable),
 		T(test_opt_text_malformed),
 		T(test_opt_flag_malformed),
 		T(test_load_every_key_from_file),

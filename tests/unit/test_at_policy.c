@@ -184,7 +184,9 @@ test_defs_not_decimal(void **state)
 	assert_refused(f, "UID_MIN \"1000\"\n", "UID_MIN is not");
 	assert_refused(f, "UID_MIN 1000 # users\n", "UID_MIN is not");
 	assert_refused(f, "UID_MIN 1 000\n", "UID_MIN is not");
-	assert_refused(f, "UID_MIN abc\n", "\"abc\"");
+	assert_refused(f, "UID_MIN abc\n", "test.defs:1: UID_MIN is not");
+	if (strstr(f->ulog.buf, "abc") != NULL)
+		fail_msg("the value was logged: %s", f->ulog.buf);
 }
 
 static void
@@ -204,7 +206,52 @@ test_defs_max_not_decimal(void **state)
 	assert_refused(f, "UID_MAX 4294967295\n", "UID_MAX is not");
 	assert_refused(f, "UID_MAX 18446744073709551617\n", "UID_MAX is not");
 	assert_refused(f, "UID_MIN 1000\nUID_MAX lots\n",
-		       "test.defs:2: UID_MAX is not a decimal uid: \"lots\"");
+		       "test.defs:2: UID_MAX is not a decimal uid");
+	if (strstr(f->ulog.buf, "lots") != NULL)
+		fail_msg("the value was logged: %s", f->ulog.buf);
+}
+
+/*
+ * The value of a refused line is file content: it never reaches the log,
+ * not a byte of it (a terminal escape, a bell, a fake field), and every
+ * logged line is printable ASCII.
+ */
+static void
+test_defs_value_not_logged(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const bad[] = {
+		"\x1b[2J\x07",
+		"6\x1b[2J0000\x07",
+		"~|^\x7f}\\",
+		"\x1b]0;x\x07 reason=ok\xc2\x9b",
+	};
+	char text[128];
+	const char *v, *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "UID_MIN 1000\nUID_MAX %s\n",
+			 bad[i]);
+		assert_refused(f, text,
+			       "test.defs:2: UID_MAX is not a decimal uid");
+		for (p = f->ulog.buf; *p != '\0'; p++)
+			if (*p != '\n' && (*p < 0x20 || *p > 0x7e))
+				fail_msg("value %zu: byte 0x%02x logged", i,
+					 (unsigned int)(unsigned char)*p);
+		/* None of the value's bytes that the message itself does
+		 * not need ('6', '0', ' ', words) is there. */
+		for (v = bad[i]; *v != '\0'; v++)
+			if (strchr("\x1b\x07[J~|^\x7f}\\]=;", *v) != NULL &&
+			    strchr(f->ulog.buf, *v) != NULL)
+				fail_msg("value %zu: byte 0x%02x of the value "
+					 "logged: %s",
+					 i, (unsigned int)(unsigned char)*v,
+					 f->ulog.buf);
+		if (strstr(f->ulog.buf, "reason=") != NULL ||
+		    strstr(f->ulog.buf, "0000") != NULL)
+			fail_msg("value %zu logged: %s", i, f->ulog.buf);
+	}
 }
 
 static void
@@ -703,6 +750,7 @@ main(void)
 		T(test_defs_out_of_range),
 		T(test_defs_twice),
 		T(test_defs_max_not_decimal),
+		T(test_defs_value_not_logged),
 		T(test_defs_max_twice),
 		T(test_defs_empty_range),
 		T(test_defs_long_line),
