@@ -10,6 +10,7 @@
  *          and login(1) call after the session opened.
  * account: re-check the exp of the JWT the auth phase accepted in this
  *          handle (pam_sm_acct_mgmt); PAM_IGNORE when there is none.
+ *          Removes the AGENTICTRUST_* variables verified for another user.
  * session: put back the AGENTICTRUST_* variables the auth phase exported
  *          and remove every other one (pam_sm_open_session), after
  *          pam_env or anything else in the stack changed them.
@@ -154,9 +155,13 @@ static const char *const claim_vars[] = {
  * for, for a later phase of this handle, and sealed into AT_SEAL_VAR for
  * one in another process that imported the PAM environment (sshd:
  * keyboard-interactive auth runs in a forked child, whose pam_set_data()
- * items the parent never sees).  The first later phase that opens the
- * seal removes it and keeps its text under AT_DATA_ENV for the phases
- * after it (sshd calls pam_setcred() again in the forked session child).
+ * items the parent never sees).  The seal opens only in this handle (its
+ * address: the child forked after pam_start() has the parent's) and only
+ * until its expiry (at_seal_expiry()), which bounds a later handle that
+ * happens to get a freed one's address.  The first later phase that
+ * opens the seal removes it and keeps its text under AT_DATA_ENV for the
+ * phases after it (sshd calls pam_setcred() again in the forked session
+ * child).
  */
 #define AT_DATA_ENV "pam_agentictrust_env"
 #define AT_SEAL_VAR "AGENTICTRUST_SEAL"
@@ -509,10 +514,14 @@ read_credential(pam_handle_t *pamh, const struct at_config *cfg,
 /*
  * Export what was proven to the session (pam_getenvlist), remember it for
  * the later phases of this handle (AT_DATA_ENV) and seal it, for this
- * service and user, for one in another process (AT_SEAL_VAR).
+ * service, user and handle, until at_seal_expiry(), for one in another
+ * process (AT_SEAL_VAR).  On failure *why is the reason tag to log:
+ * out_of_memory, crypto_error (no seal key), internal (no service name,
+ * or one too long to seal), pam_data or pam_env (libpam refused).
  */
 static int
-export_claims(pam_handle_t *pamh, const char *user, const struct at_claims *c)
+export_claims(pam_handle_t *pamh, const char *user, const struct at_claims *c,
+	      unsigned int leeway, const char **why)
 {
 	/* In the order of claim_vars[]. */
 	const char *values[] = {
@@ -522,8 +531,10 @@ export_claims(pam_handle_t *pamh, const char *user, const struct at_claims *c)
 	char *entries = NULL, *seal = NULL, *var = NULL;
 	unsigned int changed, removed;
 	size_t i, len = 1;
+	enum at_err r;
 	int ret = PAM_BUF_ERR;
 
+	*why = "out_of_memory";
 	for (i = 0; i < NCLAIM_VARS; i++)
 		if (values[i] != NULL)
 			len += strlen(claim_vars[i]) + strlen(values[i]) + 2;
@@ -540,22 +551,43 @@ export_claims(pam_handle_t *pamh, const char *user, const struct at_claims *c)
 		strcat(entries, "=");
 		strcat(entries, values[i]);
 	}
-	if (!seal_key_ok ||
-	    pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS ||
-	    service == NULL) {
-		ret = PAM_SYSTEM_ERR;
+	ret = PAM_SYSTEM_ERR;
+	if (!seal_key_ok) {
+		*why = "crypto_error";
 		goto out;
 	}
-	if (at_seal_make(seal_key, service, user, entries, &seal) != AT_OK ||
-	    asprintf(&var, "%s=%s", AT_SEAL_VAR, seal) < 0) {
+	*why = "internal";
+	if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS ||
+	    service == NULL)
+		goto out;
+	/* The handle's address: the same in a child forked after
+	 * pam_start() (sshd's keyboard-interactive authentication). */
+	if ((r = at_seal_make(seal_key, service, user, (uintptr_t)pamh,
+			      at_seal_expiry(c, leeway, time(NULL)), entries,
+			      &seal)) != AT_OK) {
+		if (r == AT_ERR_NOMEM) {
+			ret = PAM_BUF_ERR;
+			*why = "out_of_memory";
+		} else if (r == AT_ERR_CRYPTO) {
+			*why = "crypto_error";
+		}
+		goto out;
+	}
+	if (asprintf(&var, "%s=%s", AT_SEAL_VAR, seal) < 0) {
 		var = NULL;
+		ret = PAM_BUF_ERR;
+		*why = "out_of_memory";
 		goto out;
 	}
-	if ((ret = remember_entries(pamh, user, entries)) != PAM_SUCCESS)
+	if ((ret = remember_entries(pamh, user, entries)) != PAM_SUCCESS) {
+		*why = ret == PAM_BUF_ERR ? "out_of_memory" : "pam_data";
 		goto out;
+	}
 	if ((ret = set_env(pamh, entries, &changed, &removed)) != PAM_SUCCESS ||
-	    (ret = pam_putenv(pamh, var)) != PAM_SUCCESS)
+	    (ret = pam_putenv(pamh, var)) != PAM_SUCCESS) {
+		*why = ret == PAM_BUF_ERR ? "out_of_memory" : "pam_env";
 		goto out;
+	}
 	ret = PAM_SUCCESS;
 out:
 	free(entries);
@@ -654,7 +686,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct at_verifier *v = NULL;
 	enum at_err r = AT_ERR_INTERNAL;
 	const struct passwd *pw;
-	const char *user = NULL;
+	const char *user = NULL, *why = NULL;
 	char *cred = NULL;
 	int ret = PAM_SERVICE_ERR, pass;
 	uid_t uid = 0;
@@ -665,7 +697,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	at_config_init(&cfg);
 	at_claims_init(&claims);
 	if ((ret = forget_previous(pamh)) != PAM_SUCCESS) {
-		log_result(pamh, LOG_ERR, "refused", NULL, "pam_env", &claims);
+		log_result(pamh, LOG_ERR, "refused", NULL,
+			   ret == PAM_BUF_ERR ? "out_of_memory" : "pam_env",
+			   &claims);
 		goto out;
 	}
 	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
@@ -760,8 +794,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		log_result(pamh, LOG_ERR, "refused", user, "pam_data", &claims);
 		goto out;
 	}
-	if ((ret = export_claims(pamh, user, &claims)) != PAM_SUCCESS) {
-		log_result(pamh, LOG_ERR, "refused", user, "pam_env", &claims);
+	if ((ret = export_claims(pamh, user, &claims, cfg.leeway, &why)) !=
+	    PAM_SUCCESS) {
+		log_result(pamh, LOG_ERR, "refused", user, why, &claims);
 		(void)forget_previous(pamh);
 		goto out;
 	}
@@ -778,6 +813,28 @@ out:
 }
 
 /*
+ * The session line: one line saying what the session phase changed, when
+ * it changed anything (or could not); the account phase uses it too.
+ */
+static void
+log_session(pam_handle_t *pamh, int prio, const char *verdict,
+	    const char *reason, unsigned int changed, unsigned int removed)
+{
+	const void *service = NULL, *user = NULL;
+	char u[AT_LOG_VALUE_SIZE], sv[AT_LOG_VALUE_SIZE], r[AT_LOG_VALUE_SIZE];
+
+	if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS)
+		service = NULL;
+	if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS)
+		user = NULL;
+	mod_syslog(pamh, prio,
+		   "%s user=%s service=%s reason=%s changed=%u removed=%u",
+		   verdict, at_log_value(u, sizeof(u), user),
+		   at_log_value(sv, sizeof(sv), service),
+		   at_log_value(r, sizeof(r), reason), changed, removed);
+}
+
+/*
  * Account phase: a JWT accepted by the auth phase of this handle must
  * still be unexpired, with the leeway the auth line had, when the account
  * is checked, which for sudo or an sshd password login can be long after
@@ -787,6 +844,12 @@ out:
  * accepted for another user than this request's): PAM_IGNORE, once the
  * options have loaded (a broken configuration fails closed here too; no
  * secret_file is needed).
+ *
+ * Values verified for another user than this request's (an earlier
+ * module authenticated a second user in this handle, and libpam's replay
+ * of that chain for pam_setcred() may never reach the module's setcred)
+ * are removed here too, with the other_user line, before the session
+ * phase would: PAM_SYSTEM_ERR or PAM_BUF_ERR when that fails.
  */
 PAM_EXTERN int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -794,8 +857,9 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct at_log log = { log_to_pam, pamh, false };
 	struct at_config cfg;
 	struct at_claims claims;
-	const void *data = NULL, *user = NULL;
+	const void *data = NULL, *envdata = NULL, *user = NULL;
 	const struct exp_data *d;
+	unsigned int changed = 0, removed = 0;
 	bool other = false;
 	int ret = PAM_SERVICE_ERR;
 
@@ -820,6 +884,24 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			goto out;
 		}
 	}
+	if (pam_get_data(pamh, AT_DATA_ENV, &envdata) == PAM_SUCCESS &&
+	    envdata != NULL &&
+	    !belongs_to_request(pamh,
+				((const struct env_data *)envdata)->user)) {
+		if ((ret = set_env(pamh, NULL, &changed, &removed)) !=
+		    PAM_SUCCESS) {
+			log_session(pamh, LOG_ERR, "refused",
+				    ret == PAM_BUF_ERR ? "out_of_memory"
+						       : "pam_env",
+				    changed, removed);
+			if (ret != PAM_BUF_ERR)
+				ret = PAM_SYSTEM_ERR;
+			goto out;
+		}
+		if (removed > 0)
+			log_session(pamh, LOG_NOTICE, "session", "other_user",
+				    changed, removed);
+	}
 	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
 		goto out;
 	if (cfg.debug)
@@ -834,33 +916,12 @@ out:
 	return ret;
 }
 
-/*
- * The session line: one line saying what the session phase changed, when
- * it changed anything (or could not).
- */
-static void
-log_session(pam_handle_t *pamh, int prio, const char *verdict,
-	    const char *reason, unsigned int changed, unsigned int removed)
-{
-	const void *service = NULL, *user = NULL;
-	char u[AT_LOG_VALUE_SIZE], sv[AT_LOG_VALUE_SIZE], r[AT_LOG_VALUE_SIZE];
-
-	if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS)
-		service = NULL;
-	if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS)
-		user = NULL;
-	mod_syslog(pamh, prio,
-		   "%s user=%s service=%s reason=%s changed=%u removed=%u",
-		   verdict, at_log_value(u, sizeof(u), user),
-		   at_log_value(sv, sizeof(sv), service),
-		   at_log_value(r, sizeof(r), reason), changed, removed);
-}
-
 /* What a later phase finds of the auth phase's work. */
 enum env_state {
 	ENV_NONE,	/* nothing verified in this handle, no seal */
 	ENV_VERIFIED,	/* verified for this request: the entries */
-	ENV_BAD_SEAL,	/* a seal that does not open (key, service, user) */
+	ENV_BAD_SEAL,	/* a seal that does not open (key, service, user,
+			 * handle, expired) */
 	ENV_OTHER_USER, /* verified for another user than this request's */
 };
 
@@ -869,7 +930,8 @@ enum env_state {
  * *entries (owned: free()), or *entries NULL when nothing was: this
  * handle's AT_DATA_ENV copy, else the seal in the PAM environment
  * (imported from a child process that authenticated), which must open
- * for this service and the PAM user or PAM_RUSER.  A seal that opens is
+ * for this service, this handle and the PAM user or PAM_RUSER, and must
+ * not have expired.  A seal that opens is
  * remembered under AT_DATA_ENV, since set_env() then removes it.
  * *state says which case it was.  Returns a PAM code.
  */
@@ -909,7 +971,9 @@ verified_entries(pam_handle_t *pamh, char **entries, enum env_state *state)
 			    PAM_SUCCESS ||
 		    who == NULL)
 			continue;
-		r = at_seal_open(seal_key, service, who, seal, entries);
+		/* Made in this handle (its address), not yet expired. */
+		r = at_seal_open(seal_key, service, who, (uintptr_t)pamh,
+				 time(NULL), seal, entries);
 		if (r == AT_ERR_NOMEM)
 			return PAM_BUF_ERR;
 		if (r == AT_OK && entries_valid(*entries)) {

@@ -252,35 +252,54 @@ int at_file_next_line(const char *buf, size_t len, size_t *pos,
 
 #define AT_SEAL_KEY_LEN 32
 #define AT_SEAL_MAX 8192	/* characters of a seal, bytes of its parts */
+#define AT_SEAL_TTL 300		/* seconds a seal opens at most */
 
 /* A fresh random key (getrandom).  Returns AT_OK or AT_ERR_CRYPTO. */
 enum at_err at_seal_keygen(unsigned char key[AT_SEAL_KEY_LEN]) AT_WUR
 	AT_NONNULL(1);
 
 /*
+ * The expiry of a seal made at now of what c proved: the first second at
+ * which it no longer opens.  now + AT_SEAL_TTL, or for a JWT with exp,
+ * the first second at which at_exp_check(exp, leeway) refuses it if that
+ * is earlier (0 for an exp before 1970).
+ */
+int64_t at_seal_expiry(const struct at_claims *c, unsigned int leeway,
+		       time_t now) AT_NONNULL(1);
+
+/*
  * Seal entries (text without NUL, the "NAME=value" lines the auth phase
- * exported) for user of the PAM service: *out (owned: free()) is
- * b64url(entries) "." b64url(HMAC-SHA256(key, "agentictrust-seal-2" NUL
- * service NUL user NUL entries)).  Errors: AT_ERR_TOO_LONG (entries,
- * service or user longer than AT_SEAL_MAX), AT_ERR_NOMEM, AT_ERR_CRYPTO.
+ * exported) for user of the PAM service in the handle numbered handle (the
+ * caller's choice: the module uses the pam_handle_t address), opening
+ * until expires (seconds since the epoch, >= 0): *out (owned: free()) is
+ * b64url(entries) "." expires "." b64url(HMAC-SHA256(key,
+ * "agentictrust-seal-3" NUL service NUL user NUL handle expires entries)),
+ * expires in decimal in the seal and handle and expires as big-endian
+ * 64-bit integers under the MAC.  Errors: AT_ERR_TOO_LONG (entries,
+ * service or user longer than AT_SEAL_MAX), AT_ERR_INTERNAL (a negative
+ * expires), AT_ERR_NOMEM, AT_ERR_CRYPTO.
  */
 enum at_err at_seal_make(const unsigned char key[AT_SEAL_KEY_LEN],
 			 const char *service, const char *user,
+			 uint64_t handle, int64_t expires,
 			 const char *entries, char **out)
-	AT_WUR AT_NONNULL(1, 2, 3, 4, 5);
+	AT_WUR AT_NONNULL(1, 2, 3, 6, 7);
 
 /*
  * Check a seal (hostile input: any bytes) made with key for user of the
- * PAM service.  On AT_OK *entries (owned: free()) holds the sealed text.
- * Errors: AT_ERR_TOO_LONG, AT_ERR_FORMAT (not two strict base64url parts,
- * a MAC that is not 32 bytes, a NUL in the text), AT_ERR_SIGNATURE
- * (another key, service, user or text; compared in constant time),
+ * PAM service in the handle numbered handle, at time now.  On AT_OK
+ * *entries (owned: free()) holds the sealed text.  Errors:
+ * AT_ERR_TOO_LONG, AT_ERR_FORMAT (not three strict parts: base64url, a
+ * decimal expiry without leading zeros up to INT64_MAX, base64url; a MAC
+ * that is not 32 bytes, a NUL in the text), AT_ERR_SIGNATURE (another
+ * key, service, user, handle, expiry or text; compared in constant time),
+ * AT_ERR_EXPIRED (an authentic seal, now at or after its expiry),
  * AT_ERR_NOMEM, AT_ERR_CRYPTO.
  */
 enum at_err at_seal_open(const unsigned char key[AT_SEAL_KEY_LEN],
 			 const char *service, const char *user,
-			 const char *seal, char **entries)
-	AT_WUR AT_NONNULL(1, 2, 3, 4, 5);
+			 uint64_t handle, time_t now, const char *seal,
+			 char **entries) AT_WUR AT_NONNULL(1, 2, 3, 6, 7);
 
 /* ------------------------------------------------------------------ */
 /* at_config.c */

@@ -2905,6 +2905,158 @@ test_session_seal_other_user(void **state)
 	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
 }
 
+/*
+ * The second review's replay (F1): a seal opens only in the handle that
+ * made it.  Handle 1 authenticates; an application (or anything that can
+ * put variables into a handle's PAM environment) copies its seal into
+ * handle 2 of the same process, same service and user, which never
+ * authenticated.  Neither its session nor its setcred may restore the
+ * values.  Handle 1 stays open, so the two handles have two addresses.
+ */
+static void
+test_seal_other_handle(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
+	struct conv_script cs2 = {.rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	struct pam_conv pc2 = {script_conv, &cs2};
+	pam_handle_t *pamh = NULL, *pamh2 = NULL;
+	char *var = NULL, env[1024];
+	int phase;
+
+	write_pam_env("");
+	assert_int_equal(pam_start("at_setcred", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_non_null(pam_getenv(pamh, "AGENTICTRUST_SEAL"));
+	assert_true(asprintf(&var, "AGENTICTRUST_SEAL=%s",
+			     pam_getenv(pamh, "AGENTICTRUST_SEAL")) > 0);
+	for (phase = 0; phase < 2; phase++) {
+		pamh2 = NULL;
+		assert_int_equal(pam_start("at_setcred", user, &pc2, &pamh2),
+				 PAM_SUCCESS);
+		assert_ptr_not_equal(pamh2, pamh);
+		assert_int_equal(pam_putenv(pamh2, var), PAM_SUCCESS);
+		capture_reset();
+		if (phase == 0)
+			assert_int_equal(pam_open_session(pamh2, 0),
+					 PAM_SUCCESS);
+		else
+			assert_int_equal(pam_setcred(pamh2,
+						     PAM_ESTABLISH_CRED),
+					 PAM_SUCCESS);
+		at_env(pamh2, env, sizeof(env));
+		assert_string_equal(env, "");
+		assert_phase_line(phase == 0 ? "session" : "setcred", user,
+				  "bad_seal", 0, 0);
+		assert_false(logged("reason=restored"));
+		assert_int_equal(pam_end(pamh2, PAM_SUCCESS), PAM_SUCCESS);
+	}
+	assert_int_equal(cs2.prompts, 0);
+	/* The handle that made it still opens it. */
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_SUB"), user);
+	assert_null(pam_getenv(pamh, "AGENTICTRUST_SEAL"));
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	free(var);
+}
+
+/*
+ * A seal expires: with a JWT, when the token does (exp + the auth line's
+ * leeway, 0 here).  sshd's monitor opening the session after the token
+ * expired finds nothing verified, and removes everything.
+ */
+static void
+test_seal_expired(void **state)
+{
+	struct fixture *f = *state;
+	time_t exp = time(NULL) + ACCT_TTL;
+	char *tok = token(f, user, (long)exp - 60, (long)exp, TEST_SECRET);
+	struct conv_script cs = {.answers = {tok}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char got[8192], env[1024];
+	int n;
+
+	write_pam_env("");
+	assert_int_equal(pam_start("at_other_user", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	n = auth_in_child(pamh, got, sizeof(got));
+	import_env(pamh, got, (size_t)n);
+	assert_non_null(pam_getenv(pamh, "AGENTICTRUST_SEAL"));
+	sleep_until(exp);
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	assert_session_line("bad_seal", 0, 2);
+	assert_no_error_lines();
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	assert_not_logged(tok);
+}
+
+/*
+ * The conversation of test_export_reason: while the module prompts, the
+ * application renames the handle's service (pam_set_item(PAM_SERVICE)) to
+ * a name longer than AT_SEAL_MAX, which nothing can seal.
+ */
+struct rename_conv {
+	struct conv_script cs;
+	pam_handle_t *pamh;
+	const char *service;
+};
+
+static int
+rename_service_conv(int num_msg, const struct pam_message **msg,
+		    struct pam_response **resp, void *appdata)
+{
+	struct rename_conv *rc = appdata;
+
+	if (pam_set_item(rc->pamh, PAM_SERVICE, rc->service) != PAM_SUCCESS)
+		return PAM_CONV_ERR;
+	return script_conv(num_msg, msg, resp, &rc->cs);
+}
+
+/*
+ * The second review's F8: the auth phase failing to export for a cause
+ * other than libpam's environment says so (here reason=internal: the
+ * seal cannot be made), not reason=pam_env, and fails closed with nothing
+ * exported.
+ */
+static void
+test_export_reason(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	char *longsvc = malloc(AT_SEAL_MAX + 2);
+	struct rename_conv rc = {.cs = {.answers = {hex}, .rv = PAM_SUCCESS}};
+	struct pam_conv pc = {rename_service_conv, &rc};
+	pam_handle_t *pamh = NULL;
+	char env[1024];
+
+	assert_non_null(longsvc);
+	memset(longsvc, 's', AT_SEAL_MAX + 1);
+	longsvc[AT_SEAL_MAX + 1] = '\0';
+	rc.service = longsvc;
+	assert_int_equal(pam_start("at_default", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	rc.pamh = pamh;
+	capture_reset();
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SYSTEM_ERR);
+	assert_int_equal(rc.cs.prompts, 1);
+	assert_last_reason("internal");
+	assert_logged("refused user=");
+	assert_false(logged("reason=pam_env"));
+	assert_false(logged("accepted"));
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	free(longsvc);
+}
+
 /* ------------------------------------------------------------------ */
 /* setcred: pam_env in the auth stack re-reads its files on every
  * pam_setcred(), and OpenSSH and login(1) call it after the session
@@ -3143,6 +3295,69 @@ test_other_user_session(void **state)
 }
 
 /*
+ * The second review's F2: after atedge authenticated through the
+ * sufficient pam_permit line, libpam replays pam_authenticate()'s chain
+ * for pam_setcred(), which ends at that line (pam_permit's setcred
+ * succeeds): the module's setcred never runs, and atagent's values are
+ * still there afterwards.  The account phase, which libpam does not
+ * replay, removes them (when the module's account line is reached), and
+ * the session phase does in any case.
+ */
+static void
+test_other_user_account_removes(void **state)
+{
+	struct fixture *f = *state;
+	char *hex = good_hmac(f, user);
+	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char env[1024];
+
+	write_pam_env("");
+	assert_int_equal(pam_start("at_other_user_permit", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_set_item(pamh, PAM_USER, EDGE_USER),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(cs.prompts, 1); /* the module did not run again */
+	capture_reset();
+	assert_int_equal(pam_setcred(pamh, PAM_ESTABLISH_CRED), PAM_SUCCESS);
+	/* What the documentation says: setcred is not the module's here. */
+	assert_false(logged("setcred"));
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_SUB"), user);
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_METHOD"), "hmac");
+	assert_non_null(pam_getenv(pamh, "AGENTICTRUST_SEAL"));
+	capture_reset();
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	/* SUB and METHOD removed (the seal too, not counted). */
+	assert_phase_line("account", EDGE_USER, "other_user", 0, 2);
+	assert_no_error_lines();
+	capture_reset();
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	at_env(pamh, env, sizeof(env));
+	assert_string_equal(env, "");
+	assert_phase_line("session", EDGE_USER, "other_user", 0, 0);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+
+	/* atagent's own account phase keeps atagent's values. */
+	cs = (struct conv_script){.answers = {hex}, .rv = PAM_SUCCESS};
+	pamh = NULL;
+	assert_int_equal(pam_start("at_other_user_permit", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_SUB"), user);
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_METHOD"), "hmac");
+	assert_non_null(pam_getenv(pamh, "AGENTICTRUST_SEAL"));
+	assert_int_equal(ncaptured, 0);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+/*
  * PAM_USER changed after the module's auth, no new authentication:
  * without PAM_RUSER naming the verified user, setcred and the session
  * treat the values as another user's.  With it (sudo: it authenticates
@@ -3321,11 +3536,15 @@ main(void)
 		T(test_session_seal_across_fork),
 		T(test_session_seal_across_fork_quiet),
 		T(test_session_seal_other_user),
+		T(test_seal_other_handle),
+		T(test_seal_expired),
+		T(test_export_reason),
 		T(test_setcred_restores_verified),
 		T(test_setcred_seal_across_fork),
 		T(test_setcred_not_verified),
 		T(test_setcred_pam_env_after_module),
 		T(test_other_user_session),
+		T(test_other_user_account_removes),
 		T(test_user_changed_after_auth),
 		T(test_other_user_account),
 	};

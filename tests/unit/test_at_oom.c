@@ -432,7 +432,8 @@ seal_each_allocation(const char *seal, bool good)
 	for (n = 1; n < 100000; n++) {
 		injected = NULL;
 		countdown = n;
-		r = at_seal_open(key, "sshd", "alice", seal, &out);
+		r = at_seal_open(key, "sshd", "alice", 0x1000, 1790000000,
+				 seal, &out);
 		countdown = -1;
 		if ((r == AT_OK) != (out != NULL))
 			fail_msg("allocation %ld: result and output disagree",
@@ -458,7 +459,7 @@ test_oom_seal(void **state)
 	size_t len;
 
 	(void)state;
-	assert_at(at_seal_make(key, "sshd", "alice",
+	assert_at(at_seal_make(key, "sshd", "alice", 0x1000, 1790000300,
 			       "AGENTICTRUST_SUB=alice", &seal),
 		  AT_OK);
 	seal_each_allocation(seal, true);
