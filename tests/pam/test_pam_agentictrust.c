@@ -3259,6 +3259,22 @@ test_setcred_pam_env_after_module(void **state)
 /* what was verified for one user never reaches another user's session */
 
 /*
+ * The verified user authenticates through the module, then the application
+ * sets PAM_USER to EDGE_USER and authenticates again: an earlier line
+ * (pam_succeed_if, pam_permit) grants it before the module runs, so the
+ * module prompts once only and clears nothing of the first user's.
+ */
+static void
+auth_then_other_user(pam_handle_t *pamh, const struct conv_script *cs)
+{
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_set_item(pamh, PAM_USER, EDGE_USER),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(cs->prompts, 1); /* the module did not run again */
+}
+
+/*
  * The review's reproduction: atagent authenticates through the module;
  * the application sets PAM_USER=atedge and authenticates again, which
  * pam_succeed_if grants before the module runs, so nothing of atagent's
@@ -3277,11 +3293,7 @@ test_other_user_session(void **state)
 	write_pam_env("");
 	assert_int_equal(pam_start("at_other_user", user, &pc, &pamh),
 			 PAM_SUCCESS);
-	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
-	assert_int_equal(pam_set_item(pamh, PAM_USER, EDGE_USER),
-			 PAM_SUCCESS);
-	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
-	assert_int_equal(cs.prompts, 1); /* the module did not run again */
+	auth_then_other_user(pamh, &cs);
 	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_SUB"), user);
 	capture_reset();
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
@@ -3316,11 +3328,7 @@ test_other_user_account_removes(void **state)
 	write_pam_env("");
 	assert_int_equal(pam_start("at_other_user_permit", user, &pc, &pamh),
 			 PAM_SUCCESS);
-	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
-	assert_int_equal(pam_set_item(pamh, PAM_USER, EDGE_USER),
-			 PAM_SUCCESS);
-	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
-	assert_int_equal(cs.prompts, 1); /* the module did not run again */
+	auth_then_other_user(pamh, &cs);
 	capture_reset();
 	assert_int_equal(pam_setcred(pamh, PAM_ESTABLISH_CRED), PAM_SUCCESS);
 	/* What the documentation says: setcred is not the module's here. */
