@@ -424,7 +424,7 @@ at_verifier_from_config(struct at_verifier **out, const struct at_config *cfg,
 {
 	enum at_err r;
 	struct at_verifier *v = NULL;
-	const char *mode = at_mode_name(cfg->mode), *hmac, *jwt;
+	const char *mode = at_mode_name(cfg->mode), *hmac_path, *jwt_path;
 	bool need_hmac = at_mode_allows(cfg->mode, AT_METHOD_HMAC);
 	bool need_jwt = at_mode_allows(cfg->mode, AT_METHOD_JWT);
 
@@ -433,10 +433,10 @@ at_verifier_from_config(struct at_verifier **out, const struct at_config *cfg,
 		goto out;
 	/* NULL for a method that mode refuses: its own file, if any, is
 	 * never opened. */
-	hmac = at_config_secret_file(cfg, AT_METHOD_HMAC, NULL);
-	jwt = at_config_secret_file(cfg, AT_METHOD_JWT, NULL);
+	hmac_path = at_config_secret_file(cfg, AT_METHOD_HMAC, NULL);
+	jwt_path = at_config_secret_file(cfg, AT_METHOD_JWT, NULL);
 	r = AT_ERR_CONFIG;
-	if (need_hmac && hmac == NULL && need_jwt && jwt == NULL) {
+	if (need_hmac && hmac_path == NULL && need_jwt && jwt_path == NULL) {
 		at_log(log, LOG_ERR,
 		       "mode=%s accepts HMAC credentials and JWTs but no "
 		       "secret file serves them: set secret_file, or "
@@ -444,29 +444,31 @@ at_verifier_from_config(struct at_verifier **out, const struct at_config *cfg,
 		       mode);
 		goto out;
 	}
-	if (need_hmac && hmac == NULL) {
+	if (need_hmac && hmac_path == NULL) {
 		at_log(log, LOG_ERR,
 		       "mode=%s accepts HMAC credentials but no secret file "
 		       "serves them: set hmac_secret_file or secret_file",
 		       mode);
 		goto out;
 	}
-	if (need_jwt && jwt == NULL) {
+	if (need_jwt && jwt_path == NULL) {
 		at_log(log, LOG_ERR,
 		       "mode=%s accepts JWTs but no secret file serves them: "
 		       "set jwt_secret_file or secret_file",
 		       mode);
 		goto out;
 	}
-	if (hmac != NULL && jwt != NULL && strcmp(hmac, jwt) == 0) {
-		/* One file for both methods: read once. */
-		r = load_secrets(v, true, true, hmac, owner_uid);
+	/* Paths, not secrets: one file named for both methods is read
+	 * once. */
+	if (hmac_path != NULL && jwt_path != NULL &&
+	    strcmp(hmac_path, jwt_path) == 0) {
+		r = load_secrets(v, true, true, hmac_path, owner_uid);
 	} else {
 		r = AT_OK;
-		if (hmac != NULL)
-			r = load_secrets(v, true, false, hmac, owner_uid);
-		if (r == AT_OK && jwt != NULL)
-			r = load_secrets(v, false, true, jwt, owner_uid);
+		if (hmac_path != NULL)
+			r = load_secrets(v, true, false, hmac_path, owner_uid);
+		if (r == AT_OK && jwt_path != NULL)
+			r = load_secrets(v, false, true, jwt_path, owner_uid);
 	}
 	if (r != AT_OK)
 		goto out;
