@@ -145,6 +145,15 @@ bool at_str_printable(const char *s, size_t len);
 void at_trim(const char **s, size_t *len);
 
 /*
+ * A strict decimal number of the len bytes at s: one or more ASCII
+ * digits, no sign, no white space, no leading zero (shadow reads "010" as
+ * octal), at most max.  True with *out set; false otherwise, *out
+ * untouched.  Shared by the login.defs reader and the seal's expiry.
+ */
+bool at_parse_decimal(const char *s, size_t len, uint64_t max, uint64_t *out)
+	AT_WUR AT_NONNULL(4);
+
+/*
  * One value of a log line, quoted logfmt style, so that no value can fake
  * another field or another line, whatever bytes it holds.  Writes into
  * buf (size bytes, at least AT_LOG_VALUE_MIN; a smaller buffer gets "")

@@ -31,23 +31,13 @@ struct defs_key {
 };
 
 /* The value of a UID_MIN/UID_MAX line: "0", or [1-9][0-9]*, at most
- * (uid_t)-2. */
+ * (uid_t)-2: (uid_t)-1 means "no uid" to chown(2) and setreuid(2). */
 static bool
 parse_uid(const char *s, size_t len, uid_t *out)
 {
-	unsigned long long v = 0;
-	size_t i;
+	uint64_t v;
 
-	/* 10 digits hold every uid_t; a leading zero is octal to shadow. */
-	if (len == 0 || len > 10 || (s[0] == '0' && len > 1))
-		return false;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (unsigned long long)(s[i] - '0');
-	}
-	/* (uid_t)-1 means "no uid" to chown(2) and setreuid(2). */
-	if (v >= (unsigned long long)(uid_t)-1)
+	if (!at_parse_decimal(s, len, (uint64_t)(uid_t)-2, &v))
 		return false;
 	*out = (uid_t)v;
 	return true;

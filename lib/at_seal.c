@@ -113,25 +113,16 @@ out:
 }
 
 /*
- * The expiry field of a seal: 1 to AT_SEAL_EXP_DIGITS decimal digits, no
- * leading zero, at most INT64_MAX.  AT_OK or AT_ERR_FORMAT.
+ * The expiry field of a seal: decimal digits, no leading zero, at most
+ * INT64_MAX.  AT_OK or AT_ERR_FORMAT.
  */
 static enum at_err
 parse_expires(const char *s, size_t len, int64_t *expires)
 {
-	uint64_t v = 0;
-	size_t i;
+	uint64_t v;
 
 	*expires = 0;
-	if (len == 0 || len > AT_SEAL_EXP_DIGITS || (s[0] == '0' && len > 1))
-		return AT_ERR_FORMAT;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return AT_ERR_FORMAT;
-		/* 19 digits stay below 2^64: no wrap before the check. */
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (v > (uint64_t)INT64_MAX)
+	if (!at_parse_decimal(s, len, (uint64_t)INT64_MAX, &v))
 		return AT_ERR_FORMAT;
 	*expires = (int64_t)v;
 	return AT_OK;

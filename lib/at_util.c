@@ -307,6 +307,27 @@ is_space(char c)
 	       c == '\f';
 }
 
+bool
+at_parse_decimal(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0, d;
+	size_t i;
+
+	if (s == NULL || len == 0 || (s[0] == '0' && len > 1))
+		return false;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		d = (uint64_t)(s[i] - '0');
+		/* v * 10 + d <= max, without wrapping. */
+		if (d > max || v > (max - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
 void
 at_trim(const char **s, size_t *len)
 {

@@ -649,6 +649,40 @@ test_printable_rejects_c1(void **state)
 /* ------------------------------------------------------------------ */
 /* trim */
 
+/* The one strict decimal parser (login.defs uids, the seal's expiry). */
+static void
+test_parse_decimal(void **state)
+{
+	uint64_t v = 7;
+
+	(void)state;
+	assert_true(at_parse_decimal("0", 1, 10, &v));
+	assert_int_equal(v, 0);
+	assert_true(at_parse_decimal("4294967294", 10, 4294967294u, &v));
+	assert_int_equal(v, 4294967294u);
+	/* One past max, a leading zero, a sign, a space, empty: refused and
+	 * *out untouched. */
+	v = 7;
+	assert_false(at_parse_decimal("4294967295", 10, 4294967294u, &v));
+	assert_false(at_parse_decimal("01", 2, 10, &v));
+	assert_false(at_parse_decimal("+1", 2, 10, &v));
+	assert_false(at_parse_decimal("1 ", 2, 10, &v));
+	assert_false(at_parse_decimal("", 0, 10, &v));
+	assert_int_equal(v, 7);
+	/* At the top of uint64_t: the largest value, and one more, which
+	 * must not wrap. */
+	assert_true(at_parse_decimal("18446744073709551615", 20, UINT64_MAX,
+				     &v));
+	assert_true(v == UINT64_MAX);
+	assert_false(at_parse_decimal("18446744073709551616", 20, UINT64_MAX,
+				      &v));
+	assert_false(at_parse_decimal("99999999999999999999", 20, UINT64_MAX,
+				      &v));
+	/* Only len bytes are read. */
+	assert_true(at_parse_decimal("12x", 2, 100, &v));
+	assert_int_equal(v, 12);
+}
+
 static void
 test_trim(void **state)
 {
@@ -718,6 +752,7 @@ main(void)
 		cmocka_unit_test(test_printable_accepts_text),
 		cmocka_unit_test(test_printable_rejects_controls),
 		cmocka_unit_test(test_printable_rejects_c1),
+		cmocka_unit_test(test_parse_decimal),
 		cmocka_unit_test(test_trim),
 	};
 
