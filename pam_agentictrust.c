@@ -394,6 +394,13 @@ out:
 	return ret;
 }
 
+/* The reason tag for a failed change of the PAM environment. */
+static const char *
+env_fail_reason(int ret)
+{
+	return ret == PAM_BUF_ERR ? "out_of_memory" : "pam_env";
+}
+
 /*
  * A new authentication in this handle starts from nothing: no exp for the
  * account phase, no remembered exports, no AGENTICTRUST_* variables.
@@ -585,7 +592,7 @@ export_claims(pam_handle_t *pamh, const char *user, const struct at_claims *c,
 	}
 	if ((ret = set_env(pamh, entries, &changed, &removed)) != PAM_SUCCESS ||
 	    (ret = pam_putenv(pamh, var)) != PAM_SUCCESS) {
-		*why = ret == PAM_BUF_ERR ? "out_of_memory" : "pam_env";
+		*why = env_fail_reason(ret);
 		goto out;
 	}
 	ret = PAM_SUCCESS;
@@ -698,8 +705,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	at_claims_init(&claims);
 	if ((ret = forget_previous(pamh)) != PAM_SUCCESS) {
 		log_result(pamh, LOG_ERR, "refused", NULL,
-			   ret == PAM_BUF_ERR ? "out_of_memory" : "pam_env",
-			   &claims);
+			   env_fail_reason(ret), &claims);
 		goto out;
 	}
 	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
@@ -891,9 +897,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		if ((ret = set_env(pamh, NULL, &changed, &removed)) !=
 		    PAM_SUCCESS) {
 			log_session(pamh, LOG_ERR, "refused",
-				    ret == PAM_BUF_ERR ? "out_of_memory"
-						       : "pam_env",
-				    changed, removed);
+				    env_fail_reason(ret), changed, removed);
 			if (ret != PAM_BUF_ERR)
 				ret = PAM_SYSTEM_ERR;
 			goto out;
@@ -1012,8 +1016,7 @@ reassert_env(pam_handle_t *pamh, enum env_state *state, unsigned int *changed,
 	*removed = 0;
 	if ((ret = verified_entries(pamh, &entries, state)) != PAM_SUCCESS ||
 	    (ret = set_env(pamh, entries, changed, removed)) != PAM_SUCCESS) {
-		log_session(pamh, LOG_ERR, "refused",
-			    ret == PAM_BUF_ERR ? "out_of_memory" : "pam_env",
+		log_session(pamh, LOG_ERR, "refused", env_fail_reason(ret),
 			    *changed, *removed);
 		goto out;
 	}
