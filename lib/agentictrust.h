@@ -74,6 +74,7 @@ extern "C" {
 #define AT_DEFAULT_LEEWAY 60	/* seconds */
 #define AT_MAX_TTL_LIMIT 31536000 /* max_ttl upper bound: one year */
 #define AT_MAX_TIME_CLAIM 9007199254740992.0 /* 2^53, exclusive */
+#define AT_FP_LEN 32		/* hex digits of a token fingerprint */
 
 #ifndef AT_DEFAULT_CONFIG
 #define AT_DEFAULT_CONFIG "/etc/security/agentictrust.conf"
@@ -95,6 +96,10 @@ enum at_err {
 	AT_ERR_FILE = -5,	/* "file_unusable": config or user map */
 	AT_ERR_SECRET = -6,	/* "secret_unusable" */
 	AT_ERR_SECRET_SHORT = -7, /* "secret_too_short" */
+	/* the state store (store=): the module's, not the verifier's */
+	AT_ERR_STORE_UNAVAILABLE = -8, /* "store_unavailable": unreachable,
+					* timed out, busy past the timeout */
+	AT_ERR_STORE = -9,	/* "store_error": it answered with an error */
 	/* credential shape */
 	AT_ERR_EMPTY = -20,	/* "empty" */
 	AT_ERR_TOO_LONG = -21,	/* "too_long" */
@@ -121,11 +126,15 @@ enum at_err {
 	AT_ERR_AUDIENCE = -67,	/* "bad_audience" */
 	AT_ERR_TTL = -68,	/* "ttl_too_long" */
 	AT_ERR_NO_IAT = -69,	/* "missing_iat" */
-	AT_ERR_CLAIM = -70,	/* "bad_claim": email / name not a string */
+	AT_ERR_CLAIM = -70,	/* "bad_claim": email / name / jti not a
+				 * string, or a bad jti */
 	/* identity */
 	AT_ERR_USER_MISMATCH = -80, /* "user_mismatch" */
 	AT_ERR_NOT_MAPPED = -81, /* "user_not_mapped" */
 	AT_ERR_SYSTEM_USER = -82, /* "system_user": root or a system account */
+	/* the state store's verdicts */
+	AT_ERR_REVOKED = -83,	/* "revoked": the id or the token is revoked */
+	AT_ERR_REPLAYED = -84,	/* "replayed": a single-use token used before */
 };
 
 /* Stable reason tag, e.g. "expired".  Never NULL; static storage. */
@@ -357,6 +366,14 @@ void at_claims_free(struct at_claims *c);
 enum at_method at_claims_method(const struct at_claims *c) AT_NONNULL(1);
 /* Which secret (0-based, file order) verified the MAC; -1 = none. */
 int at_claims_secret_index(const struct at_claims *c) AT_NONNULL(1);
+/*
+ * A JWT's fingerprint, once its MAC verified: AT_FP_LEN lowercase hex
+ * digits of SHA-256 over the token as verified (without surrounding white
+ * space), the value the module logs as fp= and `agentictrust fingerprint`
+ * prints; NULL for an HMAC credential or before the MAC verified.
+ * Borrowed from c.  Since 0.4.0.
+ */
+const char *at_claims_fingerprint(const struct at_claims *c) AT_NONNULL(1);
 
 /*
  * The strings, NUL-terminated, or NULL when not (yet) known.  Each is

@@ -42,6 +42,14 @@ struct at_config {
 	 * accounts (outside UID_MIN..UID_MAX, nobody); see
 	 * at_user_policy(). */
 	bool allow_system_users;
+	/* The state store (at_store.h): NULL = none, no single use, no
+	 * revocation. */
+	char *store;		/* owned: at_config_clear(); the URL */
+	char *store_password_file; /* owned: at_config_clear() */
+	char *store_prefix;	/* owned: at_config_clear(); NULL = default */
+	unsigned int store_timeout_ms; /* 1..AT_STORE_MAX_TIMEOUT_MS */
+	bool store_unavailable_allow; /* store_unavailable=allow */
+	bool single_use;	/* a JWT succeeds once (needs store, mode=jwt) */
 };
 
 /* Set defaults on an embedded struct.  Always succeeds; pair with
@@ -76,6 +84,9 @@ struct at_claims {
 	char *iss;		/* JWT iss claim or NULL */
 	char *kid;		/* JWT kid header when printable, else NULL */
 	char *local_user;	/* user the external id maps to */
+	char *jti;		/* JWT jti claim (printable) or NULL */
+	/* at_token_fingerprint() of a JWT whose MAC verified, else "". */
+	char fp[AT_FP_LEN + 1];
 	bool has_exp, has_nbf, has_iat;
 	double exp, nbf, iat;	/* seconds since the epoch */
 	enum at_drop email_drop; /* why email is NULL although sent */
@@ -106,6 +117,19 @@ struct at_claims *at_claims_alloc(void) AT_WUR AT_DEALLOC(at_claims_free);
 
 /* ------------------------------------------------------------------ */
 /* at_util.c */
+
+/*
+ * A token's fingerprint: the first AT_FP_LEN / 2 bytes of SHA-256 over
+ * the len bytes at tok, as AT_FP_LEN lowercase hex digits and a NUL in
+ * out.  128 bits: short enough for a log line, long enough that two
+ * tokens never share one, so it also names a token in the state store
+ * (revocation by token, single use without jti).  Call it only on a token
+ * whose MAC verified: unverified input may be a user's Unix password.
+ * Returns AT_OK or AT_ERR_CRYPTO.
+ */
+enum at_err at_token_fingerprint(const char *tok, size_t len,
+				 char out[AT_FP_LEN + 1]) AT_WUR
+	AT_NONNULL(3);
 
 /*
  * Strict base64url (RFC 7515 section 2 / RFC 4648 section 5): alphabet
@@ -325,6 +349,16 @@ bool at_mode_allows(enum at_mode mode, enum at_method method);
  */
 const char *at_config_secret_file(const struct at_config *cfg,
 				  enum at_method method, const char **option)
+	AT_NONNULL(1);
+
+/*
+ * The rules between the store options, applied by at_config_load() after
+ * every option is in: single_use needs mode=jwt (an HMAC credential never
+ * changes) and store=; store_password_file and store_prefix need store=.
+ * Returns AT_OK or AT_ERR_CONFIG (logged, saying what to set).
+ */
+enum at_err at_config_check_store(const struct at_config *cfg,
+				  const struct at_log *log) AT_WUR
 	AT_NONNULL(1);
 
 /* ------------------------------------------------------------------ */

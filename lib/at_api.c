@@ -80,6 +80,12 @@ at_claims_secret_index(const struct at_claims *c)
 }
 
 const char *
+at_claims_fingerprint(const struct at_claims *c)
+{
+	return c->fp[0] != '\0' ? c->fp : NULL;
+}
+
+const char *
 at_claims_sub(const struct at_claims *c)
 {
 	return c->sub;

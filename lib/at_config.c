@@ -11,7 +11,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "at.h"
+#include "at_store.h"
 
 void
 at_config_init(struct at_config *cfg)
@@ -19,6 +19,7 @@ at_config_init(struct at_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mode = AT_MODE_ANY;
 	cfg->leeway = AT_DEFAULT_LEEWAY;
+	cfg->store_timeout_ms = AT_STORE_DEFAULT_TIMEOUT_MS;
 }
 
 void
@@ -34,6 +35,9 @@ at_config_clear(struct at_config *cfg)
 	free(cfg->audience);
 	free(cfg->user_map);
 	free(cfg->prompt);
+	free(cfg->store);
+	free(cfg->store_password_file);
+	free(cfg->store_prefix);
 	at_config_init(cfg);
 }
 
@@ -180,6 +184,10 @@ config_set(struct at_config *cfg, const char *key, const char *value,
 		flag = &cfg->try_first_pass;
 	else if (strcmp(key, "allow_system_users") == 0)
 		flag = &cfg->allow_system_users;
+	else if (strcmp(key, "single_use") == 0)
+		flag = &cfg->single_use;
+	else if (strcmp(key, "store_password_file") == 0)
+		path = &cfg->store_password_file;
 	else if (strcmp(key, "secret_file") == 0)
 		path = &cfg->secret_file;
 	else if (strcmp(key, "hmac_secret_file") == 0)
@@ -234,6 +242,54 @@ config_set(struct at_config *cfg, const char *key, const char *value,
 		if (!parse_ulong(value, 0, AT_MAX_LEEWAY, &n))
 			goto bad_value;
 		cfg->leeway = (unsigned int)n;
+		return AT_OK;
+	}
+	if (strcmp(key, "store") == 0) {
+		struct at_store_url u;
+		enum at_err r;
+
+		/* Parsed now so that a bad URL is a load-time error; the
+		 * parser logs why, never the URL's user part. */
+		if (value == NULL)
+			goto bad_value;
+		r = at_store_url_parse(value, log, &u);
+		at_store_url_clear(&u);
+		if (r != AT_OK) {
+			if (r == AT_ERR_CONFIG)
+				at_log(log, LOG_ERR, "option store: rejected");
+			return r;
+		}
+		return set_string(&cfg->store, value);
+	}
+	if (strcmp(key, "store_prefix") == 0) {
+		size_t i;
+
+		/* Redis key names: kept to characters no ACL pattern or
+		 * log reader treats specially. */
+		if (value == NULL || value[0] == '\0' ||
+		    strlen(value) > AT_STORE_MAX_PREFIX)
+			goto bad_value;
+		for (i = 0; value[i] != '\0'; i++)
+			if (strchr("abcdefghijklmnopqrstuvwxyz"
+				   "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				   "0123456789:_.-",
+				   value[i]) == NULL)
+				goto bad_value;
+		return set_string(&cfg->store_prefix, value);
+	}
+	if (strcmp(key, "store_timeout_ms") == 0) {
+		if (!parse_ulong(value, 1, AT_STORE_MAX_TIMEOUT_MS, &n))
+			goto bad_value;
+		cfg->store_timeout_ms = (unsigned int)n;
+		return AT_OK;
+	}
+	if (strcmp(key, "store_unavailable") == 0) {
+		if (value != NULL && strcmp(value, "deny") == 0)
+			cfg->store_unavailable_allow = false;
+		else if (value != NULL && strcmp(value, "allow") == 0)
+			cfg->store_unavailable_allow = true;
+		else
+			goto bad_value;
 		return AT_OK;
 	}
 	if (strcmp(key, "max_ttl") == 0) {
@@ -429,10 +485,37 @@ at_config_load(struct at_config *cfg, int argc, const char **argv,
 		       "use_first_pass and try_first_pass are exclusive");
 		goto out;
 	}
+	if ((r = at_config_check_store(cfg, log)) != AT_OK)
+		goto out;
 	if (cfg->prompt == NULL &&
 	    (r = set_string(&cfg->prompt, AT_DEFAULT_PROMPT)) != AT_OK)
 		goto out;
 	r = AT_OK;
 out:
 	return r;
+}
+
+enum at_err
+at_config_check_store(const struct at_config *cfg, const struct at_log *log)
+{
+	if (cfg->single_use && at_mode_allows(cfg->mode, AT_METHOD_HMAC)) {
+		at_log(log, LOG_ERR,
+		       "single_use=true with mode=%s: an HMAC credential never "
+		       "changes, so it cannot be used only once; set mode=jwt",
+		       at_mode_name(cfg->mode));
+		return AT_ERR_CONFIG;
+	}
+	if (cfg->single_use && cfg->store == NULL) {
+		at_log(log, LOG_ERR,
+		       "single_use=true needs a state store: set store= "
+		       "(e.g. store=sqlite:/var/lib/agentictrust/state.db)");
+		return AT_ERR_CONFIG;
+	}
+	if (cfg->store == NULL &&
+	    (cfg->store_password_file != NULL || cfg->store_prefix != NULL)) {
+		at_log(log, LOG_ERR, "store_password_file and store_prefix "
+				     "need store=");
+		return AT_ERR_CONFIG;
+	}
+	return AT_OK;
 }

@@ -48,6 +48,7 @@ at_claims_clear(struct at_claims *c)
 	free(c->iss);
 	free(c->kid);
 	free(c->local_user);
+	free(c->jti);
 	at_claims_init(c);
 }
 
@@ -195,6 +196,9 @@ at_jws_verify(struct at_verifier *v, const char *tok, size_t len,
 	if (r != AT_OK)
 		goto out;
 	claims->secret_index = index;
+	/* Only now: input whose MAC did not verify may be a password. */
+	if ((r = at_token_fingerprint(tok, len, claims->fp)) != AT_OK)
+		goto out;
 	if ((r = decode_segment(hseg, hlen, &hdrbuf, &hdrlen)) != AT_OK)
 		goto out;
 	if ((r = parse_object(hdrbuf, hdrlen, &hdr)) != AT_OK)
@@ -297,6 +301,29 @@ get_display(json_t *obj, const char *name, char **out, enum at_drop *drop)
 	return AT_OK;
 }
 
+/*
+ * RFC 7519 4.1.7: jti, optional.  It names the token in the state store
+ * (single_use), so a present jti must be a printable string of 1 to
+ * AT_MAX_SUB bytes: anything else is bad_claim rather than silently
+ * ignored.
+ */
+static enum at_err
+get_jti(json_t *obj, char **out)
+{
+	json_t *j = json_object_get(obj, "jti");
+
+	*out = NULL;
+	if (j == NULL)
+		return AT_OK;
+	if (!json_is_string(j) || json_string_length(j) == 0 ||
+	    json_string_length(j) > AT_MAX_SUB ||
+	    !at_str_printable(json_string_value(j), json_string_length(j)))
+		return AT_ERR_CLAIM;
+	if ((*out = strdup(json_string_value(j))) == NULL)
+		return AT_ERR_NOMEM;
+	return AT_OK;
+}
+
 /* RFC 7519 4.1.3: aud is one string or an array of strings. */
 static enum at_err
 check_audience(json_t *aud, const char *want)
@@ -352,7 +379,8 @@ at_jwt_check_claims(const struct at_config *cfg, const unsigned char *payload,
 	    (r = get_display(obj, "email", &claims->email,
 			     &claims->email_drop)) != AT_OK ||
 	    (r = get_display(obj, "name", &claims->name,
-			     &claims->name_drop)) != AT_OK)
+			     &claims->name_drop)) != AT_OK ||
+	    (r = get_jti(obj, &claims->jti)) != AT_OK)
 		goto out;
 	/* RFC 7519 4.1.4-4.1.6, with leeway for clock skew. */
 	r = AT_ERR_NO_EXP;

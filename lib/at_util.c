@@ -8,6 +8,7 @@
 #include <syslog.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "at.h"
 
@@ -26,6 +27,9 @@ static const struct {
 	{ AT_ERR_SECRET, "secret_unusable", "secret file unusable" },
 	{ AT_ERR_SECRET_SHORT, "secret_too_short",
 	  "secret shorter than 32 bytes" },
+	{ AT_ERR_STORE_UNAVAILABLE, "store_unavailable",
+	  "state store unreachable, timed out or busy" },
+	{ AT_ERR_STORE, "store_error", "state store answered with an error" },
 	{ AT_ERR_EMPTY, "empty", "empty credential" },
 	{ AT_ERR_TOO_LONG, "too_long", "credential longer than 4096 bytes" },
 	{ AT_ERR_FORMAT, "malformed",
@@ -57,7 +61,9 @@ static const struct {
 	{ AT_ERR_AUDIENCE, "bad_audience", "aud does not contain audience" },
 	{ AT_ERR_TTL, "ttl_too_long", "exp - iat exceeds max_ttl" },
 	{ AT_ERR_NO_IAT, "missing_iat", "max_ttl set but iat or exp missing" },
-	{ AT_ERR_CLAIM, "bad_claim", "email or name is not a string" },
+	{ AT_ERR_CLAIM, "bad_claim",
+	  "email or name is not a string, or jti not a printable string of "
+	  "1 to 256 bytes" },
 	{ AT_ERR_USER_MISMATCH, "user_mismatch",
 	  "credential is for another user" },
 	{ AT_ERR_NOT_MAPPED, "user_not_mapped",
@@ -65,6 +71,8 @@ static const struct {
 	{ AT_ERR_SYSTEM_USER, "system_user",
 	  "local account is root or a system account (uid outside "
 	  "UID_MIN..UID_MAX, or nobody)" },
+	{ AT_ERR_REVOKED, "revoked", "external id or token is revoked" },
+	{ AT_ERR_REPLAYED, "replayed", "single-use token was already used" },
 };
 
 const char *
@@ -424,4 +432,18 @@ at_log_value(char *buf, size_t size, const char *s)
 	buf[pos++] = '"';
 	buf[pos] = '\0';
 	return buf;
+}
+
+enum at_err
+at_token_fingerprint(const char *tok, size_t len, char out[AT_FP_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	out[0] = '\0';
+	if (EVP_Digest(tok, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen < AT_FP_LEN / 2)
+		return AT_ERR_CRYPTO;
+	at_hex_encode(md, AT_FP_LEN / 2, out);
+	return AT_OK;
 }

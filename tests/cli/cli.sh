@@ -455,7 +455,7 @@ TOKD=$(mint "$T/s1" "$HDR" "{\"sub\":\"$U\",\"name\":7,\"exp\":$((NOW + 600))}")
 TOKENS+=("$TOKD")
 run -i "$TOKD" verify --user "$U" --service direct --pam-dir "$P"
 rc_is "verify: a name that is not a string" 1
-has "verify: non-string name is bad_claim" '^rejected: reason=bad_claim \(email or name is not a string\)$'
+has "verify: non-string name is bad_claim" '^rejected: reason=bad_claim \(email or name is not a string, or jti not a printable string of 1 to 256 bytes\)$'
 
 # A NUL byte: the module gets the answer of a PAM conversation, a C
 # string, so it sees only what comes before the first NUL (pamtester-
