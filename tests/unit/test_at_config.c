@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "at.h"
+#include "at_store.h"
 #include "test_common.h"
 #include "unit_test.h"
 
@@ -929,6 +929,118 @@ test_load_config_file_nul(void **state)
 	assert_at(load(f, ARGC(argv), argv), AT_ERR_CONFIG);
 }
 
+/* ------------------------------------------------------------------ */
+/* the state store's options (issue 8) */
+
+static void
+test_opt_store(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_null(f->cfg.store);
+	assert_int_equal(f->cfg.store_timeout_ms, AT_STORE_DEFAULT_TIMEOUT_MS);
+	assert_false(f->cfg.store_unavailable_allow);
+	assert_false(f->cfg.single_use);
+	assert_at(set(f, "store", "sqlite:/var/lib/agentictrust/state.db"),
+		  AT_OK);
+	assert_string_equal(f->cfg.store,
+			    "sqlite:/var/lib/agentictrust/state.db");
+	assert_at(set(f, "store", "redis://agent@10.0.0.7:6380/2"), AT_OK);
+	assert_at(set(f, "store", "redis+unix:///run/redis/r.sock?db=1"),
+		  AT_OK);
+	assert_string_equal(f->cfg.store, "redis+unix:///run/redis/r.sock?db=1");
+	/* A refused URL leaves the previous value. */
+	unit_log_init(&f->ulog);
+	assert_at(set(f, "store", "redis://agent:hunter2@10.0.0.7"),
+		  AT_ERR_CONFIG);
+	assert_string_equal(f->cfg.store, "redis+unix:///run/redis/r.sock?db=1");
+	/* Never the password in the log line. */
+	assert_null(strstr(f->ulog.buf, "hunter2"));
+	assert_non_null(strstr(f->ulog.buf, "store_password_file"));
+	assert_at(set(f, "store", "sqlite:state.db"), AT_ERR_CONFIG);
+	assert_at(set(f, "store", "sqlite:/var/lib/../state.db"),
+		  AT_ERR_CONFIG);
+	assert_at(set(f, "store", "mysql://db"), AT_ERR_CONFIG);
+	assert_at(set(f, "store", ""), AT_ERR_CONFIG);
+	assert_at(set(f, "store", NULL), AT_ERR_CONFIG);
+	unit_log_init(&f->ulog);
+	assert_at(set(f, "store", "rediss://10.0.0.7"), AT_ERR_CONFIG);
+	assert_non_null(strstr(f->ulog.buf, "TLS"));
+	at_config_clear(&f->cfg);
+	assert_null(f->cfg.store);
+}
+
+static void
+test_opt_store_others(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(set(f, "store_password_file", "/etc/security/redis.pw"),
+		  AT_OK);
+	assert_string_equal(f->cfg.store_password_file,
+			    "/etc/security/redis.pw");
+	assert_at(set(f, "store_password_file", "redis.pw"), AT_ERR_CONFIG);
+	assert_at(set(f, "store_prefix", "fleet-a:at:"), AT_OK);
+	assert_string_equal(f->cfg.store_prefix, "fleet-a:at:");
+	assert_at(set(f, "store_prefix", "a b"), AT_ERR_CONFIG);
+	assert_at(set(f, "store_prefix", "a*"), AT_ERR_CONFIG);
+	assert_at(set(f, "store_prefix", ""), AT_ERR_CONFIG);
+	assert_at(set(f, "store_prefix",
+		      "0123456789012345678901234567890123456789"
+		      "01234567890123456789012345"), AT_ERR_CONFIG);
+	assert_string_equal(f->cfg.store_prefix, "fleet-a:at:");
+	assert_at(set(f, "store_timeout_ms", "1"), AT_OK);
+	assert_at(set(f, "store_timeout_ms", "60000"), AT_OK);
+	assert_int_equal(f->cfg.store_timeout_ms, 60000);
+	assert_at(set(f, "store_timeout_ms", "0"), AT_ERR_CONFIG);
+	assert_at(set(f, "store_timeout_ms", "60001"), AT_ERR_CONFIG);
+	assert_at(set(f, "store_timeout_ms", "-5"), AT_ERR_CONFIG);
+	assert_int_equal(f->cfg.store_timeout_ms, 60000);
+	assert_at(set(f, "store_unavailable", "allow"), AT_OK);
+	assert_true(f->cfg.store_unavailable_allow);
+	assert_at(set(f, "store_unavailable", "deny"), AT_OK);
+	assert_false(f->cfg.store_unavailable_allow);
+	assert_at(set(f, "store_unavailable", "ALLOW"), AT_ERR_CONFIG);
+	assert_at(set(f, "store_unavailable", NULL), AT_ERR_CONFIG);
+	assert_false(f->cfg.store_unavailable_allow);
+	assert_at(set(f, "single_use", NULL), AT_OK);
+	assert_true(f->cfg.single_use);
+	assert_at(set(f, "single_use", "false"), AT_OK);
+	assert_false(f->cfg.single_use);
+}
+
+/* single_use: a JWT-only stack with a store, and nothing else. */
+static void
+test_load_single_use_rules(void **state)
+{
+	struct fixture *f = *state;
+	const char *any[] = { "single_use", "store=sqlite:/var/lib/at.db" };
+	const char *hmac[] = { "single_use", "mode=hmac",
+			       "store=sqlite:/var/lib/at.db" };
+	const char *nostore[] = { "single_use", "mode=jwt" };
+	const char *ok[] = { "single_use", "mode=jwt",
+			     "store=sqlite:/var/lib/at.db" };
+	const char *pwfile[] = { "store_password_file=/etc/pw" };
+	const char *prefix[] = { "store_prefix=x:" };
+
+	unit_log_init(&f->ulog);
+	assert_at(load(f, ARGC(any), any), AT_ERR_CONFIG);
+	assert_non_null(strstr(f->ulog.buf, "set mode=jwt"));
+	at_config_clear(&f->cfg);
+	assert_at(load(f, ARGC(hmac), hmac), AT_ERR_CONFIG);
+	at_config_clear(&f->cfg);
+	unit_log_init(&f->ulog);
+	assert_at(load(f, ARGC(nostore), nostore), AT_ERR_CONFIG);
+	assert_non_null(strstr(f->ulog.buf, "needs a state store"));
+	at_config_clear(&f->cfg);
+	assert_at(load(f, ARGC(ok), ok), AT_OK);
+	assert_true(f->cfg.single_use);
+	at_config_clear(&f->cfg);
+	assert_at(load(f, ARGC(pwfile), pwfile), AT_ERR_CONFIG);
+	at_config_clear(&f->cfg);
+	assert_at(load(f, ARGC(prefix), prefix), AT_ERR_CONFIG);
+}
+
 int
 main(void)
 {
@@ -990,6 +1102,9 @@ main(void)
 		T(test_load_malformed_argument),
 		T(test_load_unsafe_config_file),
 		T(test_load_config_file_nul),
+		T(test_opt_store),
+		T(test_opt_store_others),
+		T(test_load_single_use_rules),
 	};
 #undef T
 
