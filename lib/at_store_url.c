@@ -54,7 +54,7 @@ url_number(const char *s, size_t len, uint64_t min, uint64_t max,
 static bool
 url_path_ok(const char *p, size_t len)
 {
-	size_t i;
+	size_t i, seg;
 
 	if (len < 2 || p[0] != '/' || p[len - 1] == '/')
 		return false;
@@ -64,12 +64,13 @@ url_path_ok(const char *p, size_t len)
 		if (ch <= 0x20 || ch >= 0x7f || ch == '%' || ch == '?' ||
 		    ch == '#')
 			return false;
-		if (ch != '/')
-			continue;
-		if (p[i + 1] == '/' ||
-		    (p[i + 1] == '.' && (p[i + 2] == '/' || p[i + 2] == '\0' ||
-					 (i + 2 < len && p[i + 2] == '.' &&
-					  (p[i + 3] == '/' || p[i + 3] == '\0')))))
+	}
+	/* Each segment between slashes: not empty, not "." or "..". */
+	for (i = 1; i <= len; i += seg + 1) {
+		for (seg = 0; i + seg < len && p[i + seg] != '/'; seg++)
+			;
+		if (seg == 0 || (seg == 1 && p[i] == '.') ||
+		    (seg == 2 && p[i] == '.' && p[i + 1] == '.'))
 			return false;
 	}
 	return true;
