@@ -46,7 +46,7 @@
 enum at_store_kind {
 	AT_STORE_SQLITE = 1,	/* sqlite:PATH */
 	AT_STORE_REDIS_TCP,	/* redis://[USER@]HOST[:PORT][/DB] */
-	AT_STORE_REDIS_UNIX,	/* redis+unix:///PATH[?db=N] */
+	AT_STORE_REDIS_UNIX,	/* redis+unix://[USER@]/PATH[?db=N] */
 };
 
 /*
@@ -61,8 +61,9 @@ enum at_store_kind {
  *                          "@:/?#[]%" or space).  "USER:PASSWORD@" is
  *                          refused: a password never sits on a pam.d
  *                          line (store_password_file=).
- *   redis+unix:///PATH[?db=N]
- *                          PATH absolute; the only query is db=N.
+ *   redis+unix://[USER@]/PATH[?db=N]
+ *                          PATH absolute; the only query is db=N; USER
+ *                          as for redis:// (redis-py's unix:// form).
  *   rediss://...           refused, with a message saying this build's
  *                          hiredis has no TLS and pointing at the README's
  *                          TLS tunnel, unless built with hiredis_ssl

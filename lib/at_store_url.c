@@ -190,18 +190,37 @@ parse_redis_tcp(const char *rest, const struct at_log *log,
 	return AT_OK;
 }
 
-/* redis+unix:///PATH[?db=N], rest after "redis+unix://". */
+/*
+ * redis+unix://[USER@]/PATH[?db=N], rest after "redis+unix://": the
+ * user-info form of redis-py's unix:// URLs, so that a socket login can
+ * name an ACL user too.
+ */
 static enum at_err
 parse_redis_unix(const char *rest, const struct at_log *log,
 		 struct at_store_url *u)
 {
-	const char *q = strchr(rest, '?');
-	size_t plen = q != NULL ? (size_t)(q - rest) : strlen(rest);
+	const char *q, *at = strchr(rest, '@'), *slash = strchr(rest, '/');
+	size_t plen;
 
 	u->kind = AT_STORE_REDIS_UNIX;
+	if (at != NULL && (slash == NULL || at < slash)) {
+		if (memchr(rest, ':', (size_t)(at - rest)) != NULL)
+			return url_bad(log,
+				       "redis+unix URL holds a password: refused "
+				       "(a pam.d line is world-readable); put "
+				       "it in store_password_file=");
+		if (!url_user_ok(rest, (size_t)(at - rest)))
+			return url_bad(log, "redis+unix URL: bad user name");
+		if ((u->user = strndup(rest, (size_t)(at - rest))) == NULL)
+			return AT_ERR_NOMEM;
+		rest = at + 1;
+	}
+	q = strchr(rest, '?');
+	plen = q != NULL ? (size_t)(q - rest) : strlen(rest);
 	if (!url_path_ok(rest, plen))
 		return url_bad(log, "redis+unix URL: the socket path must be "
-				    "absolute and plain (redis+unix:///PATH)");
+				    "absolute and plain "
+				    "(redis+unix://[USER@]/PATH)");
 	if (q != NULL) {
 		if (!skip_prefix(q, "?db=", &q) ||
 		    !url_number(q, strlen(q), 0, 15, &u->db))

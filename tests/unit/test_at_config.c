@@ -949,6 +949,12 @@ test_opt_store(void **state)
 	assert_at(set(f, "store", "redis+unix:///run/redis/r.sock?db=1"),
 		  AT_OK);
 	assert_string_equal(f->cfg.store, "redis+unix:///run/redis/r.sock?db=1");
+	assert_at(set(f, "store", "redis+unix://agentictrust@/run/r.sock"),
+		  AT_OK);
+	assert_at(set(f, "store", "redis+unix:///run/redis/r.sock?db=1"),
+		  AT_OK);
+	assert_at(set(f, "store", "redis+unix://a:pw@/run/r.sock"),
+		  AT_ERR_CONFIG);
 	/* A refused URL leaves the previous value. */
 	unit_log_init(&f->ulog);
 	assert_at(set(f, "store", "redis://agent:hunter2@10.0.0.7"),

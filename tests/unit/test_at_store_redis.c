@@ -86,6 +86,9 @@ url(const struct fx *f, const char *user, const char *tail, char *out,
 		snprintf(out, size, "redis://%s%s127.0.0.1:%u%s",
 			 user != NULL ? user : "", user != NULL ? "@" : "",
 			 f->r.port, tail != NULL ? tail : "");
+	else if (user != NULL)
+		snprintf(out, size, "redis+unix://%s@%s%s", user, f->r.socket,
+			 tail != NULL ? tail : "");
 	else
 		snprintf(out, size, "%s%s", f->r.url, tail != NULL ? tail : "");
 }
@@ -772,7 +775,6 @@ test_acl(void **state)
 	size_t n = 0;
 	bool found = false;
 
-	f->tcp = true; /* a user is named in redis:// URLs only */
 	start(f, ACL_AGENT ACL_ADMIN
 	      "user denied on >denied-pw-1 ~other:* +@all\n");
 	/* Keys outside the user's pattern: NOPERM, store_error. */
@@ -970,7 +972,7 @@ main(void)
 						teardown),
 		BOTH(test_server_restarted),
 		BOTH(test_wrong_password),
-		cmocka_unit_test_setup_teardown(test_acl, setup, teardown),
+		BOTH(test_acl),
 		cmocka_unit_test_setup_teardown(test_oom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_race, setup, teardown),
 		BOTH(test_latency),
