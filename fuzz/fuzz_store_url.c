@@ -33,12 +33,13 @@ fuzz_log(void *ctx, int prio, const char *fmt, va_list ap)
 	(void)prio;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	for (i = 0; buf[i] != '\0'; i++)
-		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+		if ((unsigned char)buf[i] < 0x20 ||
+		    (unsigned char)buf[i] > 0x7e)
 			abort();
 	lines++;
 }
 
-static const struct at_log flog = { fuzz_log, NULL, false };
+static const struct at_log flog = {fuzz_log, NULL, false};
 
 /* The rules url_path_ok() promises. */
 static void
@@ -111,15 +112,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case AT_STORE_REDIS_TCP:
 		if (u.host == NULL || u.path != NULL || u.host[0] == '\0' ||
 		    u.port < 1 || u.port > 65535 ||
-		    strspn(u.host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP"
-				   "QRSTUVWXYZ0123456789-.:") !=
-			    strlen(u.host) ||
-		    (u.user != NULL &&
-		     (u.user[0] == '\0' || strpbrk(u.user, "@:/?#[]% ") != NULL)))
+		    strspn(u.host,
+			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP"
+			   "QRSTUVWXYZ0123456789-.:") != strlen(u.host) ||
+		    (u.user != NULL && (u.user[0] == '\0' ||
+					strpbrk(u.user, "@:/?#[]% ") != NULL)))
 			abort();
 		snprintf(rebuilt, sizeof(rebuilt), "%s://%s%s%s%s%s:%u/%u",
 			 u.tls ? "rediss" : "redis",
-			 u.user != NULL ? u.user : "", u.user != NULL ? "@" : "",
+			 u.user != NULL ? u.user : "",
+			 u.user != NULL ? "@" : "",
 			 strchr(u.host, ':') != NULL ? "[" : "", u.host,
 			 strchr(u.host, ':') != NULL ? "]" : "", u.port, u.db);
 		break;

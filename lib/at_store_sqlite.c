@@ -91,14 +91,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_COMMIT] = "COMMIT",
 	/* "until < now": a key stays while now <= until, the last second
 	 * at which any host's leeway still accepts the token. */
-	[ST_PRUNE_USED] =
-		"DELETE FROM used_tokens WHERE use_key IN"
-		" (SELECT use_key FROM used_tokens"
-		" WHERE until <> 0 AND until < ?1 LIMIT ?2)",
-	[ST_PRUNE_TOKENS] =
-		"DELETE FROM revoked_tokens WHERE fp IN"
-		" (SELECT fp FROM revoked_tokens"
-		" WHERE expires <> 0 AND expires < ?1 LIMIT ?2)",
+	[ST_PRUNE_USED] = "DELETE FROM used_tokens WHERE use_key IN"
+			  " (SELECT use_key FROM used_tokens"
+			  " WHERE until <> 0 AND until < ?1 LIMIT ?2)",
+	[ST_PRUNE_TOKENS] = "DELETE FROM revoked_tokens WHERE fp IN"
+			    " (SELECT fp FROM revoked_tokens"
+			    " WHERE expires <> 0 AND expires < ?1 LIMIT ?2)",
 	[ST_GET_ID] = "SELECT cutoff FROM revoked_ids WHERE id = ?1",
 	[ST_GET_TOKEN] = "SELECT 1 FROM revoked_tokens WHERE fp = ?1"
 			 " AND (expires = 0 OR expires >= ?2)",
@@ -126,7 +124,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 
 struct sqlite_be {
 	sqlite3 *db;
-	char *path;	/* owned */
+	char *path; /* owned */
 	sqlite3_stmt *st[ST_COUNT];
 };
 
@@ -172,8 +170,8 @@ log_msg(const struct at_store *s, const char *path, const char *what,
  * Call it right after the failing call, before anything else touches
  * the connection. */
 static enum at_err
-fail(const struct at_store *s, sqlite3 *db, const char *path,
-     const char *what, int rc)
+fail(const struct at_store *s, sqlite3 *db, const char *path, const char *what,
+     int rc)
 {
 	const char *msg = sqlite3_errstr(rc);
 
@@ -191,9 +189,12 @@ end_failed(struct sqlite_be *be)
 {
 	size_t i;
 
-	for (i = 0; i < ST_COUNT; i++)
-		if (be->st[i] != NULL)
+	for (i = 0; i < ST_COUNT; i++) {
+		if (be->st[i] != NULL) {
 			sqlite3_reset(be->st[i]);
+			sqlite3_clear_bindings(be->st[i]);
+		}
+	}
 	if (!sqlite3_get_autocommit(be->db))
 		(void)sqlite3_exec(be->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -228,8 +229,8 @@ step_done(sqlite3_stmt *st)
  * the open file and *st its stat.
  */
 static enum at_err
-open_file(const struct at_store *s, const char *path, uid_t owner_uid,
-	  int *fd, struct stat *st)
+open_file(const struct at_store *s, const char *path, uid_t owner_uid, int *fd,
+	  struct stat *st)
 {
 	enum at_err r = AT_ERR_STORE;
 	const char *name;
@@ -391,7 +392,8 @@ set_wal(const struct at_store *s, struct sqlite_be *be)
 			at_log(s->log, LOG_WARNING,
 			       "store: sqlite %s: journal mode %s, not wal: "
 			       "readers wait for writers",
-			       be->path, at_log_value(mbuf, sizeof(mbuf), mode));
+			       be->path,
+			       at_log_value(mbuf, sizeof(mbuf), mode));
 		rc = SQLITE_OK;
 	}
 	if (rc != SQLITE_OK && rc != SQLITE_DONE)
@@ -616,6 +618,10 @@ sqlite_check(struct at_store *s, const struct at_store_query *q)
 	what = "commit";
 	if ((rc = step_done(be->st[ST_COMMIT])) != SQLITE_OK)
 		goto fail;
+	/* No statement keeps a pointer into the caller's query. */
+	sqlite3_clear_bindings(be->st[ST_GET_ID]);
+	sqlite3_clear_bindings(be->st[ST_GET_TOKEN]);
+	sqlite3_clear_bindings(be->st[ST_CONSUME]);
 	return verdict;
 fail:
 	verdict = fail(s, be->db, be->path, what, rc);
@@ -631,6 +637,7 @@ sqlite_revoke(struct at_store *s, const struct at_revocation *r)
 {
 	struct sqlite_be *be = s->be;
 	sqlite3_stmt *st;
+	enum at_err e;
 	int rc;
 
 	if (r->kind == AT_REVOKE_SUB) {
@@ -657,12 +664,9 @@ sqlite_revoke(struct at_store *s, const struct at_revocation *r)
 		return AT_OK;
 	}
 fail:
-	{
-		enum at_err e = fail(s, be->db, be->path, "revoke", rc);
-
-		end_failed(be);
-		return e;
-	}
+	e = fail(s, be->db, be->path, "revoke", rc);
+	end_failed(be);
+	return e;
 }
 
 static enum at_err
@@ -754,7 +758,8 @@ list_row(const struct at_store *s, struct sqlite_be *be, sqlite3_stmt *st,
 		       "store: sqlite %s: a %s row holds a value this build "
 		       "never writes (edited or damaged file?)",
 		       be->path,
-		       kind == AT_REVOKE_SUB ? "revoked_ids" : "revoked_tokens");
+		       kind == AT_REVOKE_SUB ? "revoked_ids"
+					     : "revoked_tokens");
 		return AT_ERR_STORE;
 	}
 	if (kind == AT_REVOKE_SUB)
@@ -782,12 +787,13 @@ sqlite_list(struct at_store *s, time_t now, struct at_revocation **list,
 		goto fail;
 	for (pass = 0; pass < 2; pass++) {
 		st = be->st[pass == 0 ? ST_LIST_IDS : ST_LIST_TOKENS];
-		if (pass == 1 && (rc = sqlite3_bind_int64(st, 1, (int64_t)now)) !=
-					 SQLITE_OK)
+		if (pass == 1 &&
+		    (rc = sqlite3_bind_int64(st, 1, (int64_t)now)) != SQLITE_OK)
 			goto fail;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			e = list_row(s, be, st,
-				     pass == 0 ? AT_REVOKE_SUB : AT_REVOKE_TOKEN,
+				     pass == 0 ? AT_REVOKE_SUB
+					       : AT_REVOKE_TOKEN,
 				     &out, &nout, &cap);
 			if (e != AT_OK)
 				goto out;
@@ -865,13 +871,13 @@ sqlite_probe(struct at_store *s, at_store_report_fn fn, void *ctx)
 	    (e = pragma_int(s, be, "PRAGMA page_size", &pagesize)) != AT_OK ||
 	    (e = count_rows(s, be, "SELECT count(*) FROM used_tokens",
 			    &used)) != AT_OK ||
-	    (e = count_rows(s, be, "SELECT count(*) FROM revoked_ids",
-			    &ids)) != AT_OK ||
+	    (e = count_rows(s, be, "SELECT count(*) FROM revoked_ids", &ids)) !=
+		    AT_OK ||
 	    (e = count_rows(s, be, "SELECT count(*) FROM revoked_tokens",
 			    &tokens)) != AT_OK)
 		return e;
-	snprintf(text, sizeof(text), "sqlite %s: schema version %" PRId64,
-		 pbuf, version);
+	snprintf(text, sizeof(text), "sqlite %s: schema version %" PRId64, pbuf,
+		 version);
 	fn(ctx, false, text);
 	if (stat(be->path, &sb) != 0)
 		sb.st_size = -1;

@@ -31,12 +31,12 @@
 #include "test_common.h"
 #include "unit_test.h"
 
-#define NOW INT64_C(1790000000)
+#define NOW	   INT64_C(1790000000)
 #define TIMEOUT_MS 300
 
 struct fixture {
 	char *dir;
-	char *path;		/* dir/state.db */
+	char *path; /* dir/state.db */
 	struct unit_log ulog;
 	struct at_store *s;
 };
@@ -46,7 +46,7 @@ struct fixture {
 static void
 rm_fixture(const char *dir)
 {
-	static const char *const subs[] = { "sub", "ro", NULL };
+	static const char *const subs[] = {"sub", "ro", NULL};
 	size_t i;
 	char *p;
 
@@ -88,8 +88,8 @@ teardown(void **state)
 
 /* at_store_open() of sqlite:path with timeout_ms. */
 static enum at_err
-open_path(const char *path, unsigned int timeout_ms,
-	  const struct at_log *log, struct at_store **s)
+open_path(const char *path, unsigned int timeout_ms, const struct at_log *log,
+	  struct at_store **s)
 {
 	struct at_config cfg;
 	enum at_err r;
@@ -292,8 +292,7 @@ test_fresh_file(void **state)
 	at_store_close(f->s);
 	f->s = NULL;
 	open_ok(f);
-	assert_at(check_jwt(f->s, "agent-7", NOW, NULL, "jti:a", NOW + 60,
-			    NOW),
+	assert_at(check_jwt(f->s, "agent-7", NOW, NULL, "jti:a", NOW + 60, NOW),
 		  AT_OK);
 	assert_string_equal(f->ulog.buf, "");
 }
@@ -306,8 +305,7 @@ test_wal_files_take_the_file_mode(void **state)
 
 	assert_int_equal(test_write_file(f->path, "", 0640), 0);
 	open_ok(f);
-	assert_at(check_jwt(f->s, "agent-7", NOW, NULL, "jti:a", NOW + 60,
-			    NOW),
+	assert_at(check_jwt(f->s, "agent-7", NOW, NULL, "jti:a", NOW + 60, NOW),
 		  AT_OK);
 	assert_true(exists(f->dir, "state.db-wal"));
 	assert_true(exists(f->dir, "state.db-shm"));
@@ -446,8 +444,9 @@ test_truncated_file(void **state)
 	open_ok(f);
 	for (i = 0; i < 300; i++) {
 		snprintf(id, sizeof(id), "agent-%04d-padding-padding", i);
-		assert_at(revoke_sub(f->s, id, 0, "a reason long enough to "
-						  "take room in the pages"),
+		assert_at(revoke_sub(f->s, id, 0,
+				     "a reason long enough to "
+				     "take room in the pages"),
 			  AT_OK);
 	}
 	at_store_close(f->s); /* the last close checkpoints the WAL */
@@ -483,9 +482,9 @@ test_newer_schema(void **state)
 
 	assert_int_equal(test_write_file(f->path, "", 0600), 0);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 2", NULL,
-				      NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL),
+		SQLITE_OK);
 	sqlite3_close(db);
 	assert_at(open_path(f->path, TIMEOUT_MS, &f->ulog.log, &f->s),
 		  AT_ERR_STORE);
@@ -547,8 +546,7 @@ test_revoked_id_cutoff(void **state)
 	assert_at(check_jwt(f->s, "agent-7", t - 1, NULL, NULL, 0, NOW),
 		  AT_ERR_REVOKED);
 	assert_at(check_jwt(f->s, "agent-7", t, NULL, NULL, 0, NOW), AT_OK);
-	assert_at(check_jwt(f->s, "agent-7", t + 1, NULL, NULL, 0, NOW),
-		  AT_OK);
+	assert_at(check_jwt(f->s, "agent-7", t + 1, NULL, NULL, 0, NOW), AT_OK);
 	/* A JWT without iat counts as issued before the cut-off. */
 	q = query("agent-7", false, 0, "fp", NULL, 0, NOW);
 	assert_at(at_store_check(f->s, &q), AT_ERR_REVOKED);
@@ -586,9 +584,9 @@ test_revoked_token(void **state)
 			 0);
 	/* expires 0: forever. */
 	assert_at(revoke_token(f->s, fp2, 0, NULL, NULL), AT_OK);
-	assert_at(check_jwt(f->s, "agent-7", NOW, fp2, NULL, 0,
-			    NOW + 100000000),
-		  AT_ERR_REVOKED);
+	assert_at(
+		check_jwt(f->s, "agent-7", NOW, fp2, NULL, 0, NOW + 100000000),
+		AT_ERR_REVOKED);
 }
 
 static void
@@ -597,19 +595,19 @@ test_replayed(void **state)
 	struct fixture *f = *state;
 
 	open_ok(f);
-	assert_at(check_jwt(f->s, "agent-7", NOW, "fp", "jti:one", NOW + 60,
-			    NOW),
-		  AT_OK);
-	assert_at(check_jwt(f->s, "agent-7", NOW, "fp", "jti:one", NOW + 60,
-			    NOW),
-		  AT_ERR_REPLAYED);
+	assert_at(
+		check_jwt(f->s, "agent-7", NOW, "fp", "jti:one", NOW + 60, NOW),
+		AT_OK);
+	assert_at(
+		check_jwt(f->s, "agent-7", NOW, "fp", "jti:one", NOW + 60, NOW),
+		AT_ERR_REPLAYED);
 	/* The key alone decides, whoever presents it. */
 	assert_at(check_jwt(f->s, "agent-8", NOW, "fp2", "jti:one", NOW + 60,
 			    NOW + 60),
 		  AT_ERR_REPLAYED);
-	assert_at(check_jwt(f->s, "agent-7", NOW, "fp", "jti:two", NOW + 60,
-			    NOW),
-		  AT_OK);
+	assert_at(
+		check_jwt(f->s, "agent-7", NOW, "fp", "jti:two", NOW + 60, NOW),
+		AT_OK);
 	/* The account phase asks without a key: never a replay. */
 	assert_at(check_jwt(f->s, "agent-7", NOW, "fp", NULL, 0, NOW), AT_OK);
 	/* Once its time is over the key is forgotten (the token itself is
@@ -772,6 +770,21 @@ test_hostile_text(void **state)
 	assert_at(revoke_sub(f->s, "line\nbreak", 0, NULL), AT_ERR_INTERNAL);
 	assert_at(revoke_sub(f->s, "id", 0, "two\nlines"), AT_ERR_INTERNAL);
 	assert_at(revoke_sub(f->s, "esc\x1b[2J", 0, NULL), AT_ERR_INTERNAL);
+	assert_at(revoke_sub(f->s, "", 0, NULL), AT_ERR_INTERNAL);
+	assert_at(revoke_sub(f->s, "id", -1, NULL), AT_ERR_INTERNAL);
+	{
+		char big[AT_STORE_MAX_REASON + 2];
+
+		memset(big, 'r', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		assert_at(revoke_sub(f->s, "id", 0, big), AT_ERR_INTERNAL);
+		big[AT_STORE_MAX_REASON] = '\0'; /* the longest reason */
+		assert_at(revoke_sub(f->s, "long-reason", 0, big), AT_OK);
+		assert_at(at_store_unrevoke(f->s, AT_REVOKE_SUB, "long-reason",
+					    &seen),
+			  AT_OK);
+		assert_true(seen);
+	}
 
 	for (i = 0; i < nids; i++)
 		assert_at(check_hmac(f->s, ids[i], NOW), AT_ERR_REVOKED);
@@ -791,8 +804,7 @@ test_hostile_text(void **state)
 			if (reasons[i] == NULL)
 				assert_null(list[j].reason);
 			else
-				assert_string_equal(list[j].reason,
-						    reasons[i]);
+				assert_string_equal(list[j].reason, reasons[i]);
 		}
 		assert_true(seen);
 	}
@@ -890,7 +902,7 @@ static void
 test_probe(void **state)
 {
 	struct fixture *f = *state;
-	struct probe_seen p = { 0 };
+	struct probe_seen p = {0};
 
 	open_ok(f);
 	assert_at(revoke_sub(f->s, "x", 0, NULL), AT_OK);
@@ -940,8 +952,7 @@ test_locked_by_another_writer(void **state)
 	assert_int_equal(read(locked[0], &c, 1), 1);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_at(check_jwt(f->s, "agent-7", NOW, "fp", "jti:k", NOW + 60,
-			    NOW),
+	assert_at(check_jwt(f->s, "agent-7", NOW, "fp", "jti:k", NOW + 60, NOW),
 		  AT_ERR_STORE_UNAVAILABLE);
 	took = elapsed_s(&t0);
 	print_message("locked: refused after %.3f s (busy timeout %d ms)\n",
@@ -957,11 +968,9 @@ test_locked_by_another_writer(void **state)
 	close(locked[0]);
 	close(release[1]);
 	/* Nothing was consumed: the key succeeds, once. */
-	assert_at(check_jwt(f->s, "agent-7", NOW, "fp", "jti:k", NOW + 60,
-			    NOW),
+	assert_at(check_jwt(f->s, "agent-7", NOW, "fp", "jti:k", NOW + 60, NOW),
 		  AT_OK);
-	assert_at(check_jwt(f->s, "agent-7", NOW, "fp", "jti:k", NOW + 60,
-			    NOW),
+	assert_at(check_jwt(f->s, "agent-7", NOW, "fp", "jti:k", NOW + 60, NOW),
 		  AT_ERR_REPLAYED);
 }
 
@@ -975,7 +984,7 @@ static void
 test_race(void **state)
 {
 	struct fixture *f = *state;
-	int round, i, ok, replayed, status, ready[2], go[2];
+	int round, i, ok, replayed, status, nready, ready[2], go[2];
 	pid_t pids[RACERS];
 	char key[64], c;
 
@@ -994,27 +1003,45 @@ test_race(void **state)
 
 				close(ready[0]);
 				close(go[1]);
+				f->ulog.buf[0] = '\0';
 				/* A generous timeout: this tests the answer,
 				 * not the waiting. */
-				if (open_path(f->path, 10000, &f->ulog.log,
-					      &s) != AT_OK)
+				r = open_path(f->path, 10000, &f->ulog.log, &s);
+				if (r != AT_OK) {
+					fprintf(stderr,
+						"racer %d: open: %s: %s", i,
+						at_err_reason(r), f->ulog.buf);
 					_exit(10);
+				}
+				/* Ready, and the end of this racer's write
+				 * side: a racer that died before this point
+				 * cannot leave the parent waiting. */
 				if (write(ready[1], "r", 1) != 1)
 					_exit(11);
+				close(ready[1]);
 				ignore(read(go[0], &c, 1)); /* EOF: go */
 				r = check_jwt(s, "agent-7", NOW, "fp", key,
 					      NOW + 60, NOW);
+				if (r != AT_OK && r != AT_ERR_REPLAYED)
+					fprintf(stderr,
+						"racer %d: check: %s: "
+						"%s",
+						i, at_err_reason(r),
+						f->ulog.buf);
 				at_store_close(s);
-				_exit(r == AT_OK ? 0
+				_exit(r == AT_OK	     ? 0
 				      : r == AT_ERR_REPLAYED ? 1
 							     : 20 - r);
 			}
 		}
 		close(ready[1]);
 		close(go[0]);
-		for (i = 0; i < RACERS; i++)
-			assert_int_equal(read(ready[0], &c, 1), 1);
-		close(go[1]); /* everyone reads EOF at once */
+		/* Until every racer is ready or gone (EOF), then go:
+		 * everyone reads EOF at once. */
+		nready = 0;
+		while (read(ready[0], &c, 1) == 1)
+			nready++;
+		close(go[1]);
 		ok = replayed = 0;
 		for (i = 0; i < RACERS; i++) {
 			assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
@@ -1028,6 +1055,7 @@ test_race(void **state)
 					 WEXITSTATUS(status));
 		}
 		close(ready[0]);
+		assert_int_equal(nready, RACERS);
 		assert_int_equal(ok, 1);
 		assert_int_equal(replayed, RACERS - 1);
 	}
@@ -1045,8 +1073,8 @@ test_race(void **state)
  * made.
  */
 static int
-in_private_tmpfs(struct fixture *f, int (*fn)(struct fixture *),
-		 char *why, size_t whysize)
+in_private_tmpfs(struct fixture *f, int (*fn)(struct fixture *), char *why,
+		 size_t whysize)
 {
 	int p[2], status, err;
 	pid_t pid;
@@ -1066,8 +1094,8 @@ in_private_tmpfs(struct fixture *f, int (*fn)(struct fixture *),
 #define BAIL(what)                                                             \
 	do {                                                                   \
 		err = errno;                                                   \
-		snprintf(msg, sizeof(msg), "%s: %s", what, strerror(err));    \
-		ignore(write(p[1], msg, strlen(msg)));                          \
+		snprintf(msg, sizeof(msg), "%s: %s", what, strerror(err));     \
+		ignore(write(p[1], msg, strlen(msg)));                         \
 		_exit(99);                                                     \
 	} while (0)
 		if (uid == 0) {
@@ -1076,7 +1104,8 @@ in_private_tmpfs(struct fixture *f, int (*fn)(struct fixture *),
 		} else {
 			if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
 				BAIL("unshare(CLONE_NEWUSER|CLONE_NEWNS)");
-			if ((fd = open("/proc/self/setgroups", O_WRONLY)) >= 0) {
+			if ((fd = open("/proc/self/setgroups", O_WRONLY)) >=
+			    0) {
 				ignore(write(fd, "deny", 4));
 				close(fd);
 			}
@@ -1133,8 +1162,7 @@ run_private(struct fixture *f, int (*fn)(struct fixture *))
 			fail_msg("no private mount namespace (%s), and CI is "
 				 "set: this test must run",
 				 why);
-		print_message("skipped: no private mount namespace: %s\n",
-			      why);
+		print_message("skipped: no private mount namespace: %s\n", why);
 		skip();
 	}
 	if (r != 0)
@@ -1162,8 +1190,8 @@ child_full(struct fixture *f)
 	int i, fd;
 
 	f->ulog.buf[0] = '\0';
-	CHILD_EXPECT(1, open_path("/state.db", TIMEOUT_MS, &f->ulog.log,
-				  &s) == AT_OK);
+	CHILD_EXPECT(1, open_path("/state.db", TIMEOUT_MS, &f->ulog.log, &s) ==
+				AT_OK);
 	CHILD_EXPECT(2, check_jwt(s, "a", NOW, NULL, "jti:first", NOW + 60,
 				  NOW) == AT_OK);
 	/* Some room to give back later. */
@@ -1216,10 +1244,10 @@ child_readonly(struct fixture *f)
 	struct at_store *s = NULL;
 
 	f->ulog.buf[0] = '\0';
-	CHILD_EXPECT(1, open_path("/state.db", TIMEOUT_MS, &f->ulog.log,
-				  &s) == AT_OK);
-	CHILD_EXPECT(2, check_jwt(s, "a", NOW, NULL, "jti:k", NOW + 60,
-				  NOW) == AT_OK);
+	CHILD_EXPECT(1, open_path("/state.db", TIMEOUT_MS, &f->ulog.log, &s) ==
+				AT_OK);
+	CHILD_EXPECT(2, check_jwt(s, "a", NOW, NULL, "jti:k", NOW + 60, NOW) ==
+				AT_OK);
 	at_store_close(s);
 	s = NULL;
 	/* The same file system, read-only, at /ro. */
@@ -1232,8 +1260,8 @@ child_readonly(struct fixture *f)
 	CHILD_EXPECT(7, s == NULL);
 	CHILD_EXPECT(8, strstr(f->ulog.buf, "Read-only file system") != NULL);
 	/* A file missing there cannot be created either. */
-	CHILD_EXPECT(9, open_path("/ro/new.db", TIMEOUT_MS, &f->ulog.log,
-				  &s) == AT_ERR_STORE);
+	CHILD_EXPECT(9, open_path("/ro/new.db", TIMEOUT_MS, &f->ulog.log, &s) ==
+				AT_ERR_STORE);
 	CHILD_EXPECT(10, umount("/ro") == 0);
 	return 0;
 }
