@@ -4112,6 +4112,44 @@ test_store_unavailable(void **state)
 }
 
 /*
+ * Redis down (nothing listens on the socket): store_unavailable, denied
+ * by default, unchecked under allow; the account phase of the accepted
+ * credential then warns too and lets it through.
+ */
+static void
+test_store_redis_down(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	struct conv_script cs = {.answers = {tok}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+
+	capture_reset();
+	auth_one("at_store_redis_deny", user, tok, PAM_AUTHINFO_UNAVAIL);
+	assert_verdict("auth", LOG_ERR, "refused", "store_unavailable", user,
+		       tok);
+	assert_false(logged("accepted"));
+	account_only("at_store_redis_deny", user, PAM_SUCCESS);
+	assert_verdict("account", LOG_WARNING, "unchecked",
+		       "store_unavailable", NULL, NULL);
+
+	assert_int_equal(pam_start("at_store_redis_allow", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_verdict("auth", LOG_WARNING, "unchecked", "store_unavailable",
+		       user, tok);
+	assert_verdict("auth", LOG_INFO, "accepted", "ok", user, tok);
+	capture_reset();
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	assert_verdict("account", LOG_WARNING, "unchecked",
+		       "store_unavailable", user, tok);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	assert_not_logged(tok);
+}
+
+/*
  * A store that answers with an error (SQLite: not a database) is never
  * let through, not even under store_unavailable=allow; the account
  * phase without a verified credential only warns.
@@ -4264,6 +4302,7 @@ main(void)
 		T(test_store_account_user_map),
 		T(test_store_unavailable),
 		T(test_store_error_never_allowed),
+		T(test_store_redis_down),
 		T(test_store_config_errors),
 	};
 
