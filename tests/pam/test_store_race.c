@@ -430,10 +430,14 @@ group_setup(void **state)
 	if (test_write_file(path, TEST_SECRET "\n", 0600) != 0)
 		return -1;
 	/* A generous timeout: this test is about who wins, not about an
-	 * unavailable store (16 processes under valgrind queue for long). */
+	 * unavailable store (16 processes under valgrind queue for long).
+	 * allow_system_users: the module then reads no login.defs, whose
+	 * path in the test build is test_pam_agentictrust's directory, and
+	 * that test, running beside this one, writes bad ones on purpose. */
 	snprintf(conf, sizeof(conf),
 		 "secret_file = %s/secret\nmode = jwt\nsingle_use = true\n"
-		 "store = %s\nstore_timeout_ms = 30000\n",
+		 "store = %s\nstore_timeout_ms = 30000\n"
+		 "allow_system_users = true\n",
 		 dir, url);
 	snprintf(path, sizeof(path), "%s/race.conf", dir);
 	if (test_write_file(path, conf, 0600) != 0)
