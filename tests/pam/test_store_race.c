@@ -137,7 +137,7 @@ static struct test_redis redis;
 
 /* What a child reports through the result pipe (< PIPE_BUF: atomic). */
 struct result {
-	int rc;			/* pam_authenticate(), or -1: no pam_start */
+	int rc;			/* pam_authenticate() */
 	int verdicts;		/* verdict lines it logged */
 	char reason[32];	/* reason= of its last verdict line */
 	char first[512];	/* its first log line, for a failure */
@@ -217,34 +217,34 @@ write_all(int fd, const void *buf, size_t len)
 	}
 }
 
-/* One racer: ready, wait for the barrier to open, authenticate, report. */
+/*
+ * One racer, in a child forked after its handle was made: ready, wait
+ * for the barrier to open, authenticate, report.  The handle comes from
+ * the parent as sshd's come to its forked child: pam_wrapper forgets in
+ * a child that it set itself up, and a pam_start() there would make
+ * each child copy the services into a /tmp/pam.X of its own, racing its
+ * siblings for the names (lstat, then mkdir).  _exit(): nothing of the
+ * parent's (pam_wrapper's directory) is torn down.
+ */
 static void __attribute__((noreturn))
-racer(int ready_w, int go_r, int res_w, char *tok)
+racer(pam_handle_t *pamh, int ready_w, int go_r, int res_w)
 {
-	struct pam_conv pc = {token_conv, tok};
-	pam_handle_t *pamh = NULL;
 	struct result res;
 	char c = 'r';
 	ssize_t n;
 
 	memset(&res, 0, sizeof(res));
-	res.rc = -1;
 	ncaptured = 0;
-	if (pam_start(service, TEST_USER, &pc, &pamh) != PAM_SUCCESS)
-		pamh = NULL;
 	write_all(ready_w, &c, 1);
 	close(ready_w);
 	/* Blocks until the parent closes the write end: all at once. */
 	do
 		n = read(go_r, &c, 1);
 	while (n < 0 && errno == EINTR);
-	if (pamh != NULL) {
-		res.rc = pam_authenticate(pamh, 0);
-		read_verdicts(&res);
-		pam_end(pamh, res.rc);
-	}
+	res.rc = pam_authenticate(pamh, 0);
+	read_verdicts(&res);
+	pam_end(pamh, res.rc);
 	write_all(res_w, &res, sizeof(res));
-	free(tok);
 	_exit(0);
 }
 
@@ -276,10 +276,17 @@ one_round(int round)
 	int ready[2], go[2], res[2], ok = 0, replayed = 0, status, i;
 	struct result r[CHILDREN];
 	pid_t pids[CHILDREN];
+	pam_handle_t *pamh[CHILDREN];
 	char *tok = mint(round), c;
+	struct pam_conv pc = {token_conv, tok};
 	size_t got;
 	ssize_t n;
 
+	for (i = 0; i < CHILDREN; i++) {
+		pamh[i] = NULL;
+		assert_int_equal(pam_start(service, TEST_USER, &pc, &pamh[i]),
+				 PAM_SUCCESS);
+	}
 	assert_int_equal(pipe(ready), 0);
 	assert_int_equal(pipe(go), 0);
 	assert_int_equal(pipe(res), 0);
@@ -290,12 +297,16 @@ one_round(int round)
 			close(ready[0]);
 			close(go[1]);
 			close(res[0]);
-			racer(ready[1], go[0], res[1], tok);
+			racer(pamh[i], ready[1], go[0], res[1]);
 		}
 	}
 	close(ready[1]);
 	close(go[0]);
 	close(res[1]);
+	/* The children have their copies of the handles and the token. */
+	for (i = 0; i < CHILDREN; i++)
+		pam_end(pamh[i], PAM_SUCCESS);
+	free(tok);
 	/* Every child has its handle and waits at the barrier. */
 	for (i = 0; i < CHILDREN; i++) {
 		do
@@ -312,7 +323,6 @@ one_round(int round)
 			    (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
 				print_error("round %d: child %d: status %#x\n",
 					    round, i, (unsigned int)status);
-		free(tok);
 		fail_msg("round %d: a child ended before the barrier", round);
 	}
 	close(ready[0]);
@@ -354,11 +364,11 @@ one_round(int round)
 			 strcmp(r[i].reason, "replayed") == 0)
 			replayed++;
 		else
-			fail_msg("round %d: a child got %d (%s), reason=%s",
+			fail_msg("round %d: a child got %d (%s), reason=%s; "
+				 "first line: %s",
 				 round, r[i].rc, pam_strerror(NULL, r[i].rc),
-				 r[i].reason);
+				 r[i].reason, r[i].first);
 	}
-	free(tok);
 	if (ok != 1 || replayed != CHILDREN - 1)
 		fail_msg("round %d: %d accepted, %d replayed (want 1, %d)",
 			 round, ok, replayed, CHILDREN - 1);
@@ -405,6 +415,8 @@ group_setup(void **state)
 	char conf[2048], path[600], url[700];
 	struct pam_conv pc = {token_conv, NULL};
 	pam_handle_t *pamh = NULL;
+	char *tok;
+	int rc;
 
 	(void)state;
 	if (getenv("PAM_WRAPPER_RUNTIME_DIR") == NULL) {
@@ -442,14 +454,27 @@ group_setup(void **state)
 	snprintf(path, sizeof(path), "%s/race.conf", dir);
 	if (test_write_file(path, conf, 0600) != 0)
 		return -1;
-	/* pam_wrapper sets itself up (its /tmp/pam.X copy of the services,
-	 * picked with lstat-then-mkdir) on the first pam_start(): do that
-	 * here, once, so that the children share it instead of racing. */
-	if (pam_start(service, TEST_USER, &pc, &pamh) != PAM_SUCCESS) {
-		print_error("pam_start(%s) failed\n", service);
+	/*
+	 * One authentication first: a broken setup fails here, not in a
+	 * round, and the store exists before the rounds race.  The rounds
+	 * test single use; 16 processes creating an SQLite file at once
+	 * is the first open's business (unit-store-sqlite), and under
+	 * valgrind one of them can get SQLITE_BUSY from the switch to WAL,
+	 * which fails closed (store_unavailable).
+	 */
+	tok = mint(-1);
+	pc.appdata_ptr = tok;
+	rc = pam_start(service, TEST_USER, &pc, &pamh);
+	if (rc == PAM_SUCCESS)
+		rc = pam_authenticate(pamh, 0);
+	if (pamh != NULL)
+		pam_end(pamh, rc);
+	free(tok);
+	if (rc != PAM_SUCCESS) {
+		print_error("%s: the first authentication failed: %s\n",
+			    service, pam_strerror(NULL, rc));
 		return -1;
 	}
-	pam_end(pamh, PAM_SUCCESS);
 	return 0;
 }
 
