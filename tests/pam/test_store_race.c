@@ -344,16 +344,6 @@ one_round(int round)
 		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
 	for (i = 0; i < CHILDREN; i++) {
-		if (r[i].verdicts != 1 && r[i].verdicts == 0) {
-			struct stat st;
-			const char *rd = getenv("PAM_WRAPPER_RUNTIME_DIR");
-
-			print_error("pam_wrapper's runtime dir %s: %s\n",
-				    rd != NULL ? rd : "(unset)",
-				    rd != NULL && stat(rd, &st) == 0
-					    ? "present"
-					    : "GONE");
-		}
 		if (r[i].verdicts != 1)
 			fail_msg("round %d: a child (rc %d) logged %d verdict "
 				 "lines, first: %s",
