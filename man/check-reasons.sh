@@ -36,7 +36,7 @@ sed -n '/^Reason tags are stable/,/^## /p' \
 		}
 		print "$1\n" while /reason=([a-z_]+)/g;
 	' "$src/pam_agentictrust.c" |
-		grep -Ev '^(accepted|rejected|refused|first_pass_rejected|session)$'
+		grep -Ev '^(accepted|rejected|refused|unchecked|first_pass_rejected|session)$'
 } | sort -u >"$tmp/code"
 
 rc=0

@@ -43,7 +43,10 @@
 #include <libpamtest.h>
 #include <security/pam_appl.h>
 
+#include <sqlite3.h>
+
 #include "at.h"
+#include "at_store.h"
 #include "test_common.h"
 #include "test_logfmt.h"
 
@@ -1377,6 +1380,7 @@ test_system_user_root_refused(void **state)
 	};
 	const char *in[] = {tok, NULL};
 	struct pamtest_conv_data conv = {.in_echo_off = in};
+	char fp[AT_FP_LEN + 1], line[512];
 
 	/* No login.defs at all: UID_MIN 1000, and root is refused anyway. */
 	assert_pamtest(run_pamtest("at_default", "root", &conv, tests, NULL),
@@ -1384,9 +1388,17 @@ test_system_user_root_refused(void **state)
 	f->env = tests[1].case_out.envlist;
 	assert_null(env_get(f->env, "AGENTICTRUST_SUB"));
 	assert_last_reason("system_user");
-	/* The line says that the credential was good: its sub and secret. */
-	assert_logged("rejected user=root service=at_default method=jwt "
-		      "reason=system_user sub=root kid=- secret=0");
+	/* The line says that the credential was good: its sub, secret and
+	 * fingerprint (the whole line, up to its end). */
+	assert_int_equal(at_token_fingerprint(tok, strlen(tok), fp), AT_OK);
+	snprintf(line, sizeof(line),
+		 "rejected user=root service=at_default method=jwt "
+		 "reason=system_user sub=root kid=- secret=0 fp=%s",
+		 fp);
+	assert_non_null(strstr(captured[ncaptured - 1].text, line));
+	assert_string_equal(strstr(captured[ncaptured - 1].text, line) +
+				    strlen(line),
+			    "");
 	assert_int_equal(captured[ncaptured - 1].prio, LOG_NOTICE);
 	assert_false(logged("accepted"));
 	assert_not_logged(tok);
@@ -2607,7 +2619,7 @@ test_session_restores_verified(void **state)
 	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
 	struct pam_conv pc = {script_conv, &cs};
 	pam_handle_t *pamh = NULL;
-	char env[1024], want[1024];
+	char env[1024], want[1024], fp[AT_FP_LEN + 1];
 
 	write_pam_env(HOSTILE_PAM_ENV HOSTILE_SEAL);
 	/* HMAC: no email.  pam_env sets five variables after auth. */
@@ -2636,10 +2648,12 @@ test_session_restores_verified(void **state)
 	capture_reset();
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
 	at_env(pamh, env, sizeof(env));
+	/* The token's fingerprint too (no iat in this token: no IAT). */
+	assert_int_equal(at_token_fingerprint(tok, strlen(tok), fp), AT_OK);
 	snprintf(want, sizeof(want),
 		 "AGENTICTRUST_SUB=%s AGENTICTRUST_METHOD=jwt "
-		 "AGENTICTRUST_EMAIL=agent@example.com",
-		 user);
+		 "AGENTICTRUST_EMAIL=agent@example.com AGENTICTRUST_FP=%s",
+		 user, fp);
 	assert_string_equal(env, want);
 	assert_session_line("restored", 2, 1);
 	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
@@ -2992,7 +3006,8 @@ test_seal_expired(void **state)
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
 	at_env(pamh, env, sizeof(env));
 	assert_string_equal(env, "");
-	assert_session_line("bad_seal", 0, 2);
+	/* SUB, METHOD, FP and IAT. */
+	assert_session_line("bad_seal", 0, 4);
 	assert_no_error_lines();
 	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
 	assert_not_logged(tok);
@@ -3299,8 +3314,8 @@ test_other_user_session(void **state)
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
 	at_env(pamh, env, sizeof(env));
 	assert_string_equal(env, "");
-	/* SUB and METHOD removed (the seal too, not counted). */
-	assert_phase_line("session", EDGE_USER, "other_user", 0, 2);
+	/* SUB, METHOD, FP and IAT removed (the seal too, not counted). */
+	assert_phase_line("session", EDGE_USER, "other_user", 0, 4);
 	assert_no_error_lines();
 	assert_false(logged("reason=restored"));
 	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
@@ -3462,6 +3477,726 @@ test_other_user_account(void **state)
 	assert_int_equal(pam_end(pamh2, PAM_SUCCESS), PAM_SUCCESS);
 }
 
+/* ------------------------------------------------------------------ */
+/* the state store (issue 8): single use and revocation, SQLite */
+
+/* The store the at_store* services name. */
+#define STORE_URL "sqlite:" AT_TEST_DIR "/store.db"
+#define STORE_PATH AT_TEST_DIR "/store.db"
+
+/* Open the tests' store from the test itself, as the CLI would. */
+static struct at_store *
+store_open(void)
+{
+	struct at_config cfg;
+	struct at_store *st = NULL;
+
+	at_config_init(&cfg);
+	assert_int_equal(at_config_set(&cfg, "store", STORE_URL, NULL), AT_OK);
+	assert_int_equal(at_store_open(&cfg, geteuid(), NULL, &st), AT_OK);
+	at_config_clear(&cfg);
+	return st;
+}
+
+/* Revoke (kind, id); for AT_REVOKE_SUB with cut-off before. */
+static void
+store_revoke(enum at_revocation_kind kind, const char *id, int64_t before)
+{
+	struct at_store *st = store_open();
+	char idbuf[AT_MAX_SUB + 1], why[] = "test";
+	struct at_revocation r;
+
+	snprintf(idbuf, sizeof(idbuf), "%s", id);
+	memset(&r, 0, sizeof(r));
+	r.kind = kind;
+	r.id = idbuf;
+	r.before = before;
+	r.created = (int64_t)time(NULL);
+	r.reason = why;
+	assert_int_equal(at_store_revoke(st, &r), AT_OK);
+	at_store_close(st);
+}
+
+static void
+store_unrevoke(enum at_revocation_kind kind, const char *id)
+{
+	struct at_store *st = store_open();
+	bool found = false;
+
+	assert_int_equal(at_store_unrevoke(st, kind, id, &found), AT_OK);
+	assert_true(found);
+	at_store_close(st);
+}
+
+/* Revoke one token by its fingerprint. */
+static void
+store_revoke_token(const char *tok)
+{
+	char fp[AT_FP_LEN + 1];
+
+	assert_int_equal(at_token_fingerprint(tok, strlen(tok), fp), AT_OK);
+	store_revoke(AT_REVOKE_TOKEN, fp, 0);
+}
+
+/*
+ * The last line of the given phase whose verdict is verdict reads back
+ * with these reason, sub and fp fields (fp NULL: "-"; for a token, its
+ * fingerprint) and was logged at prio.
+ */
+static void
+assert_verdict(const char *phase, int prio, const char *verdict,
+	       const char *reason, const char *sub, const char *tok)
+{
+	struct logfmt_line l;
+	char fp[AT_FP_LEN + 1];
+	size_t i;
+
+	assert_false(capture_overflow);
+	for (i = ncaptured; i > 0; i--) {
+		if (logfmt_parse(captured[i - 1].text, &l) != 0)
+			continue;
+		if (strcmp(l.phase, phase) == 0 &&
+		    strcmp(l.verdict, verdict) == 0)
+			break;
+		logfmt_free(&l);
+	}
+	if (i == 0) {
+		capture_dump();
+		fail_msg("no %s verdict line in phase %s", verdict, phase);
+	}
+	if (captured[i - 1].prio != prio) {
+		capture_dump();
+		fail_msg("want %s at <%d>, got <%d>", verdict, prio,
+			 captured[i - 1].prio);
+	}
+	assert_field(&l, "reason", reason);
+	assert_field(&l, "sub", sub);
+	if (tok != NULL)
+		assert_int_equal(at_token_fingerprint(tok, strlen(tok), fp),
+				 AT_OK);
+	assert_field(&l, "fp", tok != NULL ? fp : NULL);
+	logfmt_free(&l);
+}
+
+/* A JWT for sub with a jti, or without one (jti NULL). */
+static char *
+jti_token(struct fixture *f, const char *sub, const char *jti)
+{
+	if (jti == NULL)
+		return mint_with(f, TEST_SECRET,
+				 "{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld}",
+				 sub, (long)f->now, (long)f->now + 300);
+	return mint_with(f, TEST_SECRET,
+			 "{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld,"
+			 "\"jti\":\"%s\"}",
+			 sub, (long)f->now, (long)f->now + 300, jti);
+}
+
+/* Single use: first accepted, then replayed, with and without a jti. */
+static void
+test_store_single_use(void **state)
+{
+	struct fixture *f = *state;
+	const char *jtis[] = {"agent-7-0001", NULL};
+	char *tok;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		tok = jti_token(f, user, jtis[i]);
+		capture_reset();
+		auth_one("at_store_single", user, tok, PAM_SUCCESS);
+		assert_verdict("auth", LOG_INFO, "accepted", "ok", user, tok);
+		assert_no_error_lines();
+		capture_reset();
+		auth_one("at_store_single", user, tok, PAM_AUTH_ERR);
+		assert_verdict("auth", LOG_NOTICE, "rejected", "replayed",
+			       user, tok);
+		assert_false(logged("accepted"));
+		/* And again: still replayed, never accepted. */
+		capture_reset();
+		auth_one("at_store_single", user, tok, PAM_AUTH_ERR);
+		assert_last_reason("replayed");
+		assert_not_logged(tok);
+	}
+	/* Another token with the same jti is the same single use. */
+	tok = mint_with(f, TEST_SECRET,
+			"{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld,"
+			"\"jti\":\"agent-7-0001\",\"name\":\"x\"}",
+			user, (long)f->now, (long)f->now + 300);
+	capture_reset();
+	auth_one("at_store_single", user, tok, PAM_AUTH_ERR);
+	assert_last_reason("replayed");
+	/* The store outlives the test's handles: it is a file. */
+	assert_int_equal(access(STORE_PATH, F_OK), 0);
+}
+
+/*
+ * Only a credential that passed every other check is consumed: a token
+ * presented for another user, a typo in it, or an expired one leave it
+ * unused (and an expired one stays "expired", never "replayed").
+ */
+static void
+test_store_single_use_failures_do_not_consume(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = jti_token(f, user, "agent-7-0002"), *typo;
+	char *old = mint_with(f, TEST_SECRET,
+			      "{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld,"
+			      "\"jti\":\"agent-7-old\"}",
+			      user, (long)f->now - 900, (long)f->now - 600);
+
+	capture_reset();
+	auth_one("at_store_single", EDGE_USER, tok, PAM_AUTH_ERR);
+	assert_false(logged("reason=replayed"));
+	typo = own(f, strdup(tok));
+	typo[strlen(typo) - 2] = typo[strlen(typo) - 2] == 'A' ? 'B' : 'A';
+	capture_reset();
+	auth_one("at_store_single", user, typo, PAM_AUTH_ERR);
+	/* An unverified credential gets no fingerprint. */
+	assert_verdict("auth", LOG_NOTICE, "rejected", "bad_signature", NULL,
+		       NULL);
+	capture_reset();
+	auth_one("at_store_single", user, tok, PAM_SUCCESS);
+	assert_last_reason("ok");
+	capture_reset();
+	auth_one("at_store_single", user, tok, PAM_AUTH_ERR);
+	assert_last_reason("replayed");
+
+	capture_reset();
+	auth_one("at_store_single", user, old, PAM_AUTH_ERR);
+	assert_last_reason("expired");
+	capture_reset();
+	auth_one("at_store_single", user, old, PAM_AUTH_ERR);
+	assert_last_reason("expired");
+}
+
+/* fp=: a JWT whose MAC verified, never an HMAC or a bad signature. */
+static void
+test_store_fp_field(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user), *hex = good_hmac(f, user);
+	char *bad = token(f, user, (long)f->now, (long)f->now + 300,
+			  TEST_SECRET2);
+
+	capture_reset();
+	auth_one("at_default", user, tok, PAM_SUCCESS);
+	assert_verdict("auth", LOG_INFO, "accepted", "ok", user, tok);
+	capture_reset();
+	auth_one("at_default", user, hex, PAM_SUCCESS);
+	assert_verdict("auth", LOG_INFO, "accepted", "ok", user, NULL);
+	capture_reset();
+	auth_one("at_default", user, bad, PAM_AUTH_ERR);
+	assert_verdict("auth", LOG_NOTICE, "rejected", "bad_signature", NULL,
+		       NULL);
+	/* A verified JWT refused for another reason still names itself. */
+	capture_reset();
+	auth_one("at_default", EDGE_USER, tok, PAM_AUTH_ERR);
+	assert_false(logged(" fp=-"));
+	assert_not_logged(tok);
+	assert_not_logged(bad);
+}
+
+/* Revocation of an id: everything, then nothing once unrevoked. */
+static void
+test_store_revoked_sub(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user), *hex = good_hmac(f, user);
+
+	auth_one("at_store", user, tok, PAM_SUCCESS);
+	store_revoke(AT_REVOKE_SUB, user, 0);
+	capture_reset();
+	auth_one("at_store", user, tok, PAM_AUTH_ERR);
+	assert_verdict("auth", LOG_NOTICE, "rejected", "revoked", user, tok);
+	capture_reset();
+	auth_one("at_store", user, hex, PAM_AUTH_ERR);
+	assert_verdict("auth", LOG_NOTICE, "rejected", "revoked", user, NULL);
+	/* Another id is not touched. */
+	store_revoke(AT_REVOKE_SUB, "agent-elsewhere", 0);
+	store_unrevoke(AT_REVOKE_SUB, user);
+	capture_reset();
+	auth_one("at_store", user, tok, PAM_SUCCESS);
+	auth_one("at_store", user, hex, PAM_SUCCESS);
+	assert_no_error_lines();
+}
+
+/*
+ * A cut-off: JWTs issued before it (or without iat) and HMAC
+ * credentials are refused, a JWT issued at or after it is accepted.
+ */
+static void
+test_store_revoked_cutoff(void **state)
+{
+	struct fixture *f = *state;
+	long now = (long)f->now;
+	char *before = token(f, user, now - 200, now + 300, TEST_SECRET);
+	char *after = token(f, user, now - 100, now + 300, TEST_SECRET);
+	char *noiat = mint_with(f, TEST_SECRET, "{\"sub\":\"%s\",\"exp\":%ld}",
+				user, now + 300);
+	char *hex = good_hmac(f, user);
+
+	store_revoke(AT_REVOKE_SUB, user, (int64_t)now - 100);
+	capture_reset();
+	auth_one("at_store", user, before, PAM_AUTH_ERR);
+	assert_verdict("auth", LOG_NOTICE, "rejected", "revoked", user,
+		       before);
+	capture_reset();
+	auth_one("at_store", user, noiat, PAM_AUTH_ERR);
+	assert_last_reason("revoked");
+	capture_reset();
+	auth_one("at_store", user, hex, PAM_AUTH_ERR);
+	assert_last_reason("revoked");
+	capture_reset();
+	auth_one("at_store", user, after, PAM_SUCCESS);
+	assert_verdict("auth", LOG_INFO, "accepted", "ok", user, after);
+}
+
+/* Revocation of one token: that one refused, a new one accepted. */
+static void
+test_store_revoked_token(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	char *other = token(f, user, (long)f->now - 1, (long)f->now + 300,
+			    TEST_SECRET);
+
+	store_revoke_token(tok);
+	capture_reset();
+	auth_one("at_store", user, tok, PAM_AUTH_ERR);
+	assert_verdict("auth", LOG_NOTICE, "rejected", "revoked", user, tok);
+	capture_reset();
+	auth_one("at_store", user, other, PAM_SUCCESS);
+	assert_last_reason("ok");
+}
+
+/* One handle for user: authenticated with cred, then revoke() runs,
+ * then pam_acct_mgmt() must return want. */
+static void
+auth_revoke_account(const char *service, const char *cred,
+		    void (*revoke)(const char *), const char *arg, int want)
+{
+	struct conv_script cs = {.answers = {cred}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+
+	assert_int_equal(pam_start(service, user, &pc, &pamh), PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	if (revoke != NULL)
+		revoke(arg);
+	capture_reset();
+	assert_int_equal(pam_acct_mgmt(pamh, 0), want);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+static void
+revoke_all(const char *id)
+{
+	store_revoke(AT_REVOKE_SUB, id, 0);
+}
+
+static void
+revoke_now(const char *id)
+{
+	store_revoke(AT_REVOKE_SUB, id, (int64_t)time(NULL) + 1);
+}
+
+/*
+ * Revoked between pam_authenticate() and pam_acct_mgmt() of one handle:
+ * the account phase refuses (by id, by token, an HMAC credential under
+ * a cut-off); not revoked, it passes to the rest of the account stack.
+ */
+static void
+test_store_account_revoked_after_auth(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user), *hex = good_hmac(f, user);
+	char fp[AT_FP_LEN + 1];
+
+	auth_revoke_account("at_store", tok, NULL, NULL, PAM_SUCCESS);
+	assert_int_equal(ncaptured, 0);
+
+	auth_revoke_account("at_store", tok, revoke_all, user,
+			    PAM_PERM_DENIED);
+	assert_verdict("account", LOG_NOTICE, "rejected", "revoked", user,
+		       tok);
+	store_unrevoke(AT_REVOKE_SUB, user);
+
+	auth_revoke_account("at_store", tok, store_revoke_token, tok,
+			    PAM_PERM_DENIED);
+	assert_verdict("account", LOG_NOTICE, "rejected", "revoked", user,
+		       tok);
+	assert_int_equal(at_token_fingerprint(tok, strlen(tok), fp), AT_OK);
+	store_unrevoke(AT_REVOKE_TOKEN, fp);
+
+	/* A JWT issued before a cut-off made after the auth phase. */
+	auth_revoke_account("at_store", tok, revoke_now, user,
+			    PAM_PERM_DENIED);
+	assert_verdict("account", LOG_NOTICE, "rejected", "revoked", user,
+		       tok);
+	store_unrevoke(AT_REVOKE_SUB, user);
+
+	auth_revoke_account("at_store", hex, revoke_now, user,
+			    PAM_PERM_DENIED);
+	assert_verdict("account", LOG_NOTICE, "rejected", "revoked", user,
+		       NULL);
+	store_unrevoke(AT_REVOKE_SUB, user);
+	auth_revoke_account("at_store", hex, NULL, NULL, PAM_SUCCESS);
+}
+
+/*
+ * sshd: the auth phase ran in a forked child, the account phase in the
+ * parent sees only the seal.  A token revoked in between is refused
+ * there, from the sealed id, iat and fingerprint; without a revocation
+ * the session phase still finds the verified values afterwards.
+ */
+static void
+test_store_account_seal(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	struct conv_script cs = {.answers = {tok}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char got[8192], fp[AT_FP_LEN + 1];
+	int n;
+
+	write_pam_env("");
+	assert_int_equal(at_token_fingerprint(tok, strlen(tok), fp), AT_OK);
+	assert_int_equal(pam_start("at_store", user, &pc, &pamh), PAM_SUCCESS);
+	n = auth_in_child(pamh, got, sizeof(got));
+	import_env(pamh, got, (size_t)n);
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_FP"), fp);
+	store_revoke_token(tok);
+	capture_reset();
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_PERM_DENIED);
+	assert_verdict("account", LOG_NOTICE, "rejected", "revoked", user,
+		       tok);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	store_unrevoke(AT_REVOKE_TOKEN, fp);
+
+	cs = (struct conv_script){.answers = {tok}, .rv = PAM_SUCCESS};
+	pamh = NULL;
+	assert_int_equal(pam_start("at_store", user, &pc, &pamh), PAM_SUCCESS);
+	n = auth_in_child(pamh, got, sizeof(got));
+	import_env(pamh, got, (size_t)n);
+	capture_reset();
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(ncaptured, 0);
+	/* The account phase opened the seal and kept its text: setcred
+	 * (as the session phase) puts the values back from it. */
+	assert_int_equal(pam_setcred(pamh, PAM_ESTABLISH_CRED), PAM_SUCCESS);
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_SUB"), user);
+	assert_string_equal(pam_getenv(pamh, "AGENTICTRUST_FP"), fp);
+	assert_null(pam_getenv(pamh, "AGENTICTRUST_SEAL"));
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+/* Only the account phase, for user: want. */
+static void
+account_only(const char *service, const char *who, int want)
+{
+	struct conv_script cs = {.rv = PAM_CONV_ERR};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+
+	assert_int_equal(pam_start(service, who, &pc, &pamh), PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_acct_mgmt(pamh, 0), want);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	assert_int_equal(cs.prompts, 0);
+}
+
+/*
+ * sudo's cached timestamp runs only the account phase; another module
+ * may have authenticated.  Nothing of ours was verified: the PAM user's
+ * own id is asked about, as a credential without an issue time, so a
+ * cut-off revocation refuses too.
+ */
+static void
+test_store_account_only(void **state)
+{
+	struct conv_script cs = {.rv = PAM_CONV_ERR};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+
+	(void)state;
+	account_only("at_store", user, PAM_SUCCESS);
+	assert_int_equal(ncaptured, 0);
+	store_revoke(AT_REVOKE_SUB, EDGE_USER, 0);
+	account_only("at_store", user, PAM_SUCCESS);
+	store_revoke(AT_REVOKE_SUB, user, 0);
+	account_only("at_store", user, PAM_PERM_DENIED);
+	assert_verdict("account", LOG_NOTICE, "rejected", "revoked", user,
+		       NULL);
+	store_revoke(AT_REVOKE_SUB, user, (int64_t)time(NULL) - 3600);
+	account_only("at_store", user, PAM_PERM_DENIED);
+	assert_last_reason("revoked");
+
+	/* Another module (pam_permit) authenticated. */
+	assert_int_equal(pam_start("at_store_unix_other", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_PERM_DENIED);
+	assert_verdict("account", LOG_NOTICE, "rejected", "revoked", user,
+		       NULL);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	store_unrevoke(AT_REVOKE_SUB, user);
+	account_only("at_store_unix_other", user, PAM_SUCCESS);
+}
+
+/*
+ * With user_map the ids that name the PAM user are the external ids
+ * mapped to it: each is asked about; another user's id is not.
+ */
+static void
+test_store_account_user_map(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, "agent-7");
+
+	assert_int_equal(test_write_file(f->path_map,
+					 "agent-7 " TEST_USER "\n"
+					 "agent-8 " TEST_USER "\n"
+					 "agent-9 " EDGE_USER "\n",
+					 0644),
+			 0);
+	account_only("at_store_map", user, PAM_SUCCESS);
+	store_revoke(AT_REVOKE_SUB, "agent-9", 0);
+	store_revoke(AT_REVOKE_SUB, user, 0); /* not an id under the map */
+	account_only("at_store_map", user, PAM_SUCCESS);
+	account_only("at_store_map", EDGE_USER, PAM_PERM_DENIED);
+	assert_verdict("account", LOG_NOTICE, "rejected", "revoked",
+		       "agent-9", NULL);
+	store_revoke(AT_REVOKE_SUB, "agent-8", 0);
+	account_only("at_store_map", user, PAM_PERM_DENIED);
+	assert_verdict("account", LOG_NOTICE, "rejected", "revoked",
+		       "agent-8", NULL);
+	store_unrevoke(AT_REVOKE_SUB, "agent-8");
+
+	/* Through the map in the auth phase too, then revoked after it. */
+	capture_reset();
+	auth_one("at_store_map", user, tok, PAM_SUCCESS);
+	assert_verdict("auth", LOG_INFO, "accepted", "ok", "agent-7", tok);
+	auth_revoke_account("at_store_map", tok, revoke_all, "agent-7",
+			    PAM_PERM_DENIED);
+	assert_verdict("account", LOG_NOTICE, "rejected", "revoked",
+		       "agent-7", tok);
+	capture_reset();
+	auth_one("at_store_map", user, tok, PAM_AUTH_ERR);
+	assert_last_reason("revoked");
+}
+
+/* Hold the store's write lock from another process until released. */
+struct store_lock {
+	pid_t pid;
+	int release; /* write end: closing it releases the lock */
+};
+
+static void
+store_lock(struct store_lock *lk)
+{
+	int ready[2], go[2];
+	sqlite3 *db = NULL;
+	char c;
+
+	/* The schema first, as the module makes it. */
+	at_store_close(store_open());
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	lk->pid = fork();
+	assert_true(lk->pid >= 0);
+	if (lk->pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		if (sqlite3_open(STORE_PATH, &db) != SQLITE_OK ||
+		    sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL) !=
+			    SQLITE_OK)
+			_exit(1);
+		if (write(ready[1], "l", 1) != 1)
+			_exit(2);
+		(void)read(go[0], &c, 1);
+		sqlite3_close(db);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	lk->release = go[1];
+}
+
+static void
+store_unlock(struct store_lock *lk)
+{
+	int status;
+
+	close(lk->release);
+	assert_int_equal(waitpid(lk->pid, &status, 0), lk->pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/*
+ * An unavailable store (SQLite: the file locked past store_timeout_ms):
+ * denied by default (store_unavailable, PAM_AUTHINFO_UNAVAIL), let
+ * through with an "unchecked" warning under store_unavailable=allow.
+ * The account phase without a verified credential only warns.
+ */
+static void
+test_store_unavailable(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user), *tok2;
+	struct store_lock lk;
+
+	tok2 = token(f, user, (long)f->now - 1, (long)f->now + 300,
+		     TEST_SECRET);
+	store_lock(&lk);
+	capture_reset();
+	auth_one("at_store", user, tok, PAM_AUTHINFO_UNAVAIL);
+	assert_verdict("auth", LOG_ERR, "refused", "store_unavailable", user,
+		       tok);
+	assert_false(logged("accepted"));
+
+	capture_reset();
+	auth_one("at_store_allow", user, tok, PAM_SUCCESS);
+	assert_verdict("auth", LOG_WARNING, "unchecked", "store_unavailable",
+		       user, tok);
+	assert_last_reason("ok");
+	assert_int_equal(count_prio(LOG_WARNING), 1);
+
+	/* The account phase: nothing verified, only a warning. */
+	account_only("at_store", user, PAM_SUCCESS);
+	assert_verdict("account", LOG_WARNING, "unchecked",
+		       "store_unavailable", user, NULL);
+	store_unlock(&lk);
+
+	/* A verified credential whose account phase finds it locked:
+	 * refused by default, unchecked under allow. */
+	{
+		struct conv_script cs = {.answers = {tok2},
+					 .rv = PAM_SUCCESS};
+		struct pam_conv pc = {script_conv, &cs};
+		pam_handle_t *pamh = NULL;
+		const char *svc[] = {"at_store", "at_store_allow"};
+		int i;
+
+		for (i = 0; i < 2; i++) {
+			cs = (struct conv_script){.answers = {tok2},
+						  .rv = PAM_SUCCESS};
+			pamh = NULL;
+			assert_int_equal(pam_start(svc[i], user, &pc, &pamh),
+					 PAM_SUCCESS);
+			assert_int_equal(pam_authenticate(pamh, 0),
+					 PAM_SUCCESS);
+			store_lock(&lk);
+			capture_reset();
+			assert_int_equal(pam_acct_mgmt(pamh, 0),
+					 i == 0 ? PAM_AUTHINFO_UNAVAIL
+						: PAM_SUCCESS);
+			store_unlock(&lk);
+			if (i == 0)
+				assert_verdict("account", LOG_ERR, "refused",
+					       "store_unavailable", user,
+					       tok2);
+			else
+				assert_verdict("account", LOG_WARNING,
+					       "unchecked",
+					       "store_unavailable", user,
+					       tok2);
+			assert_int_equal(pam_end(pamh, PAM_SUCCESS),
+					 PAM_SUCCESS);
+		}
+	}
+}
+
+/*
+ * Redis down (nothing listens on the socket): store_unavailable, denied
+ * by default, unchecked under allow; the account phase of the accepted
+ * credential then warns too and lets it through.
+ */
+static void
+test_store_redis_down(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	struct conv_script cs = {.answers = {tok}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+
+	capture_reset();
+	auth_one("at_store_redis_deny", user, tok, PAM_AUTHINFO_UNAVAIL);
+	assert_verdict("auth", LOG_ERR, "refused", "store_unavailable", user,
+		       tok);
+	assert_false(logged("accepted"));
+	account_only("at_store_redis_deny", user, PAM_SUCCESS);
+	assert_verdict("account", LOG_WARNING, "unchecked",
+		       "store_unavailable", NULL, NULL);
+
+	assert_int_equal(pam_start("at_store_redis_allow", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	capture_reset();
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_verdict("auth", LOG_WARNING, "unchecked", "store_unavailable",
+		       user, tok);
+	assert_verdict("auth", LOG_INFO, "accepted", "ok", user, tok);
+	capture_reset();
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	assert_verdict("account", LOG_WARNING, "unchecked",
+		       "store_unavailable", user, tok);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	assert_not_logged(tok);
+}
+
+/*
+ * A store that answers with an error (SQLite: not a database) is never
+ * let through, not even under store_unavailable=allow; the account
+ * phase without a verified credential only warns.
+ */
+static void
+test_store_error_never_allowed(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+	char junk[4096];
+
+	memset(junk, 'x', sizeof(junk) - 1);
+	junk[sizeof(junk) - 1] = '\0';
+	assert_int_equal(test_write_file(STORE_PATH, junk, 0600), 0);
+	capture_reset();
+	auth_one("at_store_allow", user, tok, PAM_AUTHINFO_UNAVAIL);
+	assert_verdict("auth", LOG_ERR, "refused", "store_error", user, tok);
+	assert_false(logged("unchecked"));
+	capture_reset();
+	auth_one("at_store", user, tok, PAM_AUTHINFO_UNAVAIL);
+	assert_last_reason("store_error");
+	/* The store could not be opened: no id on the line. */
+	account_only("at_store", user, PAM_SUCCESS);
+	assert_verdict("account", LOG_WARNING, "unchecked", "store_error",
+		       NULL, NULL);
+	assert_not_logged(tok);
+}
+
+/* The store options' load-time rules, through PAM. */
+static void
+test_store_config_errors(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, user);
+
+	capture_reset();
+	auth_one("at_store_single_any", user, tok, PAM_SERVICE_ERR);
+	assert_last_reason("bad_config");
+	assert_logged("set mode=jwt");
+	capture_reset();
+	auth_one("at_store_pw_nostore", user, tok, PAM_SERVICE_ERR);
+	assert_last_reason("bad_config");
+	assert_logged("need store=");
+	/* Neither store was touched. */
+	assert_int_equal(access(STORE_PATH, F_OK), -1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -3555,6 +4290,20 @@ main(void)
 		T(test_other_user_account_removes),
 		T(test_user_changed_after_auth),
 		T(test_other_user_account),
+		T(test_store_single_use),
+		T(test_store_single_use_failures_do_not_consume),
+		T(test_store_fp_field),
+		T(test_store_revoked_sub),
+		T(test_store_revoked_cutoff),
+		T(test_store_revoked_token),
+		T(test_store_account_revoked_after_auth),
+		T(test_store_account_seal),
+		T(test_store_account_only),
+		T(test_store_account_user_map),
+		T(test_store_unavailable),
+		T(test_store_error_never_allowed),
+		T(test_store_redis_down),
+		T(test_store_config_errors),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
