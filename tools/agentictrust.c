@@ -19,8 +19,8 @@
  * prints the verdict, the reason tag the module would log and the
  * verified claims; check (cmd_check.c) lints a configuration and its
  * pam.d stack (pamd.c); revoke, unrevoke, revoked and fingerprint
- * (cmd_store.c) work on the state store the module reads.  Tokens are minted with libjwt, the one job
- * Debian 12's libjwt is safe for.
+ * (cmd_store.c) work on the state store the module reads.  Tokens are
+ * minted with libjwt, the one job Debian 12's libjwt is safe for.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -695,10 +695,12 @@ check_store(struct lint *l, const struct at_config *cfg)
 		    "logs a warning each time)",
 		    cfg->single_use ? " and replayed" : "");
 	if ((r = at_store_open(cfg, geteuid(), &l->log, &s)) != AT_OK) {
-		if (r == AT_ERR_STORE_UNAVAILABLE && cfg->store_unavailable_allow)
+		if (r == AT_ERR_STORE_UNAVAILABLE &&
+		    cfg->store_unavailable_allow)
 			say(l, LINT_ERROR,
 			    "store %s: unavailable (reason=%s): the module "
-			    "accepts credentials without checking revocations%s",
+			    "accepts credentials without checking "
+			    "revocations%s",
 			    cli_printable(cfg->store), at_err_reason(r),
 			    cfg->single_use ? " or single use" : "");
 		else

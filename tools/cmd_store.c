@@ -86,10 +86,10 @@ struct store_opts {
 #define STORE_USAGE_TEXT                                                       \
 	"STORE: --config PATH (default " AT_DEFAULT_CONFIG ")\n"               \
 	"     | --service NAME [--pam-dir DIR]  (its first "                   \
-	"pam_agentictrust.so auth line)\n"                                      \
+	"pam_agentictrust.so auth line)\n"                                     \
 	"     | --store URL                     (no file read)\n"              \
 	"  [--store-password-file FILE] [--store-prefix PREFIX] "              \
-	"[--store-timeout-ms N]\n"                                              \
+	"[--store-timeout-ms N]\n"                                             \
 	"  [--secret-file FILE]   the JWT secrets, for --token -\n"
 
 static void
@@ -104,8 +104,8 @@ store_usage(FILE *f, const char *cmd)
 			"--sub ID           refuse every credential of ID\n"
 			"--before TIME      only JWTs issued before TIME (now, "
 			"Unix seconds or\n"
-			"                   YYYY-MM-DDTHH:MM:SSZ); JWTs without "
-			"iat and HMAC\n"
+			"                   YYYY-MM-DDTHH:MM:SSZ); JWTs "
+			"without iat and HMAC\n"
 			"                   credentials are refused too\n"
 			"--token -          refuse the JWT read from stdin "
 			"(its MAC must verify),\n"
@@ -128,8 +128,8 @@ store_usage(FILE *f, const char *cmd)
 			"--service NAME [--pam-dir DIR]]\n"
 			"                                [--secret-file FILE] "
 			"< TOKEN\n"
-			"Print the fingerprint (fp= in the module's log) of the "
-			"JWT on stdin, only\n"
+			"Print the fingerprint (fp= in the module's log) of "
+			"the JWT on stdin, only\n"
 			"when its MAC verifies against the JWT secrets.\n");
 	if (strcmp(cmd, "fingerprint") != 0)
 		fputs(STORE_USAGE_TEXT, f);
@@ -242,7 +242,8 @@ store_config(const struct store_opts *o, struct at_config *cfg)
 		}
 		for (i = 0; i < nkv; i++)
 			if ((extra[i] = kv_arg(&kv[i])) == NULL) {
-				fprintf(stderr, "agentictrust: out of memory\n");
+				fprintf(stderr,
+					"agentictrust: out of memory\n");
 				goto out;
 			}
 		if ((margv = cli_module_argv(e, (int)nkv, extra, &margc)) ==
@@ -674,7 +675,8 @@ cmd_revoke(int argc, char **argv)
 	if (t.sub != NULL) {
 		if (!sub_ok(t.sub))
 			goto out;
-		if (t.before != NULL && !parse_time(t.before, now, &rev.before)) {
+		if (t.before != NULL &&
+		    !parse_time(t.before, now, &rev.before)) {
 			fprintf(stderr,
 				"agentictrust: --before: now, Unix seconds "
 				"(1..%llu) or YYYY-MM-DDTHH:MM:SSZ (UTC)\n",
