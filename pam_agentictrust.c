@@ -9,8 +9,9 @@
  *          stack re-reads its files on every pam_setcred(), which OpenSSH
  *          and login(1) call after the session opened.
  * account: re-check the exp of the JWT the auth phase accepted in this
- *          handle (pam_sm_acct_mgmt); PAM_IGNORE when there is none.
- *          Removes the AGENTICTRUST_* variables verified for another user.
+ *          handle (pam_sm_acct_mgmt), and with store= its revocation;
+ *          PAM_IGNORE when there is nothing to refuse.  Removes the
+ *          AGENTICTRUST_* variables verified for another user.
  * session: put back the AGENTICTRUST_* variables the auth phase exported
  *          and remove every other one (pam_sm_open_session), after
  *          pam_env or anything else in the stack changed them.
@@ -20,6 +21,8 @@
  * either) treats it as not verified.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <math.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +39,7 @@
 #include <security/pam_modutil.h>
 
 #include "lib/at.h"
+#include "lib/at_store.h"
 
 /*
  * The phase running in this thread ("auth", "setcred", "account",
@@ -111,6 +115,9 @@ at_err_to_pam(enum at_err r)
 		return PAM_SERVICE_ERR;
 	case AT_ERR_SECRET:
 	case AT_ERR_SECRET_SHORT:
+	/* The store cannot say whether the credential is still good. */
+	case AT_ERR_STORE_UNAVAILABLE:
+	case AT_ERR_STORE:
 		return PAM_AUTHINFO_UNAVAIL;
 	case AT_ERR_INTERNAL:
 	case AT_ERR_CRYPTO:
@@ -140,12 +147,15 @@ struct exp_data {
 /*
  * The PAM environment's AGENTICTRUST_ names belong to this module: the
  * variables export_claims() sets, the seal, and nothing else.  The session
- * phase removes any other one, whoever set it.
+ * phase removes any other one, whoever set it.  FP (a JWT's fingerprint)
+ * and IAT (its iat, whole seconds) tell the session which token it was,
+ * and give an account phase in another process (sshd's monitor, through
+ * the seal) what it needs to re-check the token's revocation.
  */
 #define AT_ENV_PREFIX "AGENTICTRUST_"
 static const char *const claim_vars[] = {
 	"AGENTICTRUST_SUB", "AGENTICTRUST_METHOD", "AGENTICTRUST_EMAIL",
-	"AGENTICTRUST_NAME",
+	"AGENTICTRUST_NAME", "AGENTICTRUST_FP", "AGENTICTRUST_IAT",
 };
 #define NCLAIM_VARS (sizeof(claim_vars) / sizeof(claim_vars[0]))
 
@@ -430,20 +440,77 @@ log_result(pam_handle_t *pamh, int prio, const char *verdict,
 	const void *service = NULL;
 	char u[AT_LOG_VALUE_SIZE], sv[AT_LOG_VALUE_SIZE], m[AT_LOG_VALUE_SIZE],
 		r[AT_LOG_VALUE_SIZE], sb[AT_LOG_VALUE_SIZE],
-		k[AT_LOG_VALUE_SIZE];
+		k[AT_LOG_VALUE_SIZE], fp[AT_LOG_VALUE_SIZE];
 
 	if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS)
 		service = NULL;
-	/* Never the credential, signature or secret: only who and why. */
+	/* Never the credential, signature or secret: only who and why.  fp
+	 * is set by lib only for a JWT whose MAC verified (an unverified
+	 * credential may be a user's Unix password): "-" otherwise. */
 	mod_syslog(pamh, prio,
 		   "%s user=%s service=%s method=%s reason=%s sub=%s kid=%s "
-		   "secret=%d",
+		   "secret=%d fp=%s",
 		   verdict, at_log_value(u, sizeof(u), user),
 		   at_log_value(sv, sizeof(sv), service),
 		   at_log_value(m, sizeof(m), at_method_name(c->method)),
 		   at_log_value(r, sizeof(r), reason),
 		   at_log_value(sb, sizeof(sb), c->sub),
-		   at_log_value(k, sizeof(k), c->kid), c->secret_index);
+		   at_log_value(k, sizeof(k), c->kid), c->secret_index,
+		   at_log_value(fp, sizeof(fp),
+				c->fp[0] != '\0' ? c->fp : NULL));
+}
+
+/* ------------------------------------------------------------------ */
+/* The state store (store=): revocation and single use */
+
+/*
+ * The store's verdict on a credential verified for this request (claims
+ * c; consume in the auth phase, which uses up a single-use token).  The
+ * store is opened for this one question and closed: nothing of it
+ * outlives the call, whatever the application does with the handle or
+ * its processes.  Logs the verdict line for anything but a plain yes
+ * (lib has logged why a store failed) and returns:
+ *   PAM_SUCCESS   not revoked (and now consumed), or store_unavailable
+ *                 under store_unavailable=allow: the "unchecked" line
+ *                 at LOG_WARNING, then the caller goes on
+ *   revoked_code  revoked or replayed: the "rejected" line
+ *   otherwise     the store's error mapped by at_err_to_pam(): the
+ *                 "refused" line; store_error is never let through
+ */
+static int
+store_verdict(pam_handle_t *pamh, const struct at_config *cfg,
+	      const struct at_log *log, const char *user,
+	      const struct at_claims *c, bool consume, int revoked_code)
+{
+	char keybuf[AT_STORE_MAX_USE_KEY + 1];
+	struct at_store_query q;
+	struct at_store *st = NULL;
+	enum at_err r;
+
+	if ((r = at_store_query_from_claims(cfg, c, consume, time(NULL),
+					    keybuf, &q)) == AT_OK &&
+	    (r = at_store_open(cfg, geteuid(), log, &st)) == AT_OK)
+		r = at_store_check(st, &q);
+	at_store_close(st);
+	switch (r) {
+	case AT_OK:
+		return PAM_SUCCESS;
+	case AT_ERR_REVOKED:
+	case AT_ERR_REPLAYED:
+		log_result(pamh, LOG_NOTICE, "rejected", user,
+			   at_err_reason(r), c);
+		return revoked_code;
+	case AT_ERR_STORE_UNAVAILABLE:
+		if (!cfg->store_unavailable_allow)
+			break;
+		log_result(pamh, LOG_WARNING, "unchecked", user,
+			   at_err_reason(r), c);
+		return PAM_SUCCESS;
+	default:
+		break;
+	}
+	log_result(pamh, LOG_ERR, "refused", user, at_err_reason(r), c);
+	return at_err_to_pam(r);
 }
 
 /* A bare "debug" among the module's arguments. */
@@ -530,9 +597,12 @@ static int
 export_claims(pam_handle_t *pamh, const char *user, const struct at_claims *c,
 	      unsigned int leeway, const char **why)
 {
+	char iat[24] = "";
 	/* In the order of claim_vars[]. */
 	const char *values[] = {
 		c->sub, at_method_name(c->method), c->email, c->name,
+		c->fp[0] != '\0' ? c->fp : NULL,
+		c->method == AT_METHOD_JWT && c->has_iat ? iat : NULL,
 	};
 	const void *service = NULL;
 	char *entries = NULL, *seal = NULL, *var = NULL;
@@ -541,6 +611,12 @@ export_claims(pam_handle_t *pamh, const char *user, const struct at_claims *c,
 	enum at_err r;
 	int ret = PAM_BUF_ERR;
 
+	_Static_assert(sizeof(values) / sizeof(values[0]) == NCLAIM_VARS,
+		       "one value per claim_vars[] name");
+	/* lib keeps iat in [0, 2^53): whole seconds, as the store's
+	 * cut-off compares them (at_store_query_from_claims()). */
+	if (c->method == AT_METHOD_JWT && c->has_iat)
+		snprintf(iat, sizeof(iat), "%" PRId64, (int64_t)floor(c->iat));
 	*why = "out_of_memory";
 	for (i = 0; i < NCLAIM_VARS; i++)
 		if (values[i] != NULL)
@@ -795,6 +871,13 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		ret = at_err_to_pam(r);
 		goto out;
 	}
+	/* Only a credential that passed every other check reaches the
+	 * store, so a typo or another user's token never uses up a
+	 * single-use token. */
+	if (cfg.store != NULL &&
+	    (ret = store_verdict(pamh, &cfg, &log, user, &claims, true,
+				 PAM_AUTH_ERR)) != PAM_SUCCESS)
+		goto out;
 	if ((ret = remember_exp(pamh, user, &claims, cfg.leeway)) !=
 	    PAM_SUCCESS) {
 		log_result(pamh, LOG_ERR, "refused", user, "pam_data", &claims);
@@ -838,86 +921,6 @@ log_session(pam_handle_t *pamh, int prio, const char *verdict,
 		   verdict, at_log_value(u, sizeof(u), user),
 		   at_log_value(sv, sizeof(sv), service),
 		   at_log_value(r, sizeof(r), reason), changed, removed);
-}
-
-/*
- * Account phase: a JWT accepted by the auth phase of this handle must
- * still be unexpired, with the leeway the auth line had, when the account
- * is checked, which for sudo or an sshd password login can be long after
- * the prompt.  That verdict comes first, so that nothing about the account
- * line's own options can hide an expired token.  Nothing to say otherwise
- * (HMAC, no exp, auth by another module or in another handle, a JWT
- * accepted for another user than this request's): PAM_IGNORE, once the
- * options have loaded (a broken configuration fails closed here too; no
- * secret_file is needed).
- *
- * Values verified for another user than this request's (an earlier
- * module authenticated a second user in this handle, and libpam's replay
- * of that chain for pam_setcred() may never reach the module's setcred)
- * are removed here too, with the other_user line, before the session
- * phase would: PAM_SYSTEM_ERR or PAM_BUF_ERR when that fails.
- */
-PAM_EXTERN int
-pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
-{
-	struct at_log log = { log_to_pam, pamh, false };
-	struct at_config cfg;
-	struct at_claims claims;
-	const void *data = NULL, *envdata = NULL, *user = NULL;
-	const struct exp_data *d;
-	unsigned int changed = 0, removed = 0;
-	bool other = false;
-	int ret = PAM_SERVICE_ERR;
-
-	(void)flags;
-	cur_phase = "account";
-	at_config_init(&cfg);
-	at_claims_init(&claims);
-	if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS)
-		user = NULL;
-	if (pam_get_data(pamh, AT_DATA_EXP, &data) == PAM_SUCCESS &&
-	    data != NULL) {
-		d = data;
-		/* Another user's token says nothing about this account. */
-		if (!belongs_to_request(pamh, d->user))
-			other = true;
-		else if (at_exp_check(d->exp, d->leeway, time(NULL)) !=
-			 AT_OK) {
-			claims.method = AT_METHOD_JWT;
-			log_result(pamh, LOG_NOTICE, "rejected", user,
-				   at_err_reason(AT_ERR_EXPIRED), &claims);
-			ret = PAM_PERM_DENIED;
-			goto out;
-		}
-	}
-	if (pam_get_data(pamh, AT_DATA_ENV, &envdata) == PAM_SUCCESS &&
-	    envdata != NULL &&
-	    !belongs_to_request(pamh,
-				((const struct env_data *)envdata)->user)) {
-		if ((ret = set_env(pamh, NULL, &changed, &removed)) !=
-		    PAM_SUCCESS) {
-			log_session(pamh, LOG_ERR, "refused",
-				    env_fail_reason(ret), changed, removed);
-			if (ret != PAM_BUF_ERR)
-				ret = PAM_SYSTEM_ERR;
-			goto out;
-		}
-		if (removed > 0)
-			log_session(pamh, LOG_NOTICE, "session", "other_user",
-				    changed, removed);
-	}
-	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
-		goto out;
-	if (cfg.debug)
-		mod_syslog(pamh, LOG_DEBUG, "%s: ignored",
-			   other	    ? "JWT accepted for another user"
-			   : data != NULL ? "JWT still valid"
-					  : "no JWT accepted in this handle");
-	ret = PAM_IGNORE;
-out:
-	at_claims_clear(&claims);
-	at_config_clear(&cfg);
-	return ret;
 }
 
 /* What a later phase finds of the auth phase's work. */
@@ -994,6 +997,279 @@ verified_entries(pam_handle_t *pamh, char **entries, enum env_state *state)
 		*entries = NULL;
 	}
 	return PAM_SUCCESS;
+}
+
+/* entry_value() of a claim_vars[] name given as a literal. */
+#define ENTRY_VALUE(entries, name, vlen) \
+	entry_value((entries), (name), sizeof(name) - 1, (vlen))
+
+/*
+ * The claims the store asks about, from entries that were verified for
+ * this request (what export_claims() wrote): sub, method, and for a JWT
+ * its fingerprint and iat.  c must be empty (at_claims_init()); its sub
+ * is owned: at_claims_clear().  Returns AT_OK, AT_ERR_NOMEM, or
+ * AT_ERR_INTERNAL for entries export_claims() never writes (no sub or
+ * method, a malformed fingerprint or iat).
+ */
+static enum at_err
+claims_from_entries(const char *entries, struct at_claims *c)
+{
+	const char *v;
+	size_t len = 0;
+	uint64_t iat;
+
+	if ((v = ENTRY_VALUE(entries, "AGENTICTRUST_METHOD", &len)) == NULL)
+		return AT_ERR_INTERNAL;
+	if (len == 3 && memcmp(v, "jwt", 3) == 0)
+		c->method = AT_METHOD_JWT;
+	else if (len == 4 && memcmp(v, "hmac", 4) == 0)
+		c->method = AT_METHOD_HMAC;
+	else
+		return AT_ERR_INTERNAL;
+	if ((v = ENTRY_VALUE(entries, "AGENTICTRUST_FP", &len)) != NULL) {
+		if (c->method != AT_METHOD_JWT || len != AT_FP_LEN)
+			return AT_ERR_INTERNAL;
+		memcpy(c->fp, v, len);
+		c->fp[len] = '\0';
+	}
+	if ((v = ENTRY_VALUE(entries, "AGENTICTRUST_IAT", &len)) != NULL) {
+		/* lib's bound on a time claim: below 2^53. */
+		if (c->method != AT_METHOD_JWT ||
+		    !at_parse_decimal(v, len, (UINT64_C(1) << 53) - 1, &iat))
+			return AT_ERR_INTERNAL;
+		c->has_iat = true;
+		c->iat = (double)iat;
+	}
+	if ((v = ENTRY_VALUE(entries, "AGENTICTRUST_SUB", &len)) == NULL ||
+	    len == 0)
+		return AT_ERR_INTERNAL;
+	if ((c->sub = strndup(v, len)) == NULL)
+		return AT_ERR_NOMEM;
+	return AT_OK;
+}
+
+/*
+ * Nothing of ours was verified for this request (another module
+ * authenticated, sudo's cached timestamp, a bad seal, another user's
+ * values): ask the store about every id that names the PAM user (the
+ * user itself without user_map, else each external id the map sends to
+ * it) as a credential without an issue time, so that a cut-off
+ * revocation ("everything the id holds now") refuses too.  Returns
+ * PAM_IGNORE, or PAM_PERM_DENIED for a revoked id (the rejected line).
+ * A store that cannot answer refuses nothing here (one unchecked line at
+ * LOG_WARNING): no credential of ours is involved, and a store outage
+ * must not lock out the password path.  A user map that does not load
+ * fails closed as in the auth phase.
+ */
+static int
+account_ids_check(pam_handle_t *pamh, const struct at_config *cfg,
+		  const struct at_log *log, const char *user)
+{
+	struct at_verifier *v = NULL;
+	struct at_store *st = NULL;
+	struct at_store_query q;
+	struct at_claims c;
+	const char *id = user;
+	size_t pos = 0;
+	enum at_err r;
+	int ret = PAM_SERVICE_ERR;
+
+	at_claims_init(&c);
+	if (cfg->user_map != NULL) {
+		if ((r = at_verifier_new(&v, cfg, log)) != AT_OK ||
+		    (r = at_verifier_load_user_map(v, cfg->user_map,
+						   geteuid())) != AT_OK) {
+			log_result(pamh, LOG_ERR, "refused", user,
+				   at_err_reason(r), &c);
+			ret = at_err_to_pam(r);
+			goto out;
+		}
+		id = at_verifier_map_next_id(v, user, &pos);
+	}
+	ret = PAM_IGNORE;
+	if (id == NULL)
+		goto out; /* no id names the user */
+	r = at_store_open(cfg, geteuid(), log, &st);
+	while (r == AT_OK && id != NULL) {
+		memset(&q, 0, sizeof(q));
+		q.sub = id;
+		q.now = (int64_t)time(NULL);
+		if ((r = at_store_check(st, &q)) != AT_OK)
+			break;
+		id = v != NULL ? at_verifier_map_next_id(v, user, &pos) : NULL;
+	}
+	if (r == AT_OK)
+		goto out;
+	/* The id asked about when the store answered; none when it could
+	 * not be opened.  Without memory the line has sub=-. */
+	if (st != NULL && id != NULL)
+		c.sub = strdup(id);
+	switch (r) {
+	case AT_ERR_REVOKED:
+		log_result(pamh, LOG_NOTICE, "rejected", user,
+			   at_err_reason(r), &c);
+		ret = PAM_PERM_DENIED;
+		break;
+	case AT_ERR_STORE_UNAVAILABLE:
+	case AT_ERR_STORE:
+		log_result(pamh, LOG_WARNING, "unchecked", user,
+			   at_err_reason(r), &c);
+		ret = PAM_IGNORE;
+		break;
+	default:
+		log_result(pamh, LOG_ERR, "refused", user, at_err_reason(r),
+			   &c);
+		ret = at_err_to_pam(r);
+		break;
+	}
+out:
+	at_store_close(st);
+	at_verifier_free(v);
+	at_claims_clear(&c);
+	return ret;
+}
+
+/*
+ * The account phase's revocation check (store=): a credential verified
+ * for this request (this handle's auth phase, or the seal of one in
+ * another process) is asked about by its id, iat and fingerprint, as in
+ * the auth phase but consuming nothing; the store's failures are then
+ * those of the auth phase (store_unavailable=allow lets an unavailable
+ * store through with the unchecked line, nothing else).  Otherwise
+ * account_ids_check().  Returns PAM_IGNORE when nothing is refused,
+ * PAM_PERM_DENIED for a revoked credential, or the PAM code of an error
+ * (logged).
+ */
+static int
+account_store_check(pam_handle_t *pamh, const struct at_config *cfg,
+		    const struct at_log *log, const char *user)
+{
+	struct at_claims c;
+	char *entries = NULL;
+	enum env_state state = ENV_NONE;
+	enum at_err r;
+	int ret;
+
+	at_claims_init(&c);
+	if (user == NULL || user[0] == '\0') {
+		ret = PAM_IGNORE; /* nobody to ask about */
+		goto out;
+	}
+	/* A seal that opens is remembered under AT_DATA_ENV (and stays in
+	 * the environment): the setcred and session phases find it there. */
+	if ((ret = verified_entries(pamh, &entries, &state)) != PAM_SUCCESS) {
+		log_result(pamh, LOG_ERR, "refused", user,
+			   ret == PAM_BUF_ERR ? "out_of_memory" : "pam_data",
+			   &c);
+		if (ret != PAM_BUF_ERR)
+			ret = PAM_SYSTEM_ERR;
+		goto out;
+	}
+	if (state != ENV_VERIFIED) {
+		ret = account_ids_check(pamh, cfg, log, user);
+		goto out;
+	}
+	if ((r = claims_from_entries(entries, &c)) != AT_OK) {
+		log_result(pamh, LOG_ERR, "refused", user, at_err_reason(r),
+			   &c);
+		ret = at_err_to_pam(r);
+		goto out;
+	}
+	ret = store_verdict(pamh, cfg, log, user, &c, false, PAM_PERM_DENIED);
+	if (ret == PAM_SUCCESS)
+		ret = PAM_IGNORE;
+out:
+	free(entries);
+	at_claims_clear(&c);
+	return ret;
+}
+
+/*
+ * Account phase: a JWT accepted by the auth phase of this handle must
+ * still be unexpired, with the leeway the auth line had, when the account
+ * is checked, which for sudo or an sshd password login can be long after
+ * the prompt.  That verdict comes first, so that nothing about the account
+ * line's own options can hide an expired token.  Nothing to say otherwise
+ * (HMAC, no exp, auth by another module or in another handle, a JWT
+ * accepted for another user than this request's): PAM_IGNORE, once the
+ * options have loaded (a broken configuration fails closed here too; no
+ * secret_file is needed).
+ *
+ * Values verified for another user than this request's (an earlier
+ * module authenticated a second user in this handle, and libpam's replay
+ * of that chain for pam_setcred() may never reach the module's setcred)
+ * are removed here too, with the other_user line, before the session
+ * phase would: PAM_SYSTEM_ERR or PAM_BUF_ERR when that fails.
+ *
+ * With store=, revocation too (account_store_check()): made after the
+ * auth phase, it refuses the account (PAM_PERM_DENIED), whether our auth
+ * phase verified a credential for this request or not (sudo's cached
+ * timestamp runs only this phase).
+ */
+PAM_EXTERN int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct at_log log = { log_to_pam, pamh, false };
+	struct at_config cfg;
+	struct at_claims claims;
+	const void *data = NULL, *envdata = NULL, *user = NULL;
+	const struct exp_data *d;
+	unsigned int changed = 0, removed = 0;
+	bool other = false;
+	int ret = PAM_SERVICE_ERR;
+
+	(void)flags;
+	cur_phase = "account";
+	at_config_init(&cfg);
+	at_claims_init(&claims);
+	if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS)
+		user = NULL;
+	if (pam_get_data(pamh, AT_DATA_EXP, &data) == PAM_SUCCESS &&
+	    data != NULL) {
+		d = data;
+		/* Another user's token says nothing about this account. */
+		if (!belongs_to_request(pamh, d->user))
+			other = true;
+		else if (at_exp_check(d->exp, d->leeway, time(NULL)) !=
+			 AT_OK) {
+			claims.method = AT_METHOD_JWT;
+			log_result(pamh, LOG_NOTICE, "rejected", user,
+				   at_err_reason(AT_ERR_EXPIRED), &claims);
+			ret = PAM_PERM_DENIED;
+			goto out;
+		}
+	}
+	if (pam_get_data(pamh, AT_DATA_ENV, &envdata) == PAM_SUCCESS &&
+	    envdata != NULL &&
+	    !belongs_to_request(pamh,
+				((const struct env_data *)envdata)->user)) {
+		if ((ret = set_env(pamh, NULL, &changed, &removed)) !=
+		    PAM_SUCCESS) {
+			log_session(pamh, LOG_ERR, "refused",
+				    env_fail_reason(ret), changed, removed);
+			if (ret != PAM_BUF_ERR)
+				ret = PAM_SYSTEM_ERR;
+			goto out;
+		}
+		if (removed > 0)
+			log_session(pamh, LOG_NOTICE, "session", "other_user",
+				    changed, removed);
+	}
+	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
+		goto out;
+	if (cfg.store != NULL &&
+	    (ret = account_store_check(pamh, &cfg, &log, user)) != PAM_IGNORE)
+		goto out;
+	if (cfg.debug)
+		mod_syslog(pamh, LOG_DEBUG, "%s: ignored",
+			   other	    ? "JWT accepted for another user"
+			   : data != NULL ? "JWT still valid"
+					  : "no JWT accepted in this handle");
+	ret = PAM_IGNORE;
+out:
+	at_claims_clear(&claims);
+	at_config_clear(&cfg);
+	return ret;
 }
 
 /*

@@ -444,6 +444,17 @@ int at_secret_next_line(const char *buf, size_t len, size_t *pos,
 			unsigned int *lineno, const char **line,
 			size_t *linelen, const char **why) AT_WUR;
 
+/*
+ * The reverse of the user map: the external ids v's map sends to the
+ * local user, one per call.  Start with *pos = 0; each call returns the
+ * next such id (borrowed from v, valid until v is freed) and advances
+ * *pos, or NULL when there is no more (always NULL without a map).  The
+ * account phase asks the state store about each id that names its user.
+ */
+const char *at_verifier_map_next_id(const struct at_verifier *v,
+				    const char *user, size_t *pos)
+	AT_NONNULL(1, 2, 3);
+
 /* ------------------------------------------------------------------ */
 /* at_jwt.c: the layers under at_jwt_verify() */
 

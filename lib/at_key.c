@@ -549,6 +549,19 @@ nomem:
 	return AT_ERR_NOMEM;
 }
 
+const char *
+at_verifier_map_next_id(const struct at_verifier *v, const char *user,
+			size_t *pos)
+{
+	while (*pos < v->nmap) {
+		const struct at_mapping *m = &v->map[(*pos)++];
+
+		if (strcmp(m->local_user, user) == 0)
+			return m->external_id;
+	}
+	return NULL;
+}
+
 /* Split one map line into two white-space separated fields. */
 static enum at_err
 user_map_line(struct at_verifier *v, const char *line, size_t len,

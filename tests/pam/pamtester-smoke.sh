@@ -237,10 +237,10 @@ check "pam_wrapper: garbage" fail "not-a-token" wrapped
 check "pam_wrapper: empty line" fail "" wrapped
 check "pam_wrapper: valid JWT for root refused" fail "$root_tok" wrapped "" root
 logged "pam_wrapper: root: logged reason=system_user for a verified sub" \
-	"rejected user=root service=agentictrust-smoke method=jwt reason=system_user sub=root kid=- secret=0"
+	"rejected user=root service=agentictrust-smoke method=jwt reason=system_user sub=root kid=- secret=0 fp=[0-9a-f]{32}$"
 check "pam_wrapper: valid HMAC for root refused" fail "$root_hmac" wrapped "" root
 logged "pam_wrapper: root HMAC: logged reason=system_user" \
-	"rejected user=root .*method=hmac reason=system_user sub=root "
+	"rejected user=root .*method=hmac reason=system_user sub=root .* fp=-$"
 check "pam_wrapper: valid JWT for atsys (uid 999) refused" fail "$sys_tok" \
 	wrapped "" atsys
 logged "pam_wrapper: atsys: logged reason=system_user" \

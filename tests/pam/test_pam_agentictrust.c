@@ -1377,6 +1377,7 @@ test_system_user_root_refused(void **state)
 	};
 	const char *in[] = {tok, NULL};
 	struct pamtest_conv_data conv = {.in_echo_off = in};
+	char fp[AT_FP_LEN + 1], line[512];
 
 	/* No login.defs at all: UID_MIN 1000, and root is refused anyway. */
 	assert_pamtest(run_pamtest("at_default", "root", &conv, tests, NULL),
@@ -1384,9 +1385,17 @@ test_system_user_root_refused(void **state)
 	f->env = tests[1].case_out.envlist;
 	assert_null(env_get(f->env, "AGENTICTRUST_SUB"));
 	assert_last_reason("system_user");
-	/* The line says that the credential was good: its sub and secret. */
-	assert_logged("rejected user=root service=at_default method=jwt "
-		      "reason=system_user sub=root kid=- secret=0");
+	/* The line says that the credential was good: its sub, secret and
+	 * fingerprint (the whole line, up to its end). */
+	assert_int_equal(at_token_fingerprint(tok, strlen(tok), fp), AT_OK);
+	snprintf(line, sizeof(line),
+		 "rejected user=root service=at_default method=jwt "
+		 "reason=system_user sub=root kid=- secret=0 fp=%s",
+		 fp);
+	assert_non_null(strstr(captured[ncaptured - 1].text, line));
+	assert_string_equal(strstr(captured[ncaptured - 1].text, line) +
+				    strlen(line),
+			    "");
 	assert_int_equal(captured[ncaptured - 1].prio, LOG_NOTICE);
 	assert_false(logged("accepted"));
 	assert_not_logged(tok);
@@ -2607,7 +2616,7 @@ test_session_restores_verified(void **state)
 	struct conv_script cs = {.answers = {hex}, .rv = PAM_SUCCESS};
 	struct pam_conv pc = {script_conv, &cs};
 	pam_handle_t *pamh = NULL;
-	char env[1024], want[1024];
+	char env[1024], want[1024], fp[AT_FP_LEN + 1];
 
 	write_pam_env(HOSTILE_PAM_ENV HOSTILE_SEAL);
 	/* HMAC: no email.  pam_env sets five variables after auth. */
@@ -2636,10 +2645,12 @@ test_session_restores_verified(void **state)
 	capture_reset();
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
 	at_env(pamh, env, sizeof(env));
+	/* The token's fingerprint too (no iat in this token: no IAT). */
+	assert_int_equal(at_token_fingerprint(tok, strlen(tok), fp), AT_OK);
 	snprintf(want, sizeof(want),
 		 "AGENTICTRUST_SUB=%s AGENTICTRUST_METHOD=jwt "
-		 "AGENTICTRUST_EMAIL=agent@example.com",
-		 user);
+		 "AGENTICTRUST_EMAIL=agent@example.com AGENTICTRUST_FP=%s",
+		 user, fp);
 	assert_string_equal(env, want);
 	assert_session_line("restored", 2, 1);
 	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
@@ -2992,7 +3003,8 @@ test_seal_expired(void **state)
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
 	at_env(pamh, env, sizeof(env));
 	assert_string_equal(env, "");
-	assert_session_line("bad_seal", 0, 2);
+	/* SUB, METHOD, FP and IAT. */
+	assert_session_line("bad_seal", 0, 4);
 	assert_no_error_lines();
 	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
 	assert_not_logged(tok);
@@ -3299,8 +3311,8 @@ test_other_user_session(void **state)
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
 	at_env(pamh, env, sizeof(env));
 	assert_string_equal(env, "");
-	/* SUB and METHOD removed (the seal too, not counted). */
-	assert_phase_line("session", EDGE_USER, "other_user", 0, 2);
+	/* SUB, METHOD, FP and IAT removed (the seal too, not counted). */
+	assert_phase_line("session", EDGE_USER, "other_user", 0, 4);
 	assert_no_error_lines();
 	assert_false(logged("reason=restored"));
 	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);

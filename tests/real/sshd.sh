@@ -163,7 +163,7 @@ run_ssh() {
 
 # login_ok LABEL DESCRIPTION CRED WANT_OUT METHOD: CRED logs U in.
 login_ok() {
-	local label=$1 d=$2 cred=$3 want=$4 method=$5 f accepted
+	local label=$1 d=$2 cred=$3 want=$4 method=$5 f accepted fp
 	f=$(rt_cred_file "$label" "$cred")
 	rt_log_mark
 	run_ssh "$PREFAUTH" "$U" "$f"
@@ -174,8 +174,10 @@ login_ok() {
 			"exit $SSH_RC, stdout '$SSH_OUT'" "$(cat "$SSH_ERR")" \
 			"$(tail -n 5 "$SSHD_LOG")"
 	fi
-	rt_expect_log "$VARIANT: $d: logged accepted user=$U method=$method reason=ok sub=$U secret=0" \
-		"$SVC" accepted "$U" "$method" "ok sub=$U kid=- secret=0"
+	# fp: the fingerprint of a JWT whose MAC verified, never of an HMAC.
+	if [ "$method" = jwt ]; then fp='[0-9a-f]{32}'; else fp=-; fi
+	rt_expect_log "$VARIANT: $d: logged accepted user=$U method=$method reason=ok sub=$U secret=0 fp=" \
+		"$SVC" accepted "$U" "$method" "ok sub=$U kid=- secret=0 fp=$fp"
 	if rt_log_wait "pam_agentictrust\\($SVC:session\\): session user=$U service=$SVC reason=restored changed=[1-9][0-9]* removed=[0-9]+\$"; then
 		rt_ok "$VARIANT: $d: the session phase logged that it restored the verified values"
 	else

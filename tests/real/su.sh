@@ -83,7 +83,7 @@ su_ok() {
 			"exit $SU_RC, stdout '$SU_OUT'" "$(cat "$SU_ERR")"
 	fi
 	rt_expect_log "$d: logged accepted user=$target reason=ok" \
-		"$SVC" accepted "$target" jwt "ok sub=$target kid=- secret=0"
+		"$SVC" accepted "$target" jwt "ok sub=$target kid=- secret=0 fp=[0-9a-f]{32}"
 }
 
 # su_refused DESCRIPTION TARGET CRED REASON
@@ -99,7 +99,7 @@ su_refused() {
 	fi
 	# The credential itself was good: the line names its sub and secret.
 	rt_expect_log "$d: logged rejected user=$target reason=$reason" \
-		"$SVC" rejected "$target" jwt "$reason sub=$target kid=- secret=0"
+		"$SVC" rejected "$target" jwt "$reason sub=$target kid=- secret=0 fp=[0-9a-f]{32}"
 }
 
 # ------------------------------------------------------------- credentials

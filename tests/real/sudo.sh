@@ -95,7 +95,7 @@ sudo_ok() {
 			"exit $SUDO_RC, stdout '$SUDO_OUT'" "$(cat "$SUDO_ERR")"
 	fi
 	rt_expect_log "$mode: $d: logged accepted user=$U service=$SVC method=jwt sub=$U" \
-		"$SVC" accepted "$U" jwt "ok sub=$U kid=- secret=0"
+		"$SVC" accepted "$U" jwt "ok sub=$U kid=- secret=0 fp=[0-9a-f]{32}"
 	if rt_log_wait "sudo(\[[0-9]+\])?: +$U : .*USER=root ; COMMAND=/usr/bin/id -u" 3; then
 		rt_ok "$mode: $d: sudo logged the command to syslog"
 	else
@@ -188,7 +188,7 @@ else
 		"exit $SUDO_RC, stdout '$SUDO_OUT'" "$(cat "$SUDO_ERR")"
 fi
 rt_expect_log "stdin: system account: logged rejected user=$SYSU reason=system_user" \
-	"$SVC" rejected "$SYSU" jwt "system_user sub=$SYSU kid=- secret=0"
+	"$SVC" rejected "$SYSU" jwt "system_user sub=$SYSU kid=- secret=0 fp=[0-9a-f]{32}"
 
 rt_check_service_lines "pam_service=$SVC in sudoers selects /etc/pam.d/$SVC" "$SVC"
 rt_check_no_leak "$RT_SYSLOG"

@@ -1445,6 +1445,50 @@ test_user_map_same_user_twice_ok(void **state)
 	assert_int_equal(f->v->nmap, 2);
 }
 
+/*
+ * The reverse lookup (the account phase's "which ids name this user"):
+ * every id mapped to the user, in map order, none of another user's, and
+ * an exact match of the user name (no prefix, no case folding).
+ */
+static void
+test_user_map_reverse(void **state)
+{
+	struct fixture *f = *state;
+	size_t pos = 0;
+
+	assert_at(load_map(f,
+			   "agent-7 alice\nagent-8 bob\nagent-9 alice\n"
+			   "agent-10 Alice\nagent-11 alicex\n",
+			   0644),
+		  AT_OK);
+	assert_string_equal(at_verifier_map_next_id(f->v, "alice", &pos),
+			    "agent-7");
+	assert_string_equal(at_verifier_map_next_id(f->v, "alice", &pos),
+			    "agent-9");
+	assert_null(at_verifier_map_next_id(f->v, "alice", &pos));
+	/* Stays at the end. */
+	assert_null(at_verifier_map_next_id(f->v, "alice", &pos));
+	pos = 0;
+	assert_string_equal(at_verifier_map_next_id(f->v, "bob", &pos),
+			    "agent-8");
+	assert_null(at_verifier_map_next_id(f->v, "bob", &pos));
+	pos = 0;
+	assert_null(at_verifier_map_next_id(f->v, "carol", &pos));
+	pos = 0;
+	assert_null(at_verifier_map_next_id(f->v, "alic", &pos));
+}
+
+/* Without a map, no id names a user through it. */
+static void
+test_user_map_reverse_no_map(void **state)
+{
+	struct fixture *f = *state;
+	size_t pos = 0;
+
+	assert_false(f->v->has_map);
+	assert_null(at_verifier_map_next_id(f->v, "alice", &pos));
+}
+
 static void
 test_user_map_unprintable(void **state)
 {
@@ -1574,6 +1618,8 @@ main(void)
 		T(test_user_map_three_fields),
 		T(test_user_map_duplicate_id),
 		T(test_user_map_same_user_twice_ok),
+		T(test_user_map_reverse),
+		T(test_user_map_reverse_no_map),
 		T(test_user_map_unprintable),
 		T(test_user_map_field_too_long),
 		T(test_user_map_group_writable),
