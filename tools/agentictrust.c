@@ -8,12 +8,18 @@
  *   agentictrust verify --user U [--service NAME [--pam-dir DIR]]
  *                       [MODULE-ARGUMENT...]   < credential
  *   agentictrust check  [--service NAME [--pam-dir DIR]] [MODULE-ARGUMENT...]
+ *   agentictrust revoke STORE (--sub ID [--before TIME] | --token - |
+ *                       --fp FP) [--reason TEXT]
+ *   agentictrust unrevoke STORE (--sub ID | --token - | --fp FP)
+ *   agentictrust revoked STORE [--json]
+ *   agentictrust fingerprint [--config PATH | --service NAME] < TOKEN
  *
  * verify (cmd_verify.c) runs the very code path of pam_agentictrust.so
  * (at_config_load, at_verifier_from_config, at_verify_credential) and
  * prints the verdict, the reason tag the module would log and the
  * verified claims; check (cmd_check.c) lints a configuration and its
- * pam.d stack (pamd.c).  Tokens are minted with libjwt, the one job
+ * pam.d stack (pamd.c); revoke, unrevoke, revoked and fingerprint
+ * (cmd_store.c) work on the state store the module reads.  Tokens are minted with libjwt, the one job
  * Debian 12's libjwt is safe for.
  */
 #include <errno.h>
@@ -47,6 +53,17 @@ usage(FILE *f)
 		"CREDENTIAL\n"
 		"       agentictrust check [--service NAME [--pam-dir DIR]] "
 		"[MODULE-ARGUMENT...]\n"
+		"       agentictrust revoke STORE (--sub ID [--before TIME] | "
+		"--token - | --fp FP)\n"
+		"                           [--reason TEXT]\n"
+		"       agentictrust unrevoke STORE (--sub ID | --token - | "
+		"--fp FP)\n"
+		"       agentictrust revoked STORE [--json]\n"
+		"       agentictrust fingerprint [--config PATH | --service "
+		"NAME] [--secret-file FILE]\n"
+		"                                < TOKEN\n"
+		"STORE: --config PATH (default " AT_DEFAULT_CONFIG ") | "
+		"--service NAME | --store URL\n"
 		"\n"
 		"hmac    print HMAC-SHA256(secret, USER_ID) as hex (the first "
 		"secret of FILE)\n"
@@ -60,8 +77,18 @@ usage(FILE *f)
 		"the verdict\n"
 		"check   lint the module arguments, config, secret file, user "
 		"map and,\n"
-		"        with --service, the pam.d stack; exit 1 on any "
-		"error\n");
+		"        with --service, the pam.d stack and the state store; "
+		"exit 1 on any\n"
+		"        error\n"
+		"revoke  refuse an id's credentials (all, or JWTs issued "
+		"before TIME), or one\n"
+		"        JWT (read from stdin, its MAC verified; or by its "
+		"fingerprint)\n"
+		"unrevoke  lift a revocation\n"
+		"revoked   list the revocations in force\n"
+		"fingerprint  print the fp= of the JWT on stdin, once its MAC "
+		"verifies\n"
+		"Run agentictrust COMMAND --help for a command's options.\n");
 }
 
 /* The first secret of path, copied; at_freezero(*key, *keylen). */
@@ -248,6 +275,11 @@ main(int argc, char **argv)
 		return cmd_verify(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "revoke") == 0 ||
+	    strcmp(argv[1], "unrevoke") == 0 ||
+	    strcmp(argv[1], "revoked") == 0 ||
+	    strcmp(argv[1], "fingerprint") == 0)
+		return cmd_store(argv[1], argc - 1, argv + 1);
 	if (strcmp(argv[1], "askpass") == 0)
 		return cmd_askpass(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

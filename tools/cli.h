@@ -75,6 +75,11 @@ void cli_args_str(int argc, const char *const *argv, char *buf, size_t len)
 /* Subcommands: argv[0] is the subcommand's name.  Exit status. */
 int cmd_verify(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+/*
+ * The state store (cmd_store.c): cmd is "revoke", "unrevoke", "revoked"
+ * or "fingerprint".
+ */
+int cmd_store(const char *cmd, int argc, char **argv);
 
 /* The name that makes the binary behave as "agentictrust askpass". */
 #define ASKPASS_PROGNAME "agentictrust-askpass"

@@ -29,6 +29,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "at_store.h"
 #include "cli.h"
 
 /* Room for "hmac_secret_file PATH" with a path of AT_MAX_LINE bytes. */
@@ -658,6 +659,64 @@ say_config_file(struct lint *l, const struct at_config *cfg)
 		    AT_DEFAULT_CONFIG);
 }
 
+/* at_store_probe()'s findings: warnings, or notes. */
+static void
+store_finding(void *ctx, bool warn, const char *text)
+{
+	struct lint *l = ctx;
+
+	say(l, warn ? LINT_WARNING : LINT_NOTE, "store: %s", text);
+}
+
+/*
+ * The state store, opened as the module opens it: lib checks the
+ * password file (the secret file rules) and, for SQLite, the file and
+ * its directories, and its log lines are the error lines.  A reachable
+ * store is then probed for what an operator must know (Redis
+ * maxmemory-policy, persistence).  Opening a SQLite store creates its
+ * file when missing, as the module's first authentication would.
+ */
+static void
+check_store(struct lint *l, const struct at_config *cfg)
+{
+	struct at_store *s = NULL;
+	enum at_err r;
+
+	say(l, LINT_OK,
+	    "store %s: single_use=%s, store_timeout_ms=%u, "
+	    "store_unavailable=%s",
+	    cli_printable(cfg->store), cfg->single_use ? "true" : "false",
+	    cfg->store_timeout_ms,
+	    cfg->store_unavailable_allow ? "allow" : "deny");
+	if (cfg->store_unavailable_allow)
+		say(l, LINT_WARNING,
+		    "store_unavailable=allow: while the store cannot be "
+		    "reached, revoked%s credentials are accepted (the module "
+		    "logs a warning each time)",
+		    cfg->single_use ? " and replayed" : "");
+	if ((r = at_store_open(cfg, geteuid(), &l->log, &s)) != AT_OK) {
+		if (r == AT_ERR_STORE_UNAVAILABLE && cfg->store_unavailable_allow)
+			say(l, LINT_ERROR,
+			    "store %s: unavailable (reason=%s): the module "
+			    "accepts credentials without checking revocations%s",
+			    cli_printable(cfg->store), at_err_reason(r),
+			    cfg->single_use ? " or single use" : "");
+		else
+			say(l, LINT_ERROR,
+			    "store %s: cannot be used (reason=%s): the module "
+			    "refuses every credential that passes its other "
+			    "checks",
+			    cli_printable(cfg->store), at_err_reason(r));
+		return;
+	}
+	say(l, LINT_OK, "store %s: opened (%s)", cli_printable(cfg->store),
+	    at_store_backend_name(s));
+	if ((r = at_store_probe(s, store_finding, l)) != AT_OK)
+		say(l, LINT_ERROR, "store %s: probe failed (reason=%s)",
+		    cli_printable(cfg->store), at_err_reason(r));
+	at_store_close(s);
+}
+
 /* One set of module arguments, as the module would load it. */
 static void
 check_config(struct lint *l, int argc, const char **argv,
@@ -708,6 +767,8 @@ check_config(struct lint *l, int argc, const char **argv,
 		    cfg.user_map != NULL ? " and the user map" : "");
 	}
 	l->held[0] = '\0';
+	if (cfg.store != NULL)
+		check_store(l, &cfg);
 out:
 	at_verifier_free(v);
 	at_config_clear(&cfg);

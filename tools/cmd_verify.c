@@ -22,6 +22,14 @@
  * A token whose MAC failed may have its header and claims shown, labelled
  * UNVERIFIED, when both decode to JSON; the JSON is re-encoded ASCII-only.
  * The raw token, its signature and the secret are never printed.
+ *
+ * With store= the store is asked what the module asks it after every
+ * other check passed (is the id or the token revoked?), but nothing is
+ * consumed: verify is a dry run, so under single_use it cannot say
+ * whether the token was used before.  The store has no read-only use
+ * check on purpose: its answer would be stale the moment it is printed,
+ * and only the atomic check-and-consume of an authentication is the
+ * truth.
  */
 #include <getopt.h>
 #include <pwd.h>
@@ -33,6 +41,7 @@
 
 #include <jansson.h>
 
+#include "at_store.h"
 #include "cli.h"
 
 /* Exit statuses. */
@@ -423,6 +432,9 @@ explain_claims(const struct at_verifier *v, const struct at_config *cfg,
 	explain_secret(v, cfg, claims);
 	if (claims->kid != NULL)
 		printf("  kid    %s\n", cli_printable(claims->kid));
+	/* Set only once the MAC verified: the module's fp= value. */
+	if (claims->fp[0] != '\0')
+		printf("  fp     %s\n", claims->fp);
 	if (claims->sub != NULL)
 		printf("  sub    %s\n", cli_printable(claims->sub));
 	if (claims->local_user != NULL)
@@ -458,6 +470,59 @@ explain_claims(const struct at_verifier *v, const struct at_config *cfg,
 }
 
 /*
+ * The store's word on a credential that passed every other check, as the
+ * module asks it in the auth phase, but without consuming a single-use
+ * token (at_store_query_from_claims() with consume false).  Returns
+ * AT_OK, AT_ERR_REVOKED or the store's error (logged on stderr);
+ * *allowed is set when the store was unavailable and store_unavailable=
+ * allow lets the module accept anyway (then AT_OK).
+ */
+static enum at_err
+store_verdict(const struct at_config *cfg, const struct at_claims *c,
+	      time_t now, bool *allowed)
+{
+	struct at_store *s = NULL;
+	struct at_store_query q;
+	char key[AT_STORE_MAX_USE_KEY + 1];
+	enum at_err r;
+
+	*allowed = false;
+	if ((r = at_store_open(cfg, geteuid(), &cli_log, &s)) == AT_OK &&
+	    (r = at_store_query_from_claims(cfg, c, false, now, key, &q)) ==
+		    AT_OK)
+		r = at_store_check(s, &q);
+	at_store_close(s);
+	if (r == AT_ERR_STORE_UNAVAILABLE && cfg->store_unavailable_allow) {
+		*allowed = true;
+		r = AT_OK;
+	}
+	return r;
+}
+
+/* What the store said, under the verdict line. */
+static void
+explain_store(const struct at_config *cfg, enum at_err r, bool allowed)
+{
+	if (r == AT_ERR_REVOKED)
+		printf("  store %s: the id or this token is revoked "
+		       "(agentictrust revoked lists the revocations)\n",
+		       cli_printable(cfg->store));
+	else if (allowed)
+		printf("  store %s: unavailable; store_unavailable=allow lets "
+		       "the module accept without asking it (it logs a "
+		       "warning)\n",
+		       cli_printable(cfg->store));
+	else if (r == AT_OK)
+		printf("  store %s: neither the id nor this token is "
+		       "revoked\n",
+		       cli_printable(cfg->store));
+	if (cfg->single_use && r == AT_OK)
+		printf("  single_use: not checked and not consumed: verify is "
+		       "a dry run, and only an authentication tells a first "
+		       "use from a replay (it consumes the token)\n");
+}
+
+/*
  * Judge the credential with one set of module arguments, as the module
  * does, and explain.  e is the service line (NULL without --service).
  * Returns VERIFY_ACCEPTED, VERIFY_REJECTED or VERIFY_ERROR.
@@ -472,7 +537,7 @@ verify_one(const struct verify_run *run, const struct pamd_entry *e,
 	enum at_err r;
 	const char **margv = NULL;
 	int margc = 0, i, ret = VERIFY_ERROR;
-	bool unknown;
+	bool unknown, asked = false, allowed = false;
 
 	at_config_init(&cfg);
 	at_claims_init(&claims);
@@ -513,6 +578,12 @@ verify_one(const struct verify_run *run, const struct pamd_entry *e,
 	/* The module asks before it prompts, and refuses after: an unknown
 	 * user is refused whatever the credential. */
 	unknown = getpwnam(run->user) == NULL;
+	/* The store last, as the module: only a credential that passed
+	 * every other check is asked about. */
+	if (r == AT_OK && !unknown && cfg.store != NULL) {
+		r = store_verdict(&cfg, &claims, at_verifier_now(v), &allowed);
+		asked = true;
+	}
 	if (unknown)
 		printf("rejected: reason=user_unknown (no local user %s: the "
 		       "module prompts, then refuses)\n",
@@ -524,6 +595,8 @@ verify_one(const struct verify_run *run, const struct pamd_entry *e,
 		printf("rejected: reason=%s (%s)\n", at_err_reason(r),
 		       at_strerror(r));
 	print_context(run, e, nth, total, margc, margv);
+	if (asked)
+		explain_store(&cfg, r, allowed);
 	if (unknown)
 		printf("  the credential itself: %s (reason=%s)\n",
 		       r == AT_OK ? "valid for that name" : "refused",
