@@ -513,7 +513,20 @@ if [ "$FROZEN_MS" -lt 5000 ]; then
 else
 	rt_not_ok "host a: the frozen-store login was decided in ${FROZEN_MS} ms (want < 5000; a normal login took ${BASE_MS} ms)"
 fi
-login_ok a "redis-server thawed (SIGCONT): the next login works" "$T9"
+# The EVAL that timed out sat in the frozen server's socket buffer: once
+# thawed, the server may still run it, so the denied token may be spent
+# (the safe side: denied and spent, never accepted twice).
+ssh_login a "$T9"
+if [ $SSH_RC -eq 0 ]; then
+	login_refused a "redis-server thawed: the frozen-store token, used once, again" "$T9" replayed
+elif rt_log_wait "$(verdict_re a '(rejected|refused)' replayed)"; then
+	rt_ok "host a: redis-server thawed: the frozen-store token was spent by the EVAL the server ran late (replayed)"
+else
+	rt_not_ok "host a: redis-server thawed: the frozen-store token is accepted once or replayed" \
+		"exit $SSH_RC" "$(module_lines)"
+fi
+T12=$(fleet_jwt "$U") || rt_bail "mint a token"
+login_ok a "redis-server thawed (SIGCONT): the next login works" "$T12"
 
 # --------------------------------------------------------------- cleanup
 

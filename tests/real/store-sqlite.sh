@@ -8,7 +8,8 @@
 # mode=jwt single_use=true store=sqlite:PATH), in a private mount and PID
 # namespace (common.sh); needs root, else exits 77.  Each fault is a
 # database (or its directory) broken in one way:
-#   - on a 64 KiB tmpfs filled up: denied as store_error, the auth
+#   - on a 512 KiB tmpfs filled up (SQLite needs ~100 KiB while a
+#     connection is open: the 32 KiB -shm, the -wal, the file): denied as store_error, the auth
 #     process ends normally (no SIGBUS from SQLite's mmap'd -shm), and the
 #     token is not consumed: with space freed it is accepted once, then
 #     replayed;
@@ -25,6 +26,7 @@ set -u
 RT_NEEDS=(pamtester)
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "$(readlink -f "$0")")/common.sh"
+RT_PRIVATE_PATHS+=(/etc/pam.d/store-sqlite-agentictrust)
 rt_main store-sqlite "$@"
 
 # ------------------------------------------ inside the private namespaces
@@ -137,6 +139,7 @@ once() {
 mkdir -m 0700 "$DBROOT/ok"
 set_store "$DBROOT/ok/state.db"
 once "baseline, sqlite:$DBROOT/ok/state.db" "$(tok)"
+rt_diag "a database after two authentications: $(du -k --apparent-size "$DBROOT/ok"/* | tr '\t\n' ': ')"
 if [ "$(stat -c '%a %U' "$DBROOT/ok/state.db")" = "600 root" ]; then
 	rt_ok "the module created the database 0600, owned by root"
 else
@@ -147,36 +150,62 @@ fi
 # ------------------------------------------------------ full filesystem
 FULL=$DBROOT/full
 mkdir -m 0700 "$FULL"
-mount -t tmpfs -o size=64k,mode=0700 at-full "$FULL" || rt_bail "tmpfs on $FULL"
+mount -t tmpfs -o size=512k,mode=0700 at-full "$FULL" || rt_bail "tmpfs on $FULL"
 set_store "$FULL/state.db"
 dd if=/dev/zero of="$FULL/filler" bs=4k 2>/dev/null
 avail=$(df --output=avail -k "$FULL" | tail -n1 | tr -d ' ')
 [ "$avail" -eq 0 ] || rt_bail "could not fill $FULL ($avail KiB left)"
 T=$(tok)
-STORE_DIAG=1 refused "full filesystem (64 KiB tmpfs, 0 left)" "$T" store_error
+STORE_DIAG=1 refused "full filesystem (512 KiB tmpfs, 0 left)" "$T" store_error
 rm -f "$FULL/filler"
 once "full filesystem, space freed: the denied token was not consumed" "$T"
 # Fill it again now that the database exists, and use tokens until one
 # needs a page the filesystem does not have: whatever happens, no token is
 # accepted twice and nothing crashes.
-dd if=/dev/zero of="$FULL/filler" bs=1k 2>/dev/null
-n_ok=0 n_err=0 n_other=0
-for i in $(seq 8); do
-	auth "$(tok)"
+# Left free: 0 KiB (the -shm cannot grow: refused at open), then a few
+# pages more, so that the open succeeds and the commit runs out.
+n_ok=0 n_err=0 n_other=0 DENIED='' DENIED_AT=''
+for i in 0 36 40 44 48 52 56 64; do
+	rm -f "$FULL/filler"
+	avail=$(df --output=avail -k "$FULL" | tail -n1 | tr -d ' ')
+	[ "$avail" -gt "$i" ] &&
+		dd if=/dev/zero of="$FULL/filler" bs=1k count=$((avail - i)) 2>/dev/null
+	T2=$(tok)
+	auth "$T2"
 	if [ $PT_RC -eq 0 ]; then
 		n_ok=$((n_ok + 1))
 	elif [ $PT_RC -eq 1 ] && rt_log_new | grep -Eq "$(verdict_re '(rejected|refused)' store_error)"; then
 		n_err=$((n_err + 1))
+		# Keep one denied while writing (the commit ran out of
+		# space), else the first.
+		if module_lines | grep -q ': commit: '; then
+			DENIED=$T2 DENIED_AT=commit
+		elif [ -z "$DENIED" ]; then
+			DENIED=$T2 DENIED_AT=open
+		fi
+		rt_diag "$i KiB free: $(module_lines | grep -v 'reason=store_error ')"
 	else
 		n_other=$((n_other + 1))
 	fi
+	[ $PT_RC -eq 0 ] && rt_diag "$i KiB free: accepted"
 done
 if [ $n_other -eq 0 ]; then
-	rt_ok "full filesystem with the database in it: 8 fresh tokens, $n_ok accepted, $n_err store_error, no other outcome"
+	rt_ok "full filesystem with the database in it: 8 fresh tokens with 0..64 KiB free, $n_ok accepted, $n_err store_error, no other outcome"
 else
 	rt_not_ok "full filesystem with the database in it: $n_other of 8 ended otherwise ($n_ok accepted, $n_err store_error)"
 fi
 refused "full filesystem with the database in it: the first token again" "$T" '(replayed|store_error)'
+rm -f "$FULL/filler"
+if [ "$DENIED_AT" = commit ]; then
+	rt_ok "full filesystem with the database in it: some token was denied at the commit (out of space while writing)"
+else
+	rt_not_ok "full filesystem with the database in it: some token was denied at the commit (out of space while writing)"
+fi
+if [ -n "$DENIED" ]; then
+	once "full filesystem with the database in it, space freed: a token denied at the $DENIED_AT was not consumed" "$DENIED"
+else
+	rt_not_ok "full filesystem with the database in it: some token was denied (store_error)"
+fi
 umount "$FULL" || rt_bail "umount $FULL"
 
 # ------------------------------------------------------------ read-only
