@@ -56,7 +56,7 @@
 
 struct rd {
 	redisContext *c;
-	bool broken;	/* an I/O error or timeout: never used again */
+	bool broken;	 /* an I/O error or timeout: never used again */
 	char where[512]; /* "HOST:PORT" or the socket path, for log lines */
 };
 
@@ -150,8 +150,7 @@ rd_fail(const struct at_store *s, const char *what, const char *msg)
 		at_log(s->log, LOG_ERR, "store: redis %s: %s (%s)", be->where,
 		       what, at_log_value(v, sizeof(v), msg));
 	else
-		at_log(s->log, LOG_ERR, "store: redis %s: %s", be->where,
-		       what);
+		at_log(s->log, LOG_ERR, "store: redis %s: %s", be->where, what);
 }
 
 static int64_t
@@ -219,7 +218,7 @@ rd_set_timeout(redisContext *c, int64_t deadline)
 static enum at_err
 rd_error_class(const char *msg)
 {
-	static const char *const later[] = { "LOADING", "BUSY", "MASTERDOWN" };
+	static const char *const later[] = {"LOADING", "BUSY", "MASTERDOWN"};
 	size_t i, n;
 
 	for (i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
@@ -310,7 +309,8 @@ rd_replies(struct at_store *s, const char *what, int64_t deadline,
 				}
 				if (done)
 					break;
-				if ((w = rd_wait(c->fd, POLLOUT, deadline)) <= 0)
+				if ((w = rd_wait(c->fd, POLLOUT, deadline)) <=
+				    0)
 					goto timeout;
 			}
 			if ((w = rd_wait(c->fd, POLLIN, deadline)) <= 0)
@@ -433,12 +433,12 @@ rd_resp(char *b, size_t size, size_t *pos, int argc, const char **argv,
  * the password).
  */
 static enum at_err
-rd_login(struct at_store *s, const struct at_store_url *u,
-	 const char *password, size_t passwordlen, int64_t deadline)
+rd_login(struct at_store *s, const struct at_store_url *u, const char *password,
+	 size_t passwordlen, int64_t deadline)
 {
 	struct rd *be = s->be;
 	redisContext *c = be->c;
-	redisReply *rep[2] = { NULL, NULL };
+	redisReply *rep[2] = {NULL, NULL};
 	const char *argv[3];
 	size_t len[3], size, pos = 0, n = 0, i;
 	char db[16], *buf = NULL;
@@ -503,8 +503,8 @@ rd_login(struct at_store *s, const struct at_store_url *u,
 	if ((r = rd_replies(s, "login", deadline, rep, n)) != AT_OK)
 		goto out;
 	for (i = 0; i < n; i++) {
-		const char *what = password != NULL && i == 0 ? "AUTH"
-							       : "SELECT";
+		const char *what =
+			password != NULL && i == 0 ? "AUTH" : "SELECT";
 
 		if ((r = rd_reply_ok(s, what, rep[i])) != AT_OK)
 			goto out;
@@ -733,7 +733,7 @@ static enum at_err
 rd_list_add(struct at_store *s, struct rd_list *l, enum at_revocation_kind kind,
 	    const char *id, size_t idlen, const redisReply *h, time_t now)
 {
-	struct at_revocation x = { 0 };
+	struct at_revocation x = {0};
 	struct at_revocation *nv;
 	bool have_val = false, have_created = false;
 	size_t i;
@@ -748,8 +748,9 @@ rd_list_add(struct at_store *s, struct rd_list *l, enum at_revocation_kind kind,
 		return AT_OK;
 	if (idlen == 0 || idlen > AT_MAX_SUB || strlen(id) != idlen ||
 	    !at_str_printable(id, idlen)) {
-		rd_fail(s, "list: a key under the prefix holds an id this "
-			   "program would not write",
+		rd_fail(s,
+			"list: a key under the prefix holds an id this "
+			"program would not write",
 			id);
 		return AT_ERR_STORE;
 	}
@@ -843,10 +844,9 @@ rd_glob_prefix(const char *prefix, char *out, size_t size)
 }
 
 static enum at_err
-rd_list(struct at_store *s, time_t now, struct at_revocation **list,
-	size_t *n)
+rd_list(struct at_store *s, time_t now, struct at_revocation **list, size_t *n)
 {
-	struct rd_list l = { NULL, 0, 0 };
+	struct rd_list l = {NULL, 0, 0};
 	char cursor[32] = "0", pattern[2 * AT_STORE_MAX_PREFIX + 4];
 	const char *argv[6];
 	size_t len[6], plen = strlen(s->prefix), i, j, nk = 0, seen = 0;
@@ -1008,9 +1008,8 @@ rd_config_value(const redisReply *rep)
 	return rep->element[1]->str;
 }
 
-static void
-rd_report(at_store_report_fn fn, void *ctx, bool warn, const char *fmt, ...)
-	AT_PRINTF(4, 5);
+static void rd_report(at_store_report_fn fn, void *ctx, bool warn,
+		      const char *fmt, ...) AT_PRINTF(4, 5);
 
 static void
 rd_report(at_store_report_fn fn, void *ctx, bool warn, const char *fmt, ...)
@@ -1027,11 +1026,11 @@ rd_report(at_store_report_fn fn, void *ctx, bool warn, const char *fmt, ...)
 static enum at_err
 rd_probe(struct at_store *s, at_store_report_fn fn, void *ctx)
 {
-	static const char *const names[3] = { "maxmemory-policy", "appendonly",
-					      "save" };
-	const char *argv[3], *val[3] = { NULL, NULL, NULL };
+	static const char *const names[3] = {"maxmemory-policy", "appendonly",
+					     "save"};
+	const char *argv[3], *val[3] = {NULL, NULL, NULL};
 	size_t len[3], i;
-	redisReply *rep[4] = { NULL, NULL, NULL, NULL };
+	redisReply *rep[4] = {NULL, NULL, NULL, NULL};
 	char v[RD_MSG_SIZE], ver[32];
 	const char *p, *e;
 	int64_t deadline = rd_now_ms() + s->timeout_ms;
@@ -1162,8 +1161,9 @@ at_store_redis_open(struct at_store *s, const struct at_store_url *u,
 		goto out;
 	}
 	if (u->user != NULL && password == NULL) {
-		rd_fail(s, "the URL names an ACL user but no "
-			   "store_password_file= is set",
+		rd_fail(s,
+			"the URL names an ACL user but no "
+			"store_password_file= is set",
 			NULL);
 		r = AT_ERR_CONFIG;
 		goto out;
@@ -1189,7 +1189,7 @@ at_store_redis_open(struct at_store *s, const struct at_store_url *u,
 		be->broken = true;
 		rd_fail(s, "cannot connect", be->c->errstr);
 		r = be->c->err == REDIS_ERR_OOM ? AT_ERR_NOMEM
-						 : AT_ERR_STORE_UNAVAILABLE;
+						: AT_ERR_STORE_UNAVAILABLE;
 		goto out;
 	}
 	/* hiredis 0.14 makes its socket without SOCK_CLOEXEC. */

@@ -34,12 +34,12 @@
 #define FP2 "fedcba9876543210fedcba9876543210"
 
 struct fx {
-	bool tcp;		/* the prestate: TCP, else the unix socket */
+	bool tcp; /* the prestate: TCP, else the unix socket */
 	struct test_redis r;
 	struct unit_log ul;
 	struct at_config cfg;
 	struct at_store *s;
-	char *dir;		/* password files */
+	char *dir; /* password files */
 };
 
 static int
@@ -87,8 +87,7 @@ url(const struct fx *f, const char *user, const char *tail, char *out,
 			 user != NULL ? user : "", user != NULL ? "@" : "",
 			 f->r.port, tail != NULL ? tail : "");
 	else
-		snprintf(out, size, "%s%s", f->r.url,
-			 tail != NULL ? tail : "");
+		snprintf(out, size, "%s%s", f->r.url, tail != NULL ? tail : "");
 }
 
 /*
@@ -146,7 +145,7 @@ static enum at_err
 ask(struct at_store *s, const char *sub, long long iat, const char *fp,
     const char *use, int64_t until)
 {
-	struct at_store_query q = { 0 };
+	struct at_store_query q = {0};
 
 	q.sub = sub;
 	q.has_iat = iat >= 0;
@@ -173,7 +172,7 @@ static enum at_err
 revoke_one(struct at_store *s, enum at_revocation_kind kind, const char *id,
 	   int64_t before_or_expires, const char *reason, const char *sub)
 {
-	struct at_revocation r = { 0 };
+	struct at_revocation r = {0};
 	enum at_err e;
 
 	r.kind = kind;
@@ -194,9 +193,9 @@ revoke_one(struct at_store *s, enum at_revocation_kind kind, const char *id,
 
 /* redis-cli on the fixture's server; it must succeed. */
 #define cli(f, out, size, ...)                                                 \
-	assert_int_equal(test_redis_cli(&(f)->r, out, size, __VA_ARGS__,       \
-					(char *)NULL),                         \
-			 0)
+	assert_int_equal(                                                      \
+		test_redis_cli(&(f)->r, out, size, __VA_ARGS__, (char *)NULL), \
+		0)
 
 static int64_t
 now_ms(void)
@@ -240,8 +239,8 @@ test_revoked_id(void **state)
 	assert_at(ask(f->s, "agent-7", -1, FP1, NULL, 0), AT_ERR_REVOKED);
 	assert_at(ask(f->s, "agent-7", -1, NULL, NULL, 0), AT_ERR_REVOKED);
 	/* Beyond 2^53 the comparison is still exact. */
-	assert_at(revoke_one(f->s, AT_REVOKE_SUB, "agent-9",
-			 9007199254740993LL, NULL, NULL),
+	assert_at(revoke_one(f->s, AT_REVOKE_SUB, "agent-9", 9007199254740993LL,
+			     NULL, NULL),
 		  AT_OK);
 	assert_at(ask(f->s, "agent-9", 9007199254740992LL, FP1, NULL, 0),
 		  AT_ERR_REVOKED);
@@ -268,7 +267,7 @@ test_revoked_token(void **state)
 	start(f, NULL);
 	open_default(f);
 	assert_at(revoke_one(f->s, AT_REVOKE_TOKEN, FP1, 0, "seen in a log",
-			 "agent-7"),
+			     "agent-7"),
 		  AT_OK);
 	assert_at(ask(f->s, "agent-7", 1000, FP1, NULL, 0), AT_ERR_REVOKED);
 	assert_at(ask(f->s, "agent-7", 1000, FP2, NULL, 0), AT_OK);
@@ -279,7 +278,7 @@ test_revoked_token(void **state)
 	/* With an expiry: the key carries it, and once the key goes (a
 	 * 1 ms PEXPIRE stands in for the wait) the token is accepted. */
 	assert_at(revoke_one(f->s, AT_REVOKE_TOKEN, FP2,
-			 (int64_t)time(NULL) + 3600, NULL, NULL),
+			     (int64_t)time(NULL) + 3600, NULL, NULL),
 		  AT_OK);
 	assert_at(ask(f->s, "agent-7", 1000, FP2, NULL, 0), AT_ERR_REVOKED);
 	cli(f, out, sizeof(out), "TTL", "agentictrust:rtok:" FP2, NULL, NULL);
@@ -290,8 +289,7 @@ test_revoked_token(void **state)
 	assert_at(ask(f->s, "agent-7", 1000, FP2, NULL, 0), AT_OK);
 	/* A revocation past its expiry by the host's clock, even while
 	 * the key is still there (server clock behind): not in force. */
-	cli(f, NULL, 0, "HSET", "agentictrust:rtok:" FP2, "expires",
-	    "1000");
+	cli(f, NULL, 0, "HSET", "agentictrust:rtok:" FP2, "expires", "1000");
 	cli(f, NULL, 0, "HSET", "agentictrust:rtok:" FP2, "created", "999");
 	assert_at(ask(f->s, "agent-7", 1000, FP2, NULL, 0), AT_OK);
 	/* Already expired when revoked: nothing kept. */
@@ -300,8 +298,7 @@ test_revoked_token(void **state)
 	cli(f, out, sizeof(out), "EXISTS", "agentictrust:rtok:" FP2, NULL,
 	    NULL);
 	assert_string_equal(out, "0");
-	assert_at(at_store_unrevoke(f->s, AT_REVOKE_TOKEN, FP1, &found),
-		  AT_OK);
+	assert_at(at_store_unrevoke(f->s, AT_REVOKE_TOKEN, FP1, &found), AT_OK);
 	assert_true(found);
 	assert_at(ask(f->s, "agent-7", 1000, FP1, NULL, 0), AT_OK);
 	assert_string_equal(f->ul.buf, "");
@@ -324,8 +321,8 @@ test_replayed(void **state)
 		  AT_ERR_REPLAYED);
 	assert_at(ask(f->s, "agent-7", 1000, FP2, "fp:" FP2, until), AT_OK);
 	/* Kept until `until` exactly (EXPIRETIME, Redis 7). */
-	cli(f, out, sizeof(out), "EXPIRETIME", "agentictrust:use:jti:abc",
-	    NULL, NULL);
+	cli(f, out, sizeof(out), "EXPIRETIME", "agentictrust:use:jti:abc", NULL,
+	    NULL);
 	snprintf(want, sizeof(want), "%lld", (long long)until);
 	assert_string_equal(out, want);
 	/* until 0: forever. */
@@ -448,7 +445,9 @@ test_hostile_ids(void **state)
 {
 	struct fx *f = *state;
 	static const char *const ids[] = {
-		"agent 7", "a\"b'c", "*", "a*", "x:rid:y", "[a-z]?\\",
+		"agent 7",     "a\"b'c",
+		"*",	       "a*",
+		"x:rid:y",     "[a-z]?\\",
 		"caf\xc3\xa9", "agentictrust:rid:agent-7",
 	};
 	size_t nids = sizeof(ids) / sizeof(ids[0]), i, n = 0;
@@ -462,9 +461,11 @@ test_hostile_ids(void **state)
 	start(f, NULL);
 	open_default(f);
 	for (i = 0; i < nids; i++)
-		assert_at(revoke_one(f->s, AT_REVOKE_SUB, ids[i], 0, ids[i], NULL),
+		assert_at(revoke_one(f->s, AT_REVOKE_SUB, ids[i], 0, ids[i],
+				     NULL),
 			  AT_OK);
-	assert_at(revoke_one(f->s, AT_REVOKE_SUB, longid, 7, NULL, NULL), AT_OK);
+	assert_at(revoke_one(f->s, AT_REVOKE_SUB, longid, 7, NULL, NULL),
+		  AT_OK);
 	assert_at(revoke_one(f->s, AT_REVOKE_TOKEN, FP2, 0, "r", "agent 7"),
 		  AT_OK);
 	assert_at(revoke_one(f->s, AT_REVOKE_TOKEN, FP1, 0, NULL, "*"), AT_OK);
@@ -532,11 +533,11 @@ test_list_many(void **state)
 	for (i = 0; i < 2500; i++) {
 		snprintf(id, sizeof(id), "agent-%05zu", i);
 		assert_at(revoke_one(f->s, AT_REVOKE_SUB, id, (int64_t)i, NULL,
-				 NULL),
+				     NULL),
 			  AT_OK);
 	}
-	assert_at(revoke_one(f->s, AT_REVOKE_TOKEN, FP1, (int64_t)now + 100, NULL,
-			 NULL),
+	assert_at(revoke_one(f->s, AT_REVOKE_TOKEN, FP1, (int64_t)now + 100,
+			     NULL, NULL),
 		  AT_OK);
 	/* In force at now, not at now + 100. */
 	assert_at(at_store_list(f->s, now, &list, &n), AT_OK);
@@ -608,13 +609,11 @@ test_server_stopped(void **state)
 	/* Stopped between open and check. */
 	assert_at(open_opts(f, u, NULL, NULL, 0, &f->s), AT_OK);
 	test_redis_stop(&f->r);
-	assert_at(ask(f->s, "a", 1, FP1, "jti:x", 0),
-		  AT_ERR_STORE_UNAVAILABLE);
+	assert_at(ask(f->s, "a", 1, FP1, "jti:x", 0), AT_ERR_STORE_UNAVAILABLE);
 	assert_non_null(strstr(f->ul.buf, "store: redis "));
 	assert_non_null(strstr(f->ul.buf, "check: connection lost"));
 	/* And the broken connection is not used again. */
-	assert_at(ask(f->s, "a", 1, FP1, "jti:x", 0),
-		  AT_ERR_STORE_UNAVAILABLE);
+	assert_at(ask(f->s, "a", 1, FP1, "jti:x", 0), AT_ERR_STORE_UNAVAILABLE);
 	at_store_close(f->s);
 	f->s = NULL;
 	/* Stopped before open: no connection at all. */
@@ -666,6 +665,34 @@ test_server_frozen(void **state)
 	assert_at(open_opts(f, u, "frozen-pw", NULL, 300, &s2), AT_OK);
 	assert_at(ask(s2, "a", 1, FP1, "jti:after", 0), AT_OK);
 	at_store_close(s2);
+}
+
+/* A server busy in a long script answers BUSY: unavailable, like a
+ * stopped one (store_unavailable= decides), not store_error. */
+static void
+test_server_busy(void **state)
+{
+	struct fx *f = *state;
+	pid_t pid;
+	int status;
+
+	start(f, "busy-reply-threshold 100\n");
+	open_default(f);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(test_redis_cli(&f->r, NULL, 0, "EVAL",
+				     "while true do end", "0",
+				     (char *)NULL) < 0);
+	usleep(500 * 1000);
+	assert_at(ask(f->s, "a", 1, FP1, "jti:busy", 0),
+		  AT_ERR_STORE_UNAVAILABLE);
+	print_message("%s", f->ul.buf);
+	assert_non_null(strstr(f->ul.buf, "check refused (\"BUSY "));
+	cli(f, NULL, 0, "SCRIPT", "KILL");
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	/* The connection is sound: the error was a whole reply. */
+	assert_at(ask(f->s, "a", 1, FP1, "jti:busy", 0), AT_OK);
 }
 
 /* Restarted: the next open reconnects; without persistence (the test
@@ -727,12 +754,12 @@ test_wrong_password(void **state)
 
 /* The ACL the README recommends: the module's user may only run the
  * check; the CLI's admin user also revokes, lists and probes. */
-#define ACL_AGENT                                                             \
-	"user agent on >agent-pw-1 resetkeys ~agentictrust:* resetchannels " \
+#define ACL_AGENT                                                              \
+	"user agent on >agent-pw-1 resetkeys ~agentictrust:* resetchannels "   \
 	"-@all +eval +hget +exists +set\n"
-#define ACL_ADMIN                                                             \
-	"user admin on >admin-pw-1 resetkeys ~agentictrust:* resetchannels " \
-	"-@all +eval +hget +exists +set +del +hset +expireat +scan "         \
+#define ACL_ADMIN                                                              \
+	"user admin on >admin-pw-1 resetkeys ~agentictrust:* resetchannels "   \
+	"-@all +eval +hget +exists +set +del +hset +expireat +scan "           \
 	"+hgetall +config|get +info\n"
 
 static void
@@ -747,7 +774,7 @@ test_acl(void **state)
 
 	f->tcp = true; /* a user is named in redis:// URLs only */
 	start(f, ACL_AGENT ACL_ADMIN
-		 "user denied on >denied-pw-1 ~other:* +@all\n");
+	      "user denied on >denied-pw-1 ~other:* +@all\n");
 	/* Keys outside the user's pattern: NOPERM, store_error. */
 	url(f, "denied", NULL, u, sizeof(u));
 	assert_at(open_opts(f, u, "denied-pw-1", NULL, 0, &f->s), AT_OK);
@@ -766,8 +793,8 @@ test_acl(void **state)
 	assert_at(ask(f->s, "a", 1, FP1, "jti:x", 0), AT_OK);
 	assert_at(ask(f->s, "a", 1, FP1, "jti:x", 0), AT_ERR_REPLAYED);
 	assert_at(revoke_one(admin, AT_REVOKE_SUB, "a", 5, "why", NULL), AT_OK);
-	assert_at(revoke_one(admin, AT_REVOKE_TOKEN, FP2, time(NULL) + 60, "why",
-			 "a"),
+	assert_at(revoke_one(admin, AT_REVOKE_TOKEN, FP2, time(NULL) + 60,
+			     "why", "a"),
 		  AT_OK);
 	assert_at(ask(f->s, "a", 4, FP1, "jti:y", 0), AT_ERR_REVOKED);
 	assert_at(ask(f->s, "b", 9, FP2, "jti:y", 0), AT_ERR_REVOKED);
@@ -851,7 +878,7 @@ test_race(void **state)
 					_exit(11);
 				r = ask(s, "agent-7", 1, FP1, key, 0);
 				at_store_close(s);
-				_exit(r == AT_OK ? 0
+				_exit(r == AT_OK	     ? 0
 				      : r == AT_ERR_REPLAYED ? 1
 							     : 20 - (int)r);
 			}
@@ -868,8 +895,7 @@ test_race(void **state)
 			else if (WEXITSTATUS(status) == 1)
 				replayed++;
 			else
-				fail_msg("child exit %d",
-					 WEXITSTATUS(status));
+				fail_msg("child exit %d", WEXITSTATUS(status));
 		}
 		assert_int_equal(ok, 1);
 		assert_int_equal(replayed, 15);
@@ -896,7 +922,8 @@ test_latency(void **state)
 
 	start(f, NULL);
 	open_default(f);
-	assert_at(revoke_one(f->s, AT_REVOKE_SUB, "other", 0, NULL, NULL), AT_OK);
+	assert_at(revoke_one(f->s, AT_REVOKE_SUB, "other", 0, NULL, NULL),
+		  AT_OK);
 	for (i = 0; i < 1000; i++) {
 		snprintf(key, sizeof(key), "jti:lat-%d", i);
 		clock_gettime(CLOCK_MONOTONIC, &a);
@@ -917,7 +944,7 @@ static bool unix_sock = false, tcp = true;
 
 #define BOTH(fn)                                                               \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown,          \
-						 &unix_sock),          \
+						 &unix_sock),                  \
 		cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown,  \
 							 &tcp)
 
@@ -939,6 +966,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_probe, setup, teardown),
 		BOTH(test_server_stopped),
 		BOTH(test_server_frozen),
+		cmocka_unit_test_setup_teardown(test_server_busy, setup,
+						teardown),
 		BOTH(test_server_restarted),
 		BOTH(test_wrong_password),
 		cmocka_unit_test_setup_teardown(test_acl, setup, teardown),
