@@ -235,8 +235,30 @@ rt_state() {
 		sort | sha256sum | cut -c1-16)"
 }
 
+# Processes left behind by the inner run: the PID namespace's end kills
+# them, so none may remain.  Found by their command line (sshd -f, the
+# syslog receiver) or working directory (redis-server's "dir") naming the
+# temp dir.  No grep: its own command line would name it.
+rt_leftover_procs() {
+	local f c d
+	for f in /proc/[0-9]*; do
+		[ "${f#/proc/}" = "$$" ] && continue
+		c=$(tr '\0' ' ' 2>/dev/null <"$f/cmdline") || continue
+		d=$(readlink "$f/cwd" 2>/dev/null)
+		case "$c $d" in
+		*"$RT_TMP"*) echo "pid ${f#/proc/}: $c (cwd $d)" ;;
+		esac
+	done
+}
+
 rt_check_real_system() {
-	local u f
+	local u f left
+	left=$(rt_leftover_procs)
+	if [ -z "$left" ]; then
+		rt_ok "no process left behind that names the temp dir (sshd, redis-server, syslog receiver)"
+	else
+		rt_not_ok "no process left behind that names the temp dir" "$left"
+	fi
 	rt_state >"$RT_TMP/state.after"
 	if cmp -s "$RT_TMP/state.before" "$RT_TMP/state.after"; then
 		rt_ok "real system unchanged: account files, sudoers, test users in lastlog/faillog/btmp/wtmp, our pam.d names, module, /dev/log, /run/sshd ($(wc -l <"$RT_TMP/state.before") items)"

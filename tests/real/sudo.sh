@@ -153,7 +153,12 @@ sudo_refused askpass "JWT signed with another secret through SUDO_ASKPASS" \
 rt_log_mark
 run_sudo stdin "$GOOD" /usr/bin/printenv
 got=$(printf '%s\n' "$SUDO_OUT" | grep '^AGENTICTRUST_' | sort | tr '\n' ' ')
-want="AGENTICTRUST_EMAIL=$U@example.com AGENTICTRUST_METHOD=jwt AGENTICTRUST_SUB=$U "
+# The fingerprint and iat of GOOD (issue 8 exports both for a JWT).
+good_fp=$(printf '%s\n' "$GOOD" | "$RT_CLI" fingerprint --secret-file "$RT_SECRET_FILE")
+good_iat=$(printf '%s\n' "$GOOD" | "$RT_PY" -c 'import base64, json, sys
+p = sys.stdin.read().split(".")[1]
+print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["iat"])')
+want="AGENTICTRUST_EMAIL=$U@example.com AGENTICTRUST_FP=$good_fp AGENTICTRUST_IAT=$good_iat AGENTICTRUST_METHOD=jwt AGENTICTRUST_SUB=$U "
 if [ $SUDO_RC -eq 0 ] && [ "$got" = "$want" ]; then
 	rt_ok "stdin: the command's AGENTICTRUST_* environment is exactly $want"
 else
