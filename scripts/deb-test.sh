@@ -102,7 +102,8 @@ for p in "${packages[@]}"; do
 done
 ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 module=/lib/$ma/security/pam_agentictrust.so
-for f in "$module" /usr/bin/agentictrust "/usr/lib/$ma/libagentictrust.so.1"; do
+for f in "$module" /usr/bin/agentictrust "/usr/lib/$ma/libagentictrust.so.1" \
+	/var/lib/agentictrust; do
 	[ -e "$f" ] && bail "$f exists (installed by hand?); dpkg --purge would delete it"
 done
 grep -q pam_agentictrust /etc/pam.d/common-auth /etc/pam.d/common-account &&
@@ -230,11 +231,19 @@ has libpam-agentictrust "$module" /usr/bin/agentictrust \
 has libpam-agentictrust /usr/share/man/man1/agentictrust.1.gz \
 	/usr/share/man/man5/agentictrust.conf.5.gz \
 	/usr/share/man/man8/pam_agentictrust.8.gz
+has libpam-agentictrust /var/lib/agentictrust/
+if dpkg-deb -c "$(deb libpam-agentictrust)" |
+	grep -qE '^drwx------ root/root .* \./var/lib/agentictrust/$'; then
+	ok "libpam-agentictrust: /var/lib/agentictrust is drwx------ root/root"
+else
+	not_ok "libpam-agentictrust: /var/lib/agentictrust is drwx------ root/root"
+fi
 has libpam-agentictrust "$doc/README.md.gz" "$doc/SECURITY.md.gz" "$doc/copyright" \
 	"$doc/examples/pam.d/sshd" "$doc/examples/pam.d/sudo" \
 	"$doc/examples/agentictrust.conf.example" \
 	"$doc/examples/user_map.example" \
-	"$doc/examples/sshd_config.d/agentictrust.conf"
+	"$doc/examples/sshd_config.d/agentictrust.conf" \
+	"$doc/examples/redis/redis-agentictrust.conf"
 has libagentictrust1 "/usr/lib/$ma/libagentictrust.so.1" \
 	"/usr/lib/$ma/libagentictrust.so.1.0.0"
 has libagentictrust-dev /usr/include/agentictrust.h \
@@ -603,6 +612,15 @@ else
 	ok "the namespace left the real /etc alone"
 fi
 
+# The state store's directory: root only, and a store file in it (what the
+# module would create) goes with the purge, not with a remove.
+if [ "$(stat -c '%a %u %g' /var/lib/agentictrust 2>/dev/null)" = "700 0 0" ]; then
+	ok "/var/lib/agentictrust installed 0700 root:root"
+else
+	not_ok "/var/lib/agentictrust installed 0700 root:root ($(stat -c '%a %u %g' /var/lib/agentictrust 2>&1))"
+fi
+install -m 0600 /dev/null /var/lib/agentictrust/state.db
+
 # --- 4. purge -------------------------------------------------------------
 if dpkg_waiting --purge "${packages[@]}" >"$tmp/purge.log" 2>&1; then
 	ok "dpkg --purge ${packages[*]}"
@@ -619,7 +637,8 @@ if [ -z "$left" ]; then ok "no package left installed"; else not_ok "still insta
 gone=
 for f in "$module" /usr/bin/agentictrust /usr/bin/agentictrust-askpass \
 	/usr/share/pam-configs/agentictrust "/usr/lib/$ma/libagentictrust.so.1" \
-	/usr/include/agentictrust.h /usr/share/doc/libpam-agentictrust; do
+	/usr/include/agentictrust.h /usr/share/doc/libpam-agentictrust \
+	/var/lib/agentictrust; do
 	if [ -e "$f" ] || [ -L "$f" ]; then gone="$gone $f"; fi
 done
 if [ -z "$gone" ]; then ok "installed files removed"; else not_ok "left behind:$gone"; fi
