@@ -373,33 +373,61 @@ fail:
 	return r;
 }
 
-/* PRAGMA journal_mode = WAL, which answers the mode in force: a file
- * system without shared memory for the -shm file may keep another. */
+/*
+ * WAL, once: the mode is kept in the file, so only a new file (or one
+ * another program switched back) needs "PRAGMA journal_mode = WAL".  That
+ * takes an exclusive lock which SQLite does not wait for through the busy
+ * handler: a crowd of first logins on a new file would turn all but one
+ * away.  So read the mode first, and on SQLITE_BUSY wait and look again,
+ * within the store's timeout.  Setting it answers the mode in force: a
+ * file system without shared memory for the -shm file may keep another.
+ */
 static enum at_err
 set_wal(const struct at_store *s, struct sqlite_be *be)
 {
 	char mbuf[AT_LOG_VALUE_SIZE];
 	sqlite3_stmt *st = NULL;
 	const char *mode;
-	enum at_err r = AT_OK;
+	unsigned int waited = 0;
 	int rc;
+	bool set = false;
 
-	rc = sqlite3_prepare_v2(be->db, "PRAGMA journal_mode = WAL", -1, &st,
-				NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		mode = (const char *)sqlite3_column_text(st, 0);
-		if (mode == NULL || strcmp(mode, "wal") != 0)
-			at_log(s->log, LOG_WARNING,
-			       "store: sqlite %s: journal mode %s, not wal: "
-			       "readers wait for writers",
-			       be->path,
-			       at_log_value(mbuf, sizeof(mbuf), mode));
-		rc = SQLITE_OK;
+	for (;;) {
+		rc = sqlite3_prepare_v2(be->db,
+					set ? "PRAGMA journal_mode = WAL"
+					    : "PRAGMA journal_mode",
+					-1, &st, NULL);
+		if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			mode = (const char *)sqlite3_column_text(st, 0);
+			if (mode != NULL && strcmp(mode, "wal") == 0)
+				break;
+			if (set) {
+				at_log(s->log, LOG_WARNING,
+				       "store: sqlite %s: journal mode %s, not "
+				       "wal: readers wait for writers",
+				       be->path,
+				       at_log_value(mbuf, sizeof(mbuf), mode));
+				break;
+			}
+			set = true;
+		} else if ((rc & 0xff) == SQLITE_BUSY &&
+			   waited < s->timeout_ms) {
+			sqlite3_finalize(st);
+			st = NULL;
+			sqlite3_sleep(5);
+			waited += 5;
+			set = false; /* another login may have set it */
+			continue;
+		} else {
+			sqlite3_finalize(st);
+			return fail(s, be->db, be->path, "PRAGMA journal_mode",
+				    rc);
+		}
+		sqlite3_finalize(st);
+		st = NULL;
 	}
-	if (rc != SQLITE_OK && rc != SQLITE_DONE)
-		r = fail(s, be->db, be->path, "PRAGMA journal_mode", rc);
 	sqlite3_finalize(st);
-	return r;
+	return AT_OK;
 }
 
 static const struct at_store_ops sqlite_ops;

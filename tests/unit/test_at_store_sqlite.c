@@ -1061,6 +1061,66 @@ test_race(void **state)
 	}
 }
 
+/*
+ * A crowd of first logins: 16 processes released at once each open a
+ * database that does not exist yet (create, switch to WAL, schema) and
+ * present one token.  Exactly one is accepted and none is turned away
+ * as unavailable: "PRAGMA journal_mode = WAL" takes a lock the busy
+ * handler does not always wait for, so the mode is read first.
+ */
+static void
+test_first_open_crowd(void **state)
+{
+	struct fixture *f = *state;
+	int round, i, ok, replayed, status, go[2];
+	pid_t pids[RACERS];
+	char *path, name[32], c;
+
+	for (round = 0; round < 5; round++) {
+		snprintf(name, sizeof(name), "crowd-%d.db", round);
+		path = test_path(f->dir, name);
+		assert_int_equal(pipe(go), 0);
+		for (i = 0; i < RACERS; i++) {
+			pids[i] = fork();
+			assert_true(pids[i] >= 0);
+			if (pids[i] != 0)
+				continue;
+			{
+				struct at_store *s = NULL;
+				enum at_err r;
+
+				close(go[1]);
+				ignore(read(go[0], &c, 1)); /* EOF: go */
+				f->ulog.buf[0] = '\0';
+				r = open_path(path, 10000, &f->ulog.log, &s);
+				if (r == AT_OK)
+					r = check_jwt(s, "agent-7", NOW, "fp",
+						      "jti:crowd", NOW + 60,
+						      NOW);
+				if (r != AT_OK && r != AT_ERR_REPLAYED)
+					fprintf(stderr, "crowd %d: %s: %s", i,
+						at_err_reason(r), f->ulog.buf);
+				at_store_close(s);
+				_exit(r == AT_OK	     ? 0
+				      : r == AT_ERR_REPLAYED ? 1
+							     : 2);
+			}
+		}
+		close(go[0]);
+		close(go[1]);
+		ok = replayed = 0;
+		for (i = 0; i < RACERS; i++) {
+			assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+			assert_true(WIFEXITED(status));
+			ok += WEXITSTATUS(status) == 0;
+			replayed += WEXITSTATUS(status) == 1;
+		}
+		assert_int_equal(ok, 1);
+		assert_int_equal(replayed, RACERS - 1);
+		free(path);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Full and read-only file systems, in a private mount namespace */
 
@@ -1303,6 +1363,7 @@ main(void)
 		T(test_probe),
 		T(test_locked_by_another_writer),
 		T(test_race),
+		T(test_first_open_crowd),
 		T(test_full_filesystem),
 		T(test_readonly_filesystem),
 #undef T
