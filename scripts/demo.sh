@@ -50,6 +50,17 @@ cat >"$work/pam.d/agentictrust-demo" <<PAM
 auth     required  $module secret_file=$work/secret mode=any
 account  required  pam_permit.so
 PAM
+# Single use and revocation (issue 8): a JWT-only stack with a state
+# store, here SQLite in a private directory.
+mkdir -m 700 "$work/state"
+store="sqlite:$work/state/state.db"
+cat >"$work/pam.d/agentictrust-demo-once" <<PAM
+auth     required  $module secret_file=$work/secret mode=jwt single_use store=$store
+# The account phase re-checks revocation; it only ever refuses (else it
+# is ignored), so another module must say yes.
+account  requisite $module store=$store
+account  required  pam_permit.so
+PAM
 # libpam wants an "other" fallback; deny everything there.
 echo "auth required pam_deny.so" >"$work/pam.d/other"
 
@@ -59,13 +70,15 @@ echo "auth required pam_deny.so" >"$work/pam.d/other"
 # log, which we read from stderr).
 pam_check() {
 	local label=$1 cred=$2 want=$3 who=${4:-$user} out rc verdict
+	local service=${service:-agentictrust-demo}
 	set +e
 	out=$(printf '%s\n' "$cred" |
 		env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" \
 			"${nss[@]}" PAM_WRAPPER=1 \
 			PAM_WRAPPER_SERVICE_DIR="$work/pam.d" \
 			PAM_WRAPPER_DEBUGLEVEL=2 \
-			pamtester agentictrust-demo "$who" authenticate 2>&1)
+			pamtester "$service" "$who" authenticate \
+			acct_mgmt 2>&1)
 	rc=$?
 	set -e
 	verdict=REJECTED
@@ -100,6 +113,19 @@ echo
 echo "== what the operator CLI says about the JWT (same code path):"
 printf '%s\n' "$jwt" | env LD_PRELOAD=libnss_wrapper.so "${nss[@]}" \
 	"$cli" verify --user "$user" secret_file="$work/secret"
+echo
+echo "== single use and revocation ($store):"
+service=agentictrust-demo-once
+once=$("$cli" token --secret-file "$work/secret" --sub "$user" --ttl 600)
+pam_check "single-use JWT, first use" "$once" ACCEPTED
+pam_check "the same JWT again (a replay)" "$once" REJECTED
+"$cli" revoke --store "$store" --sub "$user" --reason "demo: agent misbehaved"
+sleep 1 # a token minted in the same second would be the same bytes
+fresh=$("$cli" token --secret-file "$work/secret" --sub "$user" --ttl 600)
+pam_check "a fresh JWT for the revoked id" "$fresh" REJECTED
+"$cli" unrevoke --store "$store" --sub "$user"
+pam_check "the fresh JWT after unrevoke" "$fresh" ACCEPTED
+unset service
 echo
 if [ $failures -ne 0 ]; then
 	echo "demo: $failures unexpected result(s)"
