@@ -18,37 +18,10 @@
 set -u
 
 CLI=${1:?usage: store.sh AGENTICTRUST_CLI}
-NSS_DIR=$(cd "$(dirname "$0")/../data/nss" && pwd) || exit 1
-NSSW=(env "LD_PRELOAD=${AT_NSS_WRAPPER:-libnss_wrapper.so}"
-	"NSS_WRAPPER_PASSWD=$NSS_DIR/passwd" "NSS_WRAPPER_GROUP=$NSS_DIR/group")
-WRAP=()
-if [ -n "${AT_CLI_WRAPPER:-}" ]; then
-	read -r -a WRAP <<<"$AT_CLI_WRAPPER"
-fi
-export TZ=UTC LC_ALL=C
+# shellcheck source=tests/cli/tap.sh
+. "$(dirname "$0")/tap.sh"
 
-n=0
-failed=0
-OUT=
 STDOUT=
-RC=0
-ALL=
-
-ok() {
-	n=$((n + 1))
-	printf 'ok %d - %s\n' "$n" "$1"
-}
-
-not_ok() {
-	local d=$1
-
-	shift
-	n=$((n + 1))
-	failed=$((failed + 1))
-	printf 'not ok %d - %s\n' "$n" "$d"
-	[ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'
-	return 0
-}
 
 # run [-i STDIN] ARG...: stdout and stderr in $OUT, stdout alone in
 # $STDOUT, status in $RC.
@@ -66,30 +39,6 @@ run() {
 	OUT=$(cat "$T/stdout" "$T/stderr")
 	ALL+=$OUT$'\n'
 	LAST="$*"
-}
-
-rc_is() {
-	if [ "$RC" -eq "$2" ]; then
-		ok "$1: exit $2"
-	else
-		not_ok "$1: exit $2" "got exit $RC for: $LAST" "$OUT"
-	fi
-}
-
-has() {
-	if printf '%s\n' "$OUT" | grep -Eq -- "$2"; then
-		ok "$1"
-	else
-		not_ok "$1" "no line matches: $2" "$OUT"
-	fi
-}
-
-hasnt() {
-	if printf '%s\n' "$OUT" | grep -Eq -- "$2"; then
-		not_ok "$1" "a line matches: $2" "$OUT"
-	else
-		ok "$1"
-	fi
 }
 
 # same DESC GOT WANT
