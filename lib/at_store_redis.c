@@ -626,9 +626,14 @@ rd_revoke(struct at_store *s, const struct at_revocation *r)
 		snprintf(expat, sizeof(expat), "%" PRId64,
 			 r->expires < INT64_MAX ? r->expires + 1 : r->expires);
 	e = AT_ERR_NOMEM;
-	if ((r->reason != NULL && asprintf(&reason, "+%s", r->reason) < 0) ||
-	    (token && r->sub != NULL && asprintf(&sub, "+%s", r->sub) < 0)) {
-		reason = sub = NULL;
+	/* asprintf() leaves its pointer undefined when it fails: reset
+	 * only that one, so that a reason already made is freed. */
+	if (r->reason != NULL && asprintf(&reason, "+%s", r->reason) < 0) {
+		reason = NULL;
+		goto out;
+	}
+	if (token && r->sub != NULL && asprintf(&sub, "+%s", r->sub) < 0) {
+		sub = NULL;
 		goto out;
 	}
 	argv[0] = "EVAL";
