@@ -6,8 +6,8 @@
  * Keys, all under s->prefix (store_prefix=, default "agentictrust:"):
  *   PREFIX "rid:" ID     hash {before, created[, reason]}: a revoked id
  *   PREFIX "rtok:" FP    hash {expires, created[, reason][, sub]}: a
- *                        revoked token, EXPIREAT expires unless 0
- *   PREFIX "use:" KEY    "1": a consumed single-use token, EXAT until
+ *                        revoked token, EXPIREAT expires + 1 unless 0
+ *   PREFIX "use:" KEY    "1": a consumed single-use token, EXAT until + 1
  *                        unless 0
  * Every key a script touches is passed in KEYS[], so an ACL user limited
  * to "~agentictrust:*" works.  Ids travel as binary-safe bulk strings:
@@ -70,7 +70,9 @@ struct rd {
  *   KEYS[2]   PREFIX "rtok:" fp          when ARGV[2] == "1"
  *   KEYS[n]   PREFIX "use:" use_key      when ARGV[3] == "1" (last)
  *   ARGV[1]   iat in decimal, "" for none (or negative)
- *   ARGV[4]   keep the use key until (EXAT), "0" = forever
+ *   ARGV[4]   EXAT of the use key: use_until + 1, so that it is kept
+ *             through the second use_until as the SQLite store keeps it
+ *             (while now <= until); "0" = forever
  *   ARGV[5]   now (the host's clock, as the verifier's checks)
  * Returns 0 (consumed when asked), 1 (id revoked), 2 (token revoked),
  * 3 (replayed).  Nothing is written unless the answer is 0.  Numbers are
@@ -101,7 +103,7 @@ static const char check_script[] =
 	"  if not x and redis.call('EXISTS', KEYS[2]) == 1 then x = '' end\n"
 	"  if x then\n"
 	"    local e = num(x); if e then return e end\n"
-	"    if x == '0' or lt(ARGV[5], x) then return 2 end\n"
+	"    if x == '0' or not lt(x, ARGV[5]) then return 2 end\n"
 	"  end\n"
 	"  k = 3\n"
 	"end\n"
@@ -122,7 +124,9 @@ static const char check_script[] =
  *   ARGV[1]   "before" or "expires"; ARGV[2] its value
  *   ARGV[3]   created
  *   ARGV[4]   "" or "+" reason;  ARGV[5]  "" or "+" sub
- *   ARGV[6]   "1": EXPIREAT ARGV[2]
+ *   ARGV[6]   "0", or the EXPIREAT: ARGV[2] + 1, so that the key is
+ *             kept through the second ARGV[2] (in force while now <=
+ *             expires, as the SQLite store has it)
  */
 static const char revoke_script[] =
 	"redis.call('DEL', KEYS[1])\n"
@@ -134,7 +138,7 @@ static const char revoke_script[] =
 	"  f[#f + 1] = 'sub'; f[#f + 1] = string.sub(ARGV[5], 2)\n"
 	"end\n"
 	"redis.call('HSET', KEYS[1], unpack(f))\n"
-	"if ARGV[6] == '1' then redis.call('EXPIREAT', KEYS[1], ARGV[2]) end\n"
+	"if ARGV[6] ~= '0' then redis.call('EXPIREAT', KEYS[1], ARGV[6]) end\n"
 	"return 0\n";
 
 /* ------------------------------------------------------------------ */
@@ -540,15 +544,15 @@ rd_check(struct at_store *s, const struct at_store_query *q)
 	    !rd_key(s, krid, "rid:", q->sub) ||
 	    (q->fp != NULL && !rd_key(s, ktok, "rtok:", q->fp)) ||
 	    (q->use_key != NULL && !rd_key(s, kuse, "use:", q->use_key)) ||
-	    q->use_until < 0 || q->now < 0) {
+	    q->use_until < 0 || q->use_until == INT64_MAX || q->now < 0) {
 		rd_fail(s, "check: an id or key too long for a key", NULL);
 		goto out;
 	}
 	/* A negative iat is before any cut-off, as a missing one is. */
 	if (q->has_iat && q->iat >= 0)
 		snprintf(iat, sizeof(iat), "%" PRId64, q->iat);
-	if (q->use_key != NULL)
-		snprintf(until, sizeof(until), "%" PRId64, q->use_until);
+	if (q->use_key != NULL && q->use_until != 0)
+		snprintf(until, sizeof(until), "%" PRId64, q->use_until + 1);
 	snprintf(now, sizeof(now), "%" PRId64, q->now);
 	k += q->fp != NULL;
 	k += q->use_key != NULL;
@@ -604,7 +608,7 @@ out:
 static enum at_err
 rd_revoke(struct at_store *s, const struct at_revocation *r)
 {
-	char key[RD_MAX_KEY + 1], val[24], created[24];
+	char key[RD_MAX_KEY + 1], val[24], created[24], expat[24] = "0";
 	char *reason = NULL, *sub = NULL;
 	const char *argv[11];
 	size_t len[11];
@@ -618,10 +622,18 @@ rd_revoke(struct at_store *s, const struct at_revocation *r)
 		goto out;
 	snprintf(val, sizeof(val), "%" PRId64, token ? r->expires : r->before);
 	snprintf(created, sizeof(created), "%" PRId64, r->created);
+	if (token && r->expires != 0)
+		snprintf(expat, sizeof(expat), "%" PRId64,
+			 r->expires < INT64_MAX ? r->expires + 1 : r->expires);
 	e = AT_ERR_NOMEM;
-	if ((r->reason != NULL && asprintf(&reason, "+%s", r->reason) < 0) ||
-	    (token && r->sub != NULL && asprintf(&sub, "+%s", r->sub) < 0)) {
-		reason = sub = NULL;
+	/* asprintf() leaves its pointer undefined when it fails: reset
+	 * only that one, so that a reason already made is freed. */
+	if (r->reason != NULL && asprintf(&reason, "+%s", r->reason) < 0) {
+		reason = NULL;
+		goto out;
+	}
+	if (token && r->sub != NULL && asprintf(&sub, "+%s", r->sub) < 0) {
+		sub = NULL;
 		goto out;
 	}
 	argv[0] = "EVAL";
@@ -633,7 +645,7 @@ rd_revoke(struct at_store *s, const struct at_revocation *r)
 	argv[6] = created;
 	argv[7] = reason != NULL ? reason : "";
 	argv[8] = sub != NULL ? sub : "";
-	argv[9] = token && r->expires != 0 ? "1" : "0";
+	argv[9] = expat;
 	for (i = 0; i < 10; i++)
 		len[i] = strlen(argv[i]);
 	if (!rd_append(s, 10, argv, len))
@@ -783,7 +795,7 @@ rd_list_add(struct at_store *s, struct rd_list *l, enum at_revocation_kind kind,
 		goto bad;
 	/* A token revocation past its expiry is no longer in force. */
 	if (kind == AT_REVOKE_TOKEN && x.expires != 0 &&
-	    x.expires <= (int64_t)now) {
+	    x.expires < (int64_t)now) {
 		r = AT_OK;
 		goto out;
 	}

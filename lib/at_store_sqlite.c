@@ -241,6 +241,18 @@ open_file(const struct at_store *s, const char *path, uid_t owner_uid, int *fd,
 	if (at_path_open_dir(path, "store database", owner_uid, false, s->log,
 			     &dirfd, &name, &sticky) != AT_OK)
 		goto out; /* logged: the directory and why */
+	/* SQLite opens PATH-wal, PATH-shm and PATH-journal by name, without
+	 * these checks: in a sticky directory (/tmp) anyone may create them
+	 * first, and whoever owns PATH-wal writes the database (revocations
+	 * gone, used tokens forgotten). */
+	if (sticky) {
+		at_log(s->log, LOG_ERR,
+		       "store database %s: in a world-writable sticky "
+		       "directory, where anyone can create its -wal, -shm "
+		       "and -journal files: give it a directory of its own",
+		       path);
+		goto out;
+	}
 	*fd = openat(dirfd, name,
 		     O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
 			     O_NONBLOCK,

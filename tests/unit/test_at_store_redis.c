@@ -285,7 +285,7 @@ test_revoked_token(void **state)
 		  AT_OK);
 	assert_at(ask(f->s, "agent-7", 1000, FP2, NULL, 0), AT_ERR_REVOKED);
 	cli(f, out, sizeof(out), "TTL", "agentictrust:rtok:" FP2, NULL, NULL);
-	assert_true(atoi(out) > 3500 && atoi(out) <= 3600);
+	assert_true(atoi(out) > 3500 && atoi(out) <= 3601);
 	cli(f, out, sizeof(out), "PEXPIRE", "agentictrust:rtok:" FP2, "1",
 	    NULL);
 	usleep(50 * 1000);
@@ -307,6 +307,35 @@ test_revoked_token(void **state)
 	assert_string_equal(f->ul.buf, "");
 }
 
+/*
+ * The last second a key is kept in, as the SQLite store keeps it (while
+ * now <= until): the module accepts a token with exp 100.9 and leeway
+ * 300 at 400, its use key kept until floor(exp) + 300 = 400.  A key
+ * that expired at the first millisecond of 400 let it in twice then;
+ * a token revocation kept until 400 likewise.
+ */
+static void
+test_kept_through_until(void **state)
+{
+	struct fx *f = *state;
+	int64_t now;
+
+	start(f, NULL);
+	open_default(f);
+	/* At the start of a second: the steps below all see now. */
+	now = (int64_t)time(NULL);
+	while ((int64_t)time(NULL) == now)
+		usleep(1000);
+	now = (int64_t)time(NULL);
+	assert_at(ask(f->s, "agent-7", 1000, FP1, "jti:last", now), AT_OK);
+	assert_at(ask(f->s, "agent-7", 1000, FP1, "jti:last", now),
+		  AT_ERR_REPLAYED);
+	assert_at(revoke_one(f->s, AT_REVOKE_TOKEN, FP2, now, NULL, NULL),
+		  AT_OK);
+	assert_at(ask(f->s, "agent-7", 1000, FP2, NULL, 0), AT_ERR_REVOKED);
+	assert_string_equal(f->ul.buf, "");
+}
+
 static void
 test_replayed(void **state)
 {
@@ -323,10 +352,10 @@ test_replayed(void **state)
 	assert_at(ask(f->s, "agent-8", 1000, FP1, "jti:abc", until),
 		  AT_ERR_REPLAYED);
 	assert_at(ask(f->s, "agent-7", 1000, FP2, "fp:" FP2, until), AT_OK);
-	/* Kept until `until` exactly (EXPIRETIME, Redis 7). */
+	/* Kept through the second `until` (EXPIRETIME, Redis 7). */
 	cli(f, out, sizeof(out), "EXPIRETIME", "agentictrust:use:jti:abc", NULL,
 	    NULL);
-	snprintf(want, sizeof(want), "%lld", (long long)until);
+	snprintf(want, sizeof(want), "%lld", (long long)until + 1);
 	assert_string_equal(out, want);
 	/* until 0: forever. */
 	assert_at(ask(f->s, "agent-7", -1, FP1, "jti:forever", 0), AT_OK);
@@ -542,7 +571,8 @@ test_list_many(void **state)
 	assert_at(revoke_one(f->s, AT_REVOKE_TOKEN, FP1, (int64_t)now + 100,
 			     NULL, NULL),
 		  AT_OK);
-	/* In force at now, not at now + 100. */
+	/* In force at now and through now + 100, not at now + 101 (as
+	 * the SQLite store). */
 	assert_at(at_store_list(f->s, now, &list, &n), AT_OK);
 	assert_int_equal(n, 2501);
 	for (i = 0; i < 2500; i++) {
@@ -554,6 +584,9 @@ test_list_many(void **state)
 	assert_int_equal(list[2500].expires, (int64_t)now + 100);
 	at_revocations_free(list, n);
 	assert_at(at_store_list(f->s, now + 100, &list, &n), AT_OK);
+	assert_int_equal(n, 2501);
+	at_revocations_free(list, n);
+	assert_at(at_store_list(f->s, now + 101, &list, &n), AT_OK);
 	assert_int_equal(n, 2500);
 	at_revocations_free(list, n);
 }
@@ -956,6 +989,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		BOTH(test_revoked_id),
 		BOTH(test_revoked_token),
+		BOTH(test_kept_through_until),
 		BOTH(test_replayed),
 		BOTH(test_revoked_consumes_nothing),
 		cmocka_unit_test_setup_teardown(test_malformed_revocation,

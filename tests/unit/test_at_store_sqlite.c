@@ -411,6 +411,30 @@ test_group_writable_dir(void **state)
 	free(sub);
 }
 
+/* Root's sticky /tmp: anyone could plant state.db-wal there before
+ * SQLite opens it and so write the database; refused, nothing made. */
+static void
+test_sticky_dir(void **state)
+{
+	struct fixture *f = *state;
+	struct stat st;
+	char path[64];
+
+	if (stat("/tmp", &st) != 0 || st.st_uid != 0 ||
+	    (st.st_mode & S_ISVTX) == 0 || (st.st_mode & S_IWOTH) == 0) {
+		print_message("skipped: /tmp is not root's sticky directory\n");
+		skip();
+	}
+	snprintf(path, sizeof(path), "/tmp/at-sticky-%ld.db", (long)getpid());
+	unlink(path);
+	assert_at(open_path(path, TIMEOUT_MS, &f->ulog.log, &f->s),
+		  AT_ERR_STORE);
+	assert_null(f->s);
+	assert_log_has(f, "sticky directory");
+	assert_int_equal(access(path, F_OK), -1);
+	unlink(path);
+}
+
 static void
 test_garbage_file(void **state)
 {
@@ -1346,6 +1370,7 @@ main(void)
 		T(test_not_a_regular_file),
 		T(test_foreign_owner),
 		T(test_group_writable_dir),
+		T(test_sticky_dir),
 		T(test_garbage_file),
 		T(test_truncated_file),
 		T(test_newer_schema),
