@@ -9,9 +9,18 @@
  *                        revoked token, EXPIREAT expires + 1 unless 0
  *   PREFIX "use:" KEY    "1": a consumed single-use token, EXAT until + 1
  *                        unless 0
- * Every key a script touches is passed in KEYS[], so an ACL user limited
- * to "~agentictrust:*" works.  Ids travel as binary-safe bulk strings:
- * no byte of an id can reach another key or another command.
+ * The check script declares in KEYS[] only the key it writes (the use
+ * key); it gets the revocation keys it only reads in ARGV.  Redis 7
+ * checks an EVAL's KEYS[] for read and write access, and each command a
+ * script calls against the caller's ACL as that command uses its keys,
+ * so the module's user can be given "%R~agentictrust:*
+ * %RW~agentictrust:use:*": it can run the check but not remove or
+ * rewrite a revocation, by a command or by a script (README, "Redis
+ * across a fleet").  A key read that is not in KEYS[] is fine for a
+ * script without a "#!lua" flags line, on a single server (not a Redis
+ * Cluster, which this backend does not speak anyway).  Ids travel as
+ * binary-safe bulk strings: no byte of an id can reach another key or
+ * another command.
  *
  * One connection per at_store_open(): the module opens the store once
  * per authentication (and sshd forks per connection anyway), so there is
@@ -66,14 +75,16 @@ struct rd {
 /*
  * The one question of an authentication, atomically (a script runs
  * alone on the server):
- *   KEYS[1]   PREFIX "rid:" sub
- *   KEYS[2]   PREFIX "rtok:" fp          when ARGV[2] == "1"
- *   KEYS[n]   PREFIX "use:" use_key      when ARGV[3] == "1" (last)
+ *   KEYS[1]   PREFIX "use:" use_key      when ARGV[3] == "1", else no key
  *   ARGV[1]   iat in decimal, "" for none (or negative)
+ *   ARGV[2]   "1" when ARGV[7] names a token, else "0"
+ *   ARGV[3]   "1" when KEYS[1] is given, else "0"
  *   ARGV[4]   EXAT of the use key: use_until + 1, so that it is kept
  *             through the second use_until as the SQLite store keeps it
  *             (while now <= until); "0" = forever
  *   ARGV[5]   now (the host's clock, as the verifier's checks)
+ *   ARGV[6]   PREFIX "rid:" sub           (only read: not in KEYS[])
+ *   ARGV[7]   PREFIX "rtok:" fp           when ARGV[2] == "1" (read)
  * Returns 0 (consumed when asked), 1 (id revoked), 2 (token revoked),
  * 3 (replayed).  Nothing is written unless the answer is 0.  Numbers are
  * compared as canonical decimal strings (length, then bytes): exact for
@@ -91,28 +102,26 @@ static const char check_script[] =
 	"local function lt(a, b)\n"
 	"  return #a < #b or (#a == #b and a < b)\n"
 	"end\n"
-	"local b = redis.call('HGET', KEYS[1], 'before')\n"
-	"if not b and redis.call('EXISTS', KEYS[1]) == 1 then b = '' end\n"
+	"local b = redis.call('HGET', ARGV[6], 'before')\n"
+	"if not b and redis.call('EXISTS', ARGV[6]) == 1 then b = '' end\n"
 	"if b then\n"
 	"  local e = num(b); if e then return e end\n"
 	"  if b == '0' or ARGV[1] == '' or lt(ARGV[1], b) then return 1 end\n"
 	"end\n"
-	"local k = 2\n"
 	"if ARGV[2] == '1' then\n"
-	"  local x = redis.call('HGET', KEYS[2], 'expires')\n"
-	"  if not x and redis.call('EXISTS', KEYS[2]) == 1 then x = '' end\n"
+	"  local x = redis.call('HGET', ARGV[7], 'expires')\n"
+	"  if not x and redis.call('EXISTS', ARGV[7]) == 1 then x = '' end\n"
 	"  if x then\n"
 	"    local e = num(x); if e then return e end\n"
 	"    if x == '0' or not lt(x, ARGV[5]) then return 2 end\n"
 	"  end\n"
-	"  k = 3\n"
 	"end\n"
 	"if ARGV[3] == '1' then\n"
 	"  local ok\n"
 	"  if ARGV[4] == '0' then\n"
-	"    ok = redis.call('SET', KEYS[k], '1', 'NX')\n"
+	"    ok = redis.call('SET', KEYS[1], '1', 'NX')\n"
 	"  else\n"
-	"    ok = redis.call('SET', KEYS[k], '1', 'NX', 'EXAT', ARGV[4])\n"
+	"    ok = redis.call('SET', KEYS[1], '1', 'NX', 'EXAT', ARGV[4])\n"
 	"  end\n"
 	"  if not ok then return 3 end\n"
 	"end\n"
@@ -532,11 +541,11 @@ static enum at_err
 rd_check(struct at_store *s, const struct at_store_query *q)
 {
 	char krid[RD_MAX_KEY + 1], ktok[RD_MAX_KEY + 1], kuse[RD_MAX_KEY + 1];
-	char iat[24] = "", until[24] = "0", now[24] = "0", nkeys[4];
+	char iat[24] = "", until[24] = "0", now[24] = "0";
 	const char *argv[11];
 	size_t len[11];
 	redisReply *rep = NULL;
-	int argc = 0, k = 1;
+	int argc = 0, k;
 	int64_t deadline = rd_now_ms() + s->timeout_ms;
 	enum at_err r = AT_ERR_INTERNAL;
 
@@ -554,15 +563,10 @@ rd_check(struct at_store *s, const struct at_store_query *q)
 	if (q->use_key != NULL && q->use_until != 0)
 		snprintf(until, sizeof(until), "%" PRId64, q->use_until + 1);
 	snprintf(now, sizeof(now), "%" PRId64, q->now);
-	k += q->fp != NULL;
-	k += q->use_key != NULL;
-	snprintf(nkeys, sizeof(nkeys), "%d", k);
+	/* Only the key written is declared: see the comment at the top. */
 	argv[argc++] = "EVAL";
 	argv[argc++] = check_script;
-	argv[argc++] = nkeys;
-	argv[argc++] = krid;
-	if (q->fp != NULL)
-		argv[argc++] = ktok;
+	argv[argc++] = q->use_key != NULL ? "1" : "0";
 	if (q->use_key != NULL)
 		argv[argc++] = kuse;
 	argv[argc++] = iat;
@@ -570,6 +574,9 @@ rd_check(struct at_store *s, const struct at_store_query *q)
 	argv[argc++] = q->use_key != NULL ? "1" : "0";
 	argv[argc++] = until;
 	argv[argc++] = now;
+	argv[argc++] = krid;
+	if (q->fp != NULL)
+		argv[argc++] = ktok;
 	for (k = 0; k < argc; k++)
 		len[k] = strlen(argv[k]);
 	r = AT_ERR_NOMEM;

@@ -789,10 +789,13 @@ test_wrong_password(void **state)
 }
 
 /* The ACL the README recommends: the module's user may only run the
- * check; the CLI's admin user also revokes, lists and probes. */
+ * check, and may write only the used-token keys (%RW~...use:*): the
+ * revocations are read-only to it (%R~); the CLI's admin user also
+ * revokes, lists and probes. */
 #define ACL_AGENT                                                              \
-	"user agent on >agent-pw-1 resetkeys ~agentictrust:* resetchannels "   \
-	"-@all +eval +hget +exists +set\n"
+	"user agent on >agent-pw-1 resetkeys %R~agentictrust:* "               \
+	"%RW~agentictrust:use:* resetchannels -@all +eval +hget +exists "      \
+	"+set\n"
 #define ACL_ADMIN                                                              \
 	"user admin on >admin-pw-1 resetkeys ~agentictrust:* resetchannels "   \
 	"-@all +eval +hget +exists +set +del +hset +expireat +scan "           \
@@ -845,15 +848,128 @@ test_acl(void **state)
 	/* The module's user cannot revoke; its probe only warns. */
 	assert_at(revoke_one(f->s, AT_REVOKE_SUB, "a", 0, NULL, NULL),
 		  AT_ERR_STORE);
-	/* (Inside a script Redis words the ACL refusal differently.) */
-	assert_non_null(strstr(f->ul.buf, "revoke refused (\"ERR The user "
-					  "executing the script can't run"));
+	/* (Its key is in KEYS[], which EVAL checks for write access.) */
+	assert_non_null(strstr(f->ul.buf, "revoke refused (\"NOPERM"));
 	rep[0] = '\0';
 	assert_at(at_store_probe(f->s, report_collect, rep), AT_OK);
 	print_message("%s", rep);
 	assert_non_null(strstr(rep, "W could not read maxmemory-policy "
 				    "(\"NOPERM"));
 	assert_non_null(strstr(rep, "check it by hand"));
+	at_store_close(admin);
+}
+
+/* redis-cli as the module's user: its output (an error is on stdout). */
+static void
+cli_agent(struct fx *f, char *out, size_t size, ...)
+{
+	const char *a[8];
+	va_list ap;
+	int n = 0;
+
+	va_start(ap, size);
+	while (n < 7 && (a[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	a[n] = NULL;
+	out[0] = '\0';
+	(void)test_redis_cli(&f->r, out, size, "--no-auth-warning", "--user",
+			     "agent", "--pass", "agent-pw-1", a[0], a[1], a[2],
+			     a[3], a[4], a[5], a[6], (char *)NULL);
+	print_message("agent %s %s: %s\n", a[0], n > 1 ? a[1] : "", out);
+}
+
+/*
+ * Root on one bastion holds the module's password: with the recommended
+ * ACL it must not be able to remove or rewrite a revocation (for the
+ * whole fleet), by a command or by a script, while the module's checks
+ * still answer revoked / replayed.  It can still reopen a used token
+ * (SET use:KEY x PX 1): the README says so.
+ */
+static void
+test_acl_revocations_read_only(void **state)
+{
+	struct fx *f = *state;
+	char u[256], out[512], rep[4096] = "";
+	struct at_store *admin = NULL;
+	struct at_revocation *list = NULL;
+	size_t n = 0;
+	bool found = false;
+
+	start(f, ACL_AGENT ACL_ADMIN);
+	url(f, "admin", NULL, u, sizeof(u));
+	assert_at(open_opts(f, u, "admin-pw-1", NULL, 0, &admin), AT_OK);
+	url(f, "agent", NULL, u, sizeof(u));
+	assert_at(open_opts(f, u, "agent-pw-1", NULL, 0, &f->s), AT_OK);
+	assert_at(revoke_one(admin, AT_REVOKE_SUB, "agent-7", 0, "lost", NULL),
+		  AT_OK);
+	assert_at(revoke_one(admin, AT_REVOKE_TOKEN, FP2, 0, "leaked", "b"),
+		  AT_OK);
+	/* Every shape of the check works for the module's user. */
+	assert_at(ask(f->s, "agent-7", 1, NULL, NULL, 0), AT_ERR_REVOKED);
+	assert_at(ask(f->s, "agent-7", 1, FP1, "jti:a", 0), AT_ERR_REVOKED);
+	assert_at(ask(f->s, "b", 1, FP2, NULL, 0), AT_ERR_REVOKED);
+	assert_at(ask(f->s, "b", 1, FP2, "jti:a", 0), AT_ERR_REVOKED);
+	assert_at(ask(f->s, "b", 1, FP1, NULL, 0), AT_OK);
+	assert_at(ask(f->s, "b", 1, NULL, "jti:a", time(NULL) + 60), AT_OK);
+	assert_at(ask(f->s, "b", 1, FP1, "jti:a", 0), AT_ERR_REPLAYED);
+	assert_at(ask(f->s, "b", 1, FP1, "fp:" FP1, 0), AT_OK);
+	assert_at(ask(f->s, "b", 1, FP1, "fp:" FP1, 0), AT_ERR_REPLAYED);
+	assert_string_equal(f->ul.buf, "");
+	/* What root on a bastion would try: all refused. */
+	cli_agent(f, out, sizeof(out), "SET", "agentictrust:rid:agent-7", "x",
+		  "PX", "1", NULL);
+	assert_non_null(strstr(out, "NOPERM"));
+	cli_agent(f, out, sizeof(out), "DEL", "agentictrust:rid:agent-7", NULL);
+	assert_non_null(strstr(out, "NOPERM"));
+	cli_agent(f, out, sizeof(out), "HSET", "agentictrust:rtok:" FP2,
+		  "expires", "1", NULL);
+	assert_non_null(strstr(out, "NOPERM"));
+	cli_agent(f, out, sizeof(out), "SET", "agentictrust:rtok:" FP2, "x",
+		  "PX", "1", NULL);
+	assert_non_null(strstr(out, "NOPERM"));
+	cli_agent(f, out, sizeof(out), "EVAL",
+		  "return redis.call('SET', KEYS[1], 'x', 'PX', '1')", "1",
+		  "agentictrust:rid:agent-7", NULL);
+	assert_non_null(strstr(out, "NOPERM"));
+	cli_agent(f, out, sizeof(out), "EVAL",
+		  "return redis.call('SET', ARGV[1], 'x', 'PX', '1')", "0",
+		  "agentictrust:rid:agent-7", NULL);
+	assert_non_null(strstr(out, "can't access"));
+	cli_agent(f, out, sizeof(out), "EVAL",
+		  "return redis.call('SET', KEYS[1], 'x', 'PX', '1')", "1",
+		  "agentictrust:use:x", "agentictrust:rtok:" FP2, NULL);
+	assert_non_null(strstr(out, "OK"));
+	cli_agent(f, out, sizeof(out), "EVAL",
+		  "return redis.call('SET', ARGV[1], 'x', 'PX', '1')", "1",
+		  "agentictrust:use:x", "agentictrust:rtok:" FP2, NULL);
+	assert_non_null(strstr(out, "can't access"));
+	cli_agent(f, out, sizeof(out), "HGET", "agentictrust:rid:agent-7",
+		  "before", NULL);
+	assert_string_equal(out, "0");
+	/* Still revoked, for every host. */
+	assert_at(ask(f->s, "agent-7", 1, FP1, "jti:b", 0), AT_ERR_REVOKED);
+	assert_at(ask(f->s, "b", 1, FP2, "jti:b", 0), AT_ERR_REVOKED);
+	/* The residual risk the README states: a used token reopened. */
+	cli_agent(f, out, sizeof(out), "SET", "agentictrust:use:jti:a", "x",
+		  "PX", "1", NULL);
+	assert_string_equal(out, "OK");
+	usleep(20 * 1000);
+	assert_at(ask(f->s, "b", 1, FP1, "jti:a", 0), AT_OK);
+	/* The admin user still lists, probes, unrevokes. */
+	assert_at(at_store_list(admin, time(NULL), &list, &n), AT_OK);
+	assert_int_equal(n, 2);
+	at_revocations_free(list, n);
+	assert_at(at_store_probe(admin, report_collect, rep), AT_OK);
+	assert_null(strstr(rep, "could not read"));
+	assert_at(at_store_unrevoke(admin, AT_REVOKE_SUB, "agent-7", &found),
+		  AT_OK);
+	assert_true(found);
+	assert_at(at_store_unrevoke(admin, AT_REVOKE_TOKEN, FP2, &found),
+		  AT_OK);
+	assert_true(found);
+	assert_at(ask(f->s, "agent-7", 1, FP2, "jti:c", 0), AT_OK);
+	assert_string_equal(f->ul.buf, "");
 	at_store_close(admin);
 }
 
@@ -1007,6 +1123,7 @@ main(void)
 		BOTH(test_server_restarted),
 		BOTH(test_wrong_password),
 		BOTH(test_acl),
+		BOTH(test_acl_revocations_read_only),
 		cmocka_unit_test_setup_teardown(test_oom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_race, setup, teardown),
 		BOTH(test_latency),
