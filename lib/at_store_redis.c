@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
@@ -1138,6 +1139,77 @@ rd_close(struct at_store *s)
 	s->be = NULL;
 }
 
+/*
+ * Whoever listens on the socket's path receives AUTH with the password
+ * and answers "not revoked": check, before connecting, that only a
+ * trusted user could have put a socket there.  The directory must not
+ * be writable by others (sticky or not: in /tmp any user may bind
+ * /tmp/redis.sock while redis-server is down); its owner and group may
+ * write it (Debian's /run/redis is redis:redis 2775).  A socket already
+ * there must be a socket (not a link to one) owned by root, by us, or by
+ * the directory's owner.  Only those could swap it between this check
+ * and the connect.  Nothing is checked above the directory: the
+ * operator chose the path (/run/redis is recreated by root when Redis
+ * starts).  A directory or socket that cannot be looked at (missing:
+ * Redis is down) is left to connect(), which says why
+ * (store_unavailable).  AT_OK, or AT_ERR_STORE with one line.
+ */
+static enum at_err
+rd_unix_safe(struct at_store *s, const char *path)
+{
+	struct sockaddr_un sa;
+	char dir[sizeof(sa.sun_path)], v[RD_MSG_SIZE];
+	const char *slash = strrchr(path, '/');
+	struct stat ds, ss;
+	uid_t euid = geteuid();
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	/* stat(), not lstat(): /var/run is a link to /run. */
+	if (stat(dir, &ds) != 0)
+		return AT_OK;
+	if (!S_ISDIR(ds.st_mode)) {
+		rd_fail(s, "the socket's directory is not a directory",
+			NULL);
+		return AT_ERR_STORE;
+	}
+	if ((ds.st_mode & S_IWOTH) != 0) {
+		at_log(s->log, LOG_ERR,
+		       "store: redis %s: socket directory %s is writable by "
+		       "others (owner uid %lu, mode %04o): any local user "
+		       "could listen there in Redis's place; use a directory "
+		       "only root or redis may write, as /run/redis",
+		       ((struct rd *)s->be)->where,
+		       at_log_value(v, sizeof(v), dir),
+		       (unsigned long)ds.st_uid,
+		       (unsigned int)(ds.st_mode & 07777));
+		return AT_ERR_STORE;
+	}
+	if (lstat(path, &ss) != 0)
+		return AT_OK;
+	if (!S_ISSOCK(ss.st_mode)) {
+		at_log(s->log, LOG_ERR,
+		       "store: redis %s: not a socket (file mode %06o)",
+		       ((struct rd *)s->be)->where,
+		       (unsigned int)ss.st_mode);
+		return AT_ERR_STORE;
+	}
+	if (ss.st_uid != 0 && ss.st_uid != euid && ss.st_uid != ds.st_uid) {
+		at_log(s->log, LOG_ERR,
+		       "store: redis %s: socket owned by uid %lu, not root, "
+		       "uid %lu or the owner of %s (uid %lu)",
+		       ((struct rd *)s->be)->where, (unsigned long)ss.st_uid,
+		       (unsigned long)euid, at_log_value(v, sizeof(v), dir),
+		       (unsigned long)ds.st_uid);
+		return AT_ERR_STORE;
+	}
+	return AT_OK;
+}
+
 static const struct at_store_ops rd_ops = {
 	.name = "redis",
 	.check = rd_check,
@@ -1196,6 +1268,8 @@ at_store_redis_open(struct at_store *s, const struct at_store_url *u,
 			r = AT_ERR_CONFIG;
 			goto out;
 		}
+		if ((r = rd_unix_safe(s, u->path)) != AT_OK)
+			goto out;
 		be->c = redisConnectUnixWithTimeout(u->path, tv);
 	} else {
 		be->c = redisConnectWithTimeout(u->host, (int)u->port, tv);

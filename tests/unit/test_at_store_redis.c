@@ -18,6 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -632,6 +635,162 @@ test_probe(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Who may answer on the socket's path */
+
+/* An impostor: a listening unix socket at dir/redis.sock. */
+static int
+listen_at(const char *dir, char *path, size_t size)
+{
+	struct sockaddr_un a;
+	int fd;
+
+	snprintf(path, size, "%s/redis.sock", dir);
+	assert_true(strlen(path) < sizeof(a.sun_path));
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	memcpy(a.sun_path, path, strlen(path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	return fd;
+}
+
+/* Did anyone connect to the impostor?  (Closes what it accepted.) */
+static bool
+was_reached(int lfd)
+{
+	int c = accept(lfd, NULL, NULL);
+
+	if (c < 0) {
+		assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+		return false;
+	}
+	close(c);
+	return true;
+}
+
+/*
+ * A socket in a directory others may write (/tmp, sticky or not): any
+ * local user could have bound it while redis-server was down, and would
+ * get AUTH with the password.  Refused before connecting.
+ */
+static void
+test_unix_dir_writable_by_others(void **state)
+{
+	struct fx *f = *state;
+	static const mode_t modes[] = {01777, 0777, 0703};
+	char *dir = test_mkdtemp(), path[256], u[300], want[1024];
+	struct at_store *s = NULL;
+	size_t i;
+	int lfd;
+
+	lfd = listen_at(dir, path, sizeof(path));
+	snprintf(u, sizeof(u), "redis+unix://%s", path);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		assert_int_equal(chmod(dir, modes[i]), 0);
+		f->ul.buf[0] = '\0';
+		assert_at(open_opts(f, u, "pw-SECRET-1", NULL, 300, &s),
+			  AT_ERR_STORE);
+		print_message("%s", f->ul.buf);
+		snprintf(want, sizeof(want),
+			 "store: redis %s: socket directory %s is writable by "
+			 "others (owner uid %lu, mode %04o)",
+			 path, dir, (unsigned long)geteuid(),
+			 (unsigned int)modes[i]);
+		assert_non_null(strstr(f->ul.buf, want));
+		assert_null(strchr(strchr(f->ul.buf, '\n') + 1, '\n'));
+		assert_null(strstr(f->ul.buf, "SECRET"));
+		assert_false(was_reached(lfd));
+	}
+	/* The same socket in a directory only its owner writes: reached
+	 * (so the refusals above were the directory's doing). */
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_at(open_opts(f, u, NULL, NULL, 300, &s), AT_OK);
+	assert_true(was_reached(lfd));
+	at_store_close(s);
+	close(lfd);
+	test_rmdir(dir);
+	free(dir);
+}
+
+/* What is at the path must be a socket (not a file, not a link). */
+static void
+test_unix_not_a_socket(void **state)
+{
+	struct fx *f = *state;
+	char *file, *link, u[300];
+
+	start(f, NULL);
+	file = test_path(f->dir, "redis.sock");
+	link = test_path(f->dir, "link.sock");
+	assert_int_equal(test_write_file(file, "x", 0600), 0);
+	snprintf(u, sizeof(u), "redis+unix://%s", file);
+	assert_at(open_opts(f, u, NULL, NULL, 0, &f->s), AT_ERR_STORE);
+	print_message("%s", f->ul.buf);
+	assert_non_null(strstr(f->ul.buf, ": not a socket"));
+	/* A link, even to the real socket, in a safe directory. */
+	f->ul.buf[0] = '\0';
+	assert_int_equal(symlink(f->r.socket, link), 0);
+	snprintf(u, sizeof(u), "redis+unix://%s", link);
+	assert_at(open_opts(f, u, NULL, NULL, 0, &f->s), AT_ERR_STORE);
+	assert_non_null(strstr(f->ul.buf, ": not a socket"));
+	unlink(link);
+	free(file);
+	free(link);
+}
+
+/*
+ * Accepted: the test server's directory (0700, ours), the same as
+ * Debian's /run/redis (group writable, setgid), and, as root, a
+ * directory and socket of another user (redis's own).  Refused: a
+ * socket of a user who owns neither it nor the directory.
+ */
+static void
+test_unix_dir_accepted(void **state)
+{
+	struct fx *f = *state;
+	char *dir, path[256], u[300];
+	struct at_store *s = NULL;
+	int lfd;
+
+	start(f, NULL);
+	open_default(f);
+	assert_at(ask(f->s, "a", 1, FP1, "jti:x", 0), AT_OK);
+	at_store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(chmod(f->r.dir, 02775), 0);
+	open_default(f);
+	assert_at(ask(f->s, "a", 1, FP1, "jti:x", 0), AT_ERR_REPLAYED);
+	assert_string_equal(f->ul.buf, "");
+	if (geteuid() != 0) {
+		print_message("not root: socket owners not tested\n");
+		return;
+	}
+	dir = test_mkdtemp();
+	lfd = listen_at(dir, path, sizeof(path));
+	snprintf(u, sizeof(u), "redis+unix://%s", path);
+	/* Someone else's socket in our (root's) directory. */
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_at(open_opts(f, u, NULL, NULL, 300, &s), AT_ERR_STORE);
+	print_message("%s", f->ul.buf);
+	assert_non_null(strstr(f->ul.buf, "socket owned by uid 65534, not "
+					  "root, uid 0 or the owner of "));
+	assert_false(was_reached(lfd));
+	/* The directory's owner's socket: redis:redis 2775, as Debian. */
+	f->ul.buf[0] = '\0';
+	assert_int_equal(chown(dir, 65534, 65534), 0);
+	assert_int_equal(chmod(dir, 02775), 0);
+	assert_at(open_opts(f, u, NULL, NULL, 300, &s), AT_OK);
+	assert_true(was_reached(lfd));
+	assert_string_equal(f->ul.buf, "");
+	at_store_close(s);
+	close(lfd);
+	test_rmdir(dir);
+	free(dir);
+}
+
+/* ------------------------------------------------------------------ */
 /* Faults */
 
 static void
@@ -1116,6 +1275,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_list_many, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_probe, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_unix_dir_writable_by_others, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unix_not_a_socket, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unix_dir_accepted, setup,
+						teardown),
 		BOTH(test_server_stopped),
 		BOTH(test_server_frozen),
 		cmocka_unit_test_setup_teardown(test_server_busy, setup,
