@@ -103,11 +103,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(rebuilt, sizeof(rebuilt), "sqlite:%s", u.path);
 		break;
 	case AT_STORE_REDIS_UNIX:
-		if (u.path == NULL || u.host != NULL || u.user != NULL)
+		if (u.path == NULL || u.host != NULL ||
+		    (u.user != NULL && (u.user[0] == '\0' ||
+					strpbrk(u.user, "@:/?#[]% ") != NULL)))
 			abort();
 		check_path(u.path);
-		snprintf(rebuilt, sizeof(rebuilt), "redis+unix://%s?db=%u",
-			 u.path, u.db);
+		snprintf(rebuilt, sizeof(rebuilt), "redis+unix://%s%s%s?db=%u",
+			 u.user != NULL ? u.user : "",
+			 u.user != NULL ? "@" : "", u.path, u.db);
 		break;
 	case AT_STORE_REDIS_TCP:
 		if (u.host == NULL || u.path != NULL || u.host[0] == '\0' ||

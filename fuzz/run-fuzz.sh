@@ -8,4 +8,5 @@ set -eu
 fuzzer=$1 seeds=$2 work=$3 seconds=$4
 mkdir -p "$work/corpus"
 exec "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+	-error_exitcode=1 -timeout_exitcode=1 \
 	-print_final_stats=1 -artifact_prefix="$work/" "$work/corpus" "$seeds"
