@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -1142,40 +1143,80 @@ rd_close(struct at_store *s)
 /*
  * Whoever listens on the socket's path receives AUTH with the password
  * and answers "not revoked": check, before connecting, that only a
- * trusted user could have put a socket there.  The directory must not
- * be writable by others (sticky or not: in /tmp any user may bind
- * /tmp/redis.sock while redis-server is down); its owner and group may
- * write it (Debian's /run/redis is redis:redis 2775).  A socket already
- * there must be a socket (not a link to one) owned by root, by us, or by
- * the directory's owner.  Only those could swap it between this check
- * and the connect.  Nothing is checked above the directory: the
- * operator chose the path (/run/redis is recreated by root when Redis
- * starts).  A directory or socket that cannot be looked at (missing:
- * Redis is down) is left to connect(), which says why
- * (store_unavailable).  AT_OK, or AT_ERR_STORE with one line.
+ * trusted user could have put a socket there.
+ *   - Every directory above the socket's is walked from "/" as a secret
+ *     file's are (at_path_open_dir(): owned by root or us, not group or
+ *     other writable unless root's sticky one, links only root's or
+ *     ours): whoever owns one of them, or a link on the path, chooses
+ *     where the path leads.
+ *   - The socket's directory itself is not a link, not writable by
+ *     others (sticky or not: in /tmp any user may bind /tmp/redis.sock
+ *     while redis-server is down); its owner and group may write it
+ *     (Debian's /run/redis is redis:redis 2775).  In root's sticky
+ *     directory (/tmp) anyone may have made it: there it must be root's
+ *     or ours.
+ *   - A socket already there must be a socket (not a link to one) owned
+ *     by root, by us, or by the directory's owner.
+ * After connect(), rd_peer_safe() asks the kernel who listens (the same
+ * three), so that a socket swapped between this check and the connect
+ * (by the directory's group) is refused before AUTH.  A directory or
+ * socket that does not exist (Redis is down) is left to connect(), which
+ * says why (store_unavailable).  The URL's path is absolute, without "."
+ * or ".." (at_store_url.c).  AT_OK with *owner the directory's owner, or
+ * AT_ERR_STORE with one line.
  */
 static enum at_err
-rd_unix_safe(struct at_store *s, const char *path)
+rd_unix_safe(struct at_store *s, const char *path, uid_t *owner)
 {
 	struct sockaddr_un sa;
 	char dir[sizeof(sa.sun_path)], v[RD_MSG_SIZE];
-	const char *slash = strrchr(path, '/');
+	const char *slash = strrchr(path, '/'), *name = NULL;
 	struct stat ds, ss;
 	uid_t euid = geteuid();
+	bool sticky = false;
+	int pfd = -1, dfd = -1;
+	enum at_err r = AT_ERR_STORE;
 
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
+	*owner = euid;
+	if (slash == NULL || slash == path) {
+		/* The socket in "/" (no directory above to walk). */
+		if ((pfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+			rd_fail(s, "the socket's directory", strerror(errno));
+			goto out;
+		}
+		dfd = pfd;
+		pfd = -1;
+	} else {
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	/* stat(), not lstat(): /var/run is a link to /run. */
-	if (stat(dir, &ds) != 0)
-		return AT_OK;
+		if (at_path_open_dir(dir, "store: redis socket directory", euid,
+				     true, s->log, &pfd, &name,
+				     &sticky) != AT_OK)
+			goto out; /* logged: the directory or link, and why */
+		if (pfd < 0) {
+			r = AT_OK; /* a directory missing: connect() says */
+			goto out;
+		}
+		dfd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0) {
+			if (errno == ENOENT)
+				r = AT_OK;
+			else
+				rd_fail(s, "the socket's directory",
+					strerror(errno));
+			goto out;
+		}
+	}
+	if (fstat(dfd, &ds) != 0) {
+		rd_fail(s, "the socket's directory", strerror(errno));
+		goto out;
+	}
 	if (!S_ISDIR(ds.st_mode)) {
-		rd_fail(s, "the socket's directory is not a directory",
+		rd_fail(s,
+			S_ISLNK(ds.st_mode)
+				? "the socket's directory is a symbolic link"
+				: "the socket's directory is not a directory",
 			NULL);
-		return AT_ERR_STORE;
+		goto out;
 	}
 	if ((ds.st_mode & S_IWOTH) != 0) {
 		at_log(s->log, LOG_ERR,
@@ -1184,27 +1225,73 @@ rd_unix_safe(struct at_store *s, const char *path)
 		       "could listen there in Redis's place; use a directory "
 		       "only root or redis may write, as /run/redis",
 		       ((struct rd *)s->be)->where,
-		       at_log_value(v, sizeof(v), dir),
+		       at_log_value(v, sizeof(v), slash == path ? "/" : dir),
 		       (unsigned long)ds.st_uid,
 		       (unsigned int)(ds.st_mode & 07777));
-		return AT_ERR_STORE;
+		goto out;
 	}
-	if (lstat(path, &ss) != 0)
-		return AT_OK;
+	if (sticky && ds.st_uid != 0 && ds.st_uid != euid) {
+		at_log(s->log, LOG_ERR,
+		       "store: redis %s: socket directory %s is owned by uid "
+		       "%lu in a world-writable sticky directory, where any "
+		       "local user could have made it; use a directory only "
+		       "root or redis may write, as /run/redis",
+		       ((struct rd *)s->be)->where,
+		       at_log_value(v, sizeof(v), dir),
+		       (unsigned long)ds.st_uid);
+		goto out;
+	}
+	*owner = ds.st_uid;
+	if (fstatat(dfd, slash == NULL ? path : slash + 1, &ss,
+		    AT_SYMLINK_NOFOLLOW) != 0) {
+		r = AT_OK; /* no socket: connect() says why */
+		goto out;
+	}
 	if (!S_ISSOCK(ss.st_mode)) {
 		at_log(s->log, LOG_ERR,
 		       "store: redis %s: not a socket (file mode %06o)",
-		       ((struct rd *)s->be)->where,
-		       (unsigned int)ss.st_mode);
-		return AT_ERR_STORE;
+		       ((struct rd *)s->be)->where, (unsigned int)ss.st_mode);
+		goto out;
 	}
 	if (ss.st_uid != 0 && ss.st_uid != euid && ss.st_uid != ds.st_uid) {
 		at_log(s->log, LOG_ERR,
 		       "store: redis %s: socket owned by uid %lu, not root, "
 		       "uid %lu or the owner of %s (uid %lu)",
 		       ((struct rd *)s->be)->where, (unsigned long)ss.st_uid,
-		       (unsigned long)euid, at_log_value(v, sizeof(v), dir),
+		       (unsigned long)euid,
+		       at_log_value(v, sizeof(v), slash == path ? "/" : dir),
 		       (unsigned long)ds.st_uid);
+		goto out;
+	}
+	r = AT_OK;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	if (pfd >= 0)
+		close(pfd);
+	return r;
+}
+
+/* Who listens on the connected socket: root, us or owner (above). */
+static enum at_err
+rd_peer_safe(struct at_store *s, int fd, uid_t owner)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 ||
+	    len != sizeof(cr)) {
+		rd_fail(s, "cannot tell who listens on the socket",
+			strerror(errno));
+		return AT_ERR_STORE;
+	}
+	if (cr.uid != 0 && cr.uid != geteuid() && cr.uid != owner) {
+		at_log(s->log, LOG_ERR,
+		       "store: redis %s: the socket is served by uid %lu, not "
+		       "root, uid %lu or the socket directory's owner (uid "
+		       "%lu)",
+		       ((struct rd *)s->be)->where, (unsigned long)cr.uid,
+		       (unsigned long)geteuid(), (unsigned long)owner);
 		return AT_ERR_STORE;
 	}
 	return AT_OK;
@@ -1229,6 +1316,7 @@ at_store_redis_open(struct at_store *s, const struct at_store_url *u,
 	struct sockaddr_un sa;
 	char v[RD_MSG_SIZE];
 	int64_t deadline = rd_now_ms() + s->timeout_ms;
+	uid_t owner = 0;
 	int fl;
 	enum at_err r = AT_ERR_NOMEM;
 
@@ -1268,7 +1356,7 @@ at_store_redis_open(struct at_store *s, const struct at_store_url *u,
 			r = AT_ERR_CONFIG;
 			goto out;
 		}
-		if ((r = rd_unix_safe(s, u->path)) != AT_OK)
+		if ((r = rd_unix_safe(s, u->path, &owner)) != AT_OK)
 			goto out;
 		be->c = redisConnectUnixWithTimeout(u->path, tv);
 	} else {
@@ -1288,6 +1376,9 @@ at_store_redis_open(struct at_store *s, const struct at_store_url *u,
 	/* hiredis 0.14 makes its socket without SOCK_CLOEXEC. */
 	if ((fl = fcntl(be->c->fd, F_GETFD)) >= 0)
 		(void)fcntl(be->c->fd, F_SETFD, fl | FD_CLOEXEC);
+	if (u->kind == AT_STORE_REDIS_UNIX &&
+	    (r = rd_peer_safe(s, be->c->fd, owner)) != AT_OK)
+		goto out;
 	if ((r = rd_login(s, u, password, passwordlen, deadline)) != AT_OK)
 		goto out;
 	s->ops = &rd_ops;

@@ -750,7 +750,7 @@ static void
 test_unix_dir_accepted(void **state)
 {
 	struct fx *f = *state;
-	char *dir, path[256], u[300];
+	char *top, *dir, path[256], u[300];
 	struct at_store *s = NULL;
 	int lfd;
 
@@ -767,7 +767,12 @@ test_unix_dir_accepted(void **state)
 		print_message("not root: socket owners not tested\n");
 		return;
 	}
-	dir = test_mkdtemp();
+	/* Debian's /run/redis under root's /run (not in sticky /tmp,
+	 * where anyone may have made it: test_unix_path_above_dir). */
+	top = test_mkdtemp();
+	assert_int_equal(chmod(top, 0755), 0);
+	dir = test_path(top, "run");
+	assert_int_equal(mkdir(dir, 0755), 0);
 	lfd = listen_at(dir, path, sizeof(path));
 	snprintf(u, sizeof(u), "redis+unix://%s", path);
 	/* Someone else's socket in our (root's) directory. */
@@ -786,6 +791,145 @@ test_unix_dir_accepted(void **state)
 	assert_string_equal(f->ul.buf, "");
 	at_store_close(s);
 	close(lfd);
+	test_rmdir(top);
+	free(dir);
+	free(top);
+}
+
+/*
+ * The directories above the socket's: a user who owns one of them, or a
+ * link on the path, or who made the socket's directory in root's sticky
+ * /tmp, chooses who listens (and receives AUTH).  As root only (another
+ * user's files).
+ */
+static void
+test_unix_path_above_dir(void **state)
+{
+	struct fx *f = *state;
+	char *base, *evil, *sub, *lnk, path[256], u[300];
+	struct at_store *s = NULL;
+	int lfd;
+
+	(void)f;
+	if (geteuid() != 0) {
+		skip();
+		return;
+	}
+	/* A directory another user made in /tmp, its socket his. */
+	evil = test_mkdtemp();
+	lfd = listen_at(evil, path, sizeof(path));
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_int_equal(chown(evil, 65534, 65534), 0);
+	assert_int_equal(chmod(evil, 0755), 0);
+	snprintf(u, sizeof(u), "redis+unix://%s", path);
+	f->ul.buf[0] = '\0';
+	assert_at(open_opts(f, u, "pw-SECRET-1", NULL, 300, &s), AT_ERR_STORE);
+	print_message("%s", f->ul.buf);
+	assert_non_null(strstr(f->ul.buf, "sticky"));
+	assert_null(strchr(strchr(f->ul.buf, '\n') + 1, '\n'));
+	assert_false(was_reached(lfd));
+	close(lfd);
+	test_rmdir(evil);
+	/* Root's directory, reached through another user's directory:
+	 * base/lnk -> evil (his, 0755), evil/sub/redis.sock his. */
+	base = test_mkdtemp();
+	assert_int_equal(mkdir(evil, 0755), 0);
+	sub = test_path(evil, "sub");
+	assert_int_equal(mkdir(sub, 0755), 0);
+	lfd = listen_at(sub, path, sizeof(path));
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_int_equal(chown(sub, 65534, 65534), 0);
+	assert_int_equal(chown(evil, 65534, 65534), 0);
+	lnk = test_path(base, "lnk");
+	assert_int_equal(symlink(evil, lnk), 0);
+	snprintf(u, sizeof(u), "redis+unix://%s/sub/redis.sock", lnk);
+	f->ul.buf[0] = '\0';
+	assert_at(open_opts(f, u, "pw-SECRET-1", NULL, 300, &s), AT_ERR_STORE);
+	print_message("%s", f->ul.buf);
+	assert_non_null(strstr(f->ul.buf, "owned by uid 65534"));
+	assert_false(was_reached(lfd));
+	/* The link itself another user's, to root's directory. */
+	assert_int_equal(lchown(lnk, 65534, 65534), 0);
+	assert_int_equal(chown(evil, 0, 0), 0);
+	f->ul.buf[0] = '\0';
+	assert_at(open_opts(f, u, "pw-SECRET-1", NULL, 300, &s), AT_ERR_STORE);
+	print_message("%s", f->ul.buf);
+	assert_non_null(strstr(f->ul.buf, "symbolic link"));
+	assert_false(was_reached(lfd));
+	/* All root's but the last directory and its socket (as /run
+	 * and redis's /run/redis): accepted. */
+	unlink(lnk);
+	assert_int_equal(symlink(evil, lnk), 0);
+	f->ul.buf[0] = '\0';
+	assert_at(open_opts(f, u, NULL, NULL, 300, &s), AT_OK);
+	assert_true(was_reached(lfd));
+	at_store_close(s);
+	close(lfd);
+	unlink(lnk);
+	test_rmdir(evil);
+	test_rmdir(base);
+	free(sub);
+	free(lnk);
+	free(base);
+	free(evil);
+}
+
+/*
+ * Who listens, asked of the kernel after connect() (SO_PEERCRED): a
+ * socket swapped after the check (here: another user's listener whose
+ * file root chowned, as a rename would leave it) is refused before AUTH.
+ */
+static void
+test_unix_peer_checked(void **state)
+{
+	struct fx *f = *state;
+	char *dir, path[256], u[300];
+	struct at_store *s = NULL;
+	int sync[2], lfd, st;
+	enum at_err r;
+	pid_t pid;
+	char c;
+
+	if (geteuid() != 0) {
+		skip();
+		return;
+	}
+	dir = test_mkdtemp();
+	snprintf(path, sizeof(path), "%s/redis.sock", dir);
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(pipe(sync), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(sync[0]);
+		/* Not the test's output: a TAP reader waits for its EOF. */
+		(void)!freopen("/dev/null", "w", stdout);
+		if (setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(1);
+		lfd = listen_at(dir, path, sizeof(path));
+		(void)lfd;
+		(void)!write(sync[1], "r", 1);
+		pause();
+		_exit(0);
+	}
+	close(sync[1]);
+	assert_int_equal(read(sync[0], &c, 1), 1);
+	close(sync[0]);
+	assert_int_equal(chmod(dir, 0700), 0);
+	assert_int_equal(chown(path, 0, 0), 0);
+	snprintf(u, sizeof(u), "redis+unix://%s", path);
+	f->ul.buf[0] = '\0';
+	r = open_opts(f, u, "pw-SECRET-1", NULL, 300, &s);
+	/* The listener goes before any assertion can leave. */
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	print_message("%s", f->ul.buf);
+	if (r == AT_OK)
+		at_store_close(s);
+	assert_at(r, AT_ERR_STORE);
+	assert_non_null(strstr(f->ul.buf, "served by uid 65534"));
+	assert_null(strchr(strchr(f->ul.buf, '\n') + 1, '\n'));
+	assert_null(strstr(f->ul.buf, "SECRET"));
 	test_rmdir(dir);
 	free(dir);
 }
@@ -1278,6 +1422,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_unix_dir_writable_by_others, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unix_not_a_socket, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unix_path_above_dir, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unix_peer_checked, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unix_dir_accepted, setup,
 						teardown),
