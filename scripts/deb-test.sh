@@ -232,8 +232,11 @@ has libpam-agentictrust /usr/share/man/man1/agentictrust.1.gz \
 	/usr/share/man/man5/agentictrust.conf.5.gz \
 	/usr/share/man/man8/pam_agentictrust.8.gz
 has libpam-agentictrust /var/lib/agentictrust/
-if dpkg-deb -c "$(deb libpam-agentictrust)" |
-	grep -qE '^drwx------ root/root .* \./var/lib/agentictrust/$'; then
+# The listing first, then grep: under pipefail, "dpkg-deb | grep -q" fails
+# when grep stops reading early and dpkg-deb dies of SIGPIPE.
+listing=$(dpkg-deb -c "$(deb libpam-agentictrust)")
+if grep -qE '^drwx------ root/root .* \./var/lib/agentictrust/$' \
+	<<<"$listing"; then
 	ok "libpam-agentictrust: /var/lib/agentictrust is drwx------ root/root"
 else
 	not_ok "libpam-agentictrust: /var/lib/agentictrust is drwx------ root/root"

@@ -521,8 +521,10 @@ read_verified_token(const struct at_config *cfg, struct at_claims *claims,
 	if (memchr(tok, '\0', len) == NULL)
 		r = at_jwt_verify(v, tok, len, claims);
 	if (claims->fp[0] == '\0') {
-		/* Not even "bad_signature" shown for a non-JWT: the reason
-		 * of any failure here says nothing about the input. */
+		/* Only the reason tag, as the module logs it for any
+		 * credential (malformed, bad_base64, bad_signature_length,
+		 * bad_signature): the shape of the input at most, never
+		 * its bytes or a hash of them. */
 		fprintf(stderr,
 			"agentictrust: refused: the input is not a JWT whose "
 			"MAC verifies against %s %s (reason=%s): nothing was "
