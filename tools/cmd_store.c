@@ -606,6 +606,48 @@ one_target(const struct target *t)
 	return (t->sub != NULL) + t->token + (t->fp != NULL) == 1;
 }
 
+/*
+ * The arguments of revoke and unrevoke (cmd names the command; opts is
+ * its option table, so unrevoke never sees --before or --reason) into o
+ * and t.  Returns -1 when they parsed and name one target, else the exit
+ * status: STORE_OK after --help, STORE_USAGE (usage printed, or a token
+ * on the command line refused).
+ */
+static int
+target_args(int argc, char **argv, const struct option *opts,
+	    const char *cmd, struct store_opts *o, struct target *t)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'u': t->sub = optarg; break;
+		case 'b': t->before = optarg; break;
+		case 'f': t->fp = optarg; break;
+		case 'r': t->reason = optarg; break;
+		case 't':
+			if (!token_arg_ok(optarg))
+				return STORE_USAGE;
+			t->token = true;
+			break;
+		case 'h':
+			store_usage(stdout, cmd);
+			return STORE_OK;
+		default:
+			if (!store_opt(o, c, optarg)) {
+				store_usage(stderr, cmd);
+				return STORE_USAGE;
+			}
+		}
+	}
+	if (optind != argc || !one_target(t) ||
+	    (t->before != NULL && t->sub == NULL)) {
+		store_usage(stderr, cmd);
+		return STORE_USAGE;
+	}
+	return -1;
+}
+
 static int
 cmd_revoke(int argc, char **argv)
 {
@@ -635,31 +677,8 @@ cmd_revoke(int argc, char **argv)
 	memset(&rev, 0, sizeof(rev));
 	at_config_init(&cfg);
 	at_claims_init(&claims);
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'u': t.sub = optarg; break;
-		case 'b': t.before = optarg; break;
-		case 'f': t.fp = optarg; break;
-		case 'r': t.reason = optarg; break;
-		case 't':
-			if (!token_arg_ok(optarg))
-				goto out;
-			t.token = true;
-			break;
-		case 'h':
-			store_usage(stdout, "revoke");
-			ret = STORE_OK;
-			goto out;
-		default:
-			if (!store_opt(&o, c, optarg)) {
-				store_usage(stderr, "revoke");
-				goto out;
-			}
-		}
-	}
-	if (optind != argc || !one_target(&t) ||
-	    (t.before != NULL && t.sub == NULL)) {
-		store_usage(stderr, "revoke");
+	if ((c = target_args(argc, argv, opts, "revoke", &o, &t)) >= 0) {
+		ret = c;
 		goto out;
 	}
 	if (t.reason != NULL &&
@@ -798,28 +817,8 @@ cmd_unrevoke(int argc, char **argv)
 	memset(&t, 0, sizeof(t));
 	at_config_init(&cfg);
 	at_claims_init(&claims);
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'u': t.sub = optarg; break;
-		case 'f': t.fp = optarg; break;
-		case 't':
-			if (!token_arg_ok(optarg))
-				goto out;
-			t.token = true;
-			break;
-		case 'h':
-			store_usage(stdout, "unrevoke");
-			ret = STORE_OK;
-			goto out;
-		default:
-			if (!store_opt(&o, c, optarg)) {
-				store_usage(stderr, "unrevoke");
-				goto out;
-			}
-		}
-	}
-	if (optind != argc || !one_target(&t)) {
-		store_usage(stderr, "unrevoke");
+	if ((c = target_args(argc, argv, opts, "unrevoke", &o, &t)) >= 0) {
+		ret = c;
 		goto out;
 	}
 	if (t.sub != NULL) {
