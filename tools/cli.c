@@ -2,10 +2,13 @@
 /*
  * cli.c - helpers shared by the agentictrust subcommands (cli.h).
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -47,6 +50,140 @@ cli_read_stdin(char **out, size_t *outlen)
 	*out = buf;
 	*outlen = n;
 	return 0;
+}
+
+char *
+cli_abs_path(const char *path, const char *opt)
+{
+	char cwd[PATH_MAX], *out;
+	size_t clen, plen;
+
+	if (path[0] == '\0') {
+		fprintf(stderr, "agentictrust: %s: empty path\n", opt);
+		return NULL;
+	}
+	if (path[0] == '/')
+		return strdup(path);
+	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		fprintf(stderr,
+			"agentictrust: %s %s: cannot resolve against the "
+			"current directory: %s\n",
+			opt, cli_printable(path), strerror(errno));
+		return NULL;
+	}
+	/* Too long a result is the library's to refuse, by its name. */
+	clen = strlen(cwd);
+	plen = strlen(path);
+	if ((out = malloc(clen + 1 + plen + 1)) == NULL)
+		return NULL;
+	memcpy(out, cwd, clen);
+	/* getcwd() gives "/" for the root: no "//" in what is shown. */
+	if (clen > 0 && cwd[clen - 1] == '/')
+		clen--;
+	out[clen] = '/';
+	memcpy(out + clen + 1, path, plen + 1);
+	return out;
+}
+
+/* n decimal digits at s, into *v; false on anything else. */
+static bool
+digits(const char *s, int n, int *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return true;
+}
+
+static bool
+leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/*
+ * "+90s", "-5m", "+2h", "+1d" from now.  The unit is required: a bare
+ * "+90" would be a guess between seconds and minutes.
+ */
+static bool
+parse_relative(const char *s, time_t now, int64_t *out)
+{
+	uint64_t v, unit;
+	size_t len = strlen(s);
+	int64_t t;
+
+	if (len < 3 || (s[0] != '+' && s[0] != '-'))
+		return false;
+	switch (s[len - 1]) {
+	case 's': unit = 1; break;
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	case 'd': unit = 86400; break;
+	default: return false;
+	}
+	if (!at_parse_decimal(s + 1, len - 2, CLI_REL_MAX / unit, &v))
+		return false;
+	t = (int64_t)now + (s[0] == '-' ? -1 : 1) * (int64_t)(v * unit);
+	if (t < 1 || t > CLI_TIME_MAX)
+		return false;
+	*out = t;
+	return true;
+}
+
+/*
+ * Nothing but the forms documented in cli.h: a local time or a date
+ * without a time would be a guess about which second was meant, and a
+ * wrong cut-off either locks an agent out or lets a leaked token in.
+ */
+bool
+cli_parse_time(const char *s, time_t now, bool relative, int64_t *out)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30,
+				     31, 31, 30, 31, 30, 31 };
+	struct tm tm;
+	uint64_t v;
+	int y, mo, d, h, mi, sec, dim;
+	time_t t;
+
+	if (strcmp(s, "now") == 0) {
+		*out = (int64_t)now;
+		return true;
+	}
+	if (relative && (s[0] == '+' || s[0] == '-'))
+		return parse_relative(s, now, out);
+	if (at_parse_decimal(s, strlen(s), (uint64_t)CLI_TIME_MAX, &v)) {
+		if (v == 0)
+			return false;
+		*out = (int64_t)v;
+		return true;
+	}
+	if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':' || s[19] != 'Z' ||
+	    !digits(s, 4, &y) || !digits(s + 5, 2, &mo) ||
+	    !digits(s + 8, 2, &d) || !digits(s + 11, 2, &h) ||
+	    !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &sec))
+		return false;
+	if (y < 1970 || mo < 1 || mo > 12 || h > 23 || mi > 59 || sec > 59)
+		return false;
+	dim = mdays[mo - 1] + (mo == 2 && leap(y) ? 1 : 0);
+	if (d < 1 || d > dim)
+		return false;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	if ((t = timegm(&tm)) <= 0)
+		return false;
+	*out = (int64_t)t;
+	return true;
 }
 
 const char *

@@ -9,7 +9,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "at.h"
 #include "pamd.h"
@@ -31,6 +33,32 @@ extern struct at_log cli_log;
  * read error, out of memory or more than CLI_MAX_STDIN bytes.
  */
 int cli_read_stdin(char **out, size_t *outlen) AT_WUR AT_NONNULL(1, 2);
+
+/*
+ * A path given on the command line, made absolute: path itself when it
+ * starts with "/", else getcwd() + "/" + path.  The library's strict
+ * checks then walk the result from / as for a module argument; the
+ * module itself keeps refusing relative paths (pam.d has no meaningful
+ * current directory).  opt ("--secret-file") names the option in the
+ * message on stderr.  Returns a new string (owned: free()), or NULL on
+ * an empty path, a getcwd() failure or out of memory.
+ */
+char *cli_abs_path(const char *path, const char *opt) AT_NONNULL(1, 2);
+
+/* The largest time cli_parse_time() accepts: 9999-12-31T23:59:59Z. */
+#define CLI_TIME_MAX 253402300799LL
+/* The largest relative offset: 100 years of seconds. */
+#define CLI_REL_MAX 3155760000ULL
+
+/*
+ * A time argument: "now", Unix seconds (1..CLI_TIME_MAX) or exactly
+ * YYYY-MM-DDTHH:MM:SSZ (UTC, a real date, no leap second); with relative,
+ * also a sign, decimal digits and one unit of s, m, h or d ("+90s",
+ * "-5m", "+2h", "+1d"; at most CLI_REL_MAX seconds) from now.  The
+ * result is 1..CLI_TIME_MAX.  Returns false on anything else.
+ */
+bool cli_parse_time(const char *s, time_t now, bool relative, int64_t *out)
+	AT_WUR AT_NONNULL(1, 4);
 
 /* s when it is printable and at most 1024 bytes, else "(unprintable)". */
 const char *cli_printable(const char *s);

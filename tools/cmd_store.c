@@ -48,7 +48,7 @@
 #define SHOWN_MAX (4 * AT_MAX_SUB + 16)
 
 /* The largest --before: 9999-12-31T23:59:59Z. */
-#define BEFORE_MAX 253402300799ULL
+#define BEFORE_MAX ((unsigned long long)CLI_TIME_MAX)
 
 /* What the options say about where the store and the secrets are. */
 struct store_opts {
@@ -185,7 +185,7 @@ store_config(const struct store_opts *o, struct at_config *cfg)
 	struct pamd_stack st;
 	const struct pamd_entry *e = NULL;
 	const char **margv = NULL;
-	char *extra[8], err[PAMD_MAX_LINE + 256];
+	char *extra[8], err[PAMD_MAX_LINE + 256], *secret_abs = NULL;
 	size_t nkv = 0, i, *idx = NULL, n = 0;
 	int margc = 0, ret = STORE_USAGE;
 	enum at_err r = AT_ERR_INTERNAL;
@@ -211,8 +211,14 @@ store_config(const struct store_opts *o, struct at_config *cfg)
 		kv[nkv++] = (struct kv){ "store_prefix", o->prefix };
 	if (o->timeout_ms != NULL)
 		kv[nkv++] = (struct kv){ "store_timeout_ms", o->timeout_ms };
-	if (o->secret_file != NULL)
-		kv[nkv++] = (struct kv){ "jwt_secret_file", o->secret_file };
+	if (o->secret_file != NULL) {
+		/* The module's option wants an absolute path; the command
+		 * line's is taken relative to the current directory. */
+		if ((secret_abs = cli_abs_path(o->secret_file,
+					       "--secret-file")) == NULL)
+			goto out;
+		kv[nkv++] = (struct kv){ "jwt_secret_file", secret_abs };
+	}
 
 	if (!file) {
 		/* --store / --secret-file alone: what the command line says,
@@ -266,6 +272,7 @@ out:
 		free(extra[i]);
 	free(margv);
 	free(idx);
+	free(secret_abs);
 	pamd_stack_free(&st);
 	return ret;
 }
@@ -310,78 +317,6 @@ fmt_iso(int64_t t, char *buf, size_t len)
 	if (gmtime_r(&tt, &tm) == NULL ||
 	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(buf, len, "%lld", (long long)t);
-}
-
-/* n decimal digits at s, into *v; false on anything else. */
-static bool
-digits(const char *s, int n, int *v)
-{
-	int i;
-
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		*v = *v * 10 + (s[i] - '0');
-	}
-	return true;
-}
-
-static bool
-leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/*
- * --before: "now", Unix seconds (1..BEFORE_MAX, at_parse_decimal()'s
- * strict digits) or exactly YYYY-MM-DDTHH:MM:SSZ (UTC; a real date, no
- * leap second, year 1970..9999).  Nothing else: a local time or a date
- * without a time would be a guess about which second was meant, and a
- * wrong cut-off either locks an agent out or lets a leaked token in.
- */
-static bool
-parse_time(const char *s, time_t now, int64_t *out)
-{
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30,
-				     31, 31, 30, 31, 30, 31 };
-	struct tm tm;
-	uint64_t v;
-	int y, mo, d, h, mi, sec, dim;
-	time_t t;
-
-	if (strcmp(s, "now") == 0) {
-		*out = (int64_t)now;
-		return true;
-	}
-	if (at_parse_decimal(s, strlen(s), BEFORE_MAX, &v)) {
-		if (v == 0)
-			return false;
-		*out = (int64_t)v;
-		return true;
-	}
-	if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-	    s[13] != ':' || s[16] != ':' || s[19] != 'Z' ||
-	    !digits(s, 4, &y) || !digits(s + 5, 2, &mo) ||
-	    !digits(s + 8, 2, &d) || !digits(s + 11, 2, &h) ||
-	    !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &sec))
-		return false;
-	if (y < 1970 || mo < 1 || mo > 12 || h > 23 || mi > 59 || sec > 59)
-		return false;
-	dim = mdays[mo - 1] + (mo == 2 && leap(y) ? 1 : 0);
-	if (d < 1 || d > dim)
-		return false;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	if ((t = timegm(&tm)) <= 0)
-		return false;
-	*out = (int64_t)t;
-	return true;
 }
 
 /* An id for --sub: what a JWT sub may be. */
@@ -697,7 +632,7 @@ cmd_revoke(int argc, char **argv)
 		if (!sub_ok(t.sub))
 			goto out;
 		if (t.before != NULL &&
-		    !parse_time(t.before, now, &rev.before)) {
+		    !cli_parse_time(t.before, now, false, &rev.before)) {
 			fprintf(stderr,
 				"agentictrust: --before: now, Unix seconds "
 				"(1..%llu) or YYYY-MM-DDTHH:MM:SSZ (UTC)\n",

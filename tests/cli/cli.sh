@@ -509,6 +509,172 @@ rc_is "verify: module arguments only" 0
 has "verify: legacy first line" "^accepted: user=$(q "$U") method=jwt$"
 hasnt "verify: no service line without --service" '^  (service|arguments) '
 
+# -------------------------------------------------------- token, hmac
+# mint_err ARG...: `agentictrust token ARG...`; the token (stdout) in
+# $TOK, stderr in $ERR (added to $ALL for the leak checks), status in $RC.
+mint_err() {
+	TOK=$("${NSSW[@]}" "${WRAP[@]}" "$CLI" token "$@" 2>"$T/mint.err")
+	RC=$?
+	ERR=$(cat "$T/mint.err")
+	ALL+=$ERR$'\n'
+	LAST="token $*"
+	[ -n "$TOK" ] && TOKENS+=("$TOK")
+	return 0
+}
+# The JSON of segment N (1: header, 2: claims) of $TOK.
+seg() {
+	local s
+
+	s=$(printf '%s' "$TOK" | cut -d. -f"$1")
+	case $((${#s} % 4)) in
+	2) s+='==' ;;
+	3) s+='=' ;;
+	esac
+	printf '%s' "$s" | basenc -d --base64url
+}
+# err_has DESC ERE: a line of $ERR matches.
+err_has() { OUT=$ERR has "$@"; }
+
+# A relative --secret-file is taken from the current directory; the
+# library's checks walk the resolved path from /, and messages name it.
+TP=$(cd "$T" && pwd -P)
+cd "$T" || exit 1
+mint_err --secret-file s1 --sub "$U"
+rc_is "token: relative --secret-file" 0
+run -i "$TOK" verify --user "$U" secret_file="$T/s1"
+rc_is "token: relative --secret-file: the module accepts it" 0
+# Captured apart from $ALL: a MAC on stdout is the job, not a leak.
+HREL=$("${NSSW[@]}" "${WRAP[@]}" "$CLI" hmac --secret-file s1 "$U")
+RC=$?
+LAST="hmac --secret-file s1 $U"
+rc_is "hmac: relative --secret-file" 0
+HABS=$("${NSSW[@]}" "${WRAP[@]}" "$CLI" hmac --secret-file "$T/s1" "$U")
+if [ "$HABS" = "$HREL" ] && [ -n "$HREL" ]; then
+	ok "hmac: relative and absolute --secret-file give the same MAC"
+else
+	not_ok "hmac: relative and absolute --secret-file give the same MAC"
+fi
+TOKENS+=("$HREL")
+run hmac --secret-file no-such-secret "$U"
+rc_is "hmac: missing relative --secret-file" 1
+has "hmac: the resolved path is named" "^agentictrust: error: secret file $(q "$TP/no-such-secret"): cannot open: "
+hasnt "hmac: no \"not absolute\" for the CLI" 'not absolute'
+mkdir -m 0775 "$T/relgw" && mkdir "$T/relgw/sub"
+printf '%s\n' "$S1" >"$T/relgw/sub/s"
+run token --secret-file relgw/sub/s --sub "$U"
+rc_is "token: relative path under a group-writable directory" 1
+has "token: the directory of the resolved path named" "directory $(q "$TP/relgw"): mode 0775 is group or world writable"
+run -i "$TOK" fingerprint --secret-file s1
+rc_is "fingerprint: relative --secret-file" 0
+run -i "$TOK" verify --user "$U" secret_file=s1
+rc_is "verify: the module still refuses a relative secret_file" 2
+has "verify: relative secret_file is bad_config" '^refused: reason=bad_config '
+run token --secret-file "" --sub "$U"
+rc_is "token: empty --secret-file" 1
+cd - >/dev/null || exit 1
+
+# --exp / --nbf: absolute or relative; a note on stderr for a token not
+# valid now, never the token there.
+mint_err --secret-file "$T/s1" --sub "$U" --exp -5m
+rc_is "token --exp -5m" 0
+err_has "token --exp -5m: note on stderr" '^agentictrust: note: this token has already expired \(exp [0-9-]{10}T[0-9:]{8}Z, (300|30[0-9]) s ago'
+[[ -n $TOK && $ERR != *"$TOK"* && $ERR != *"${TOK##*.}"* ]] &&
+	ok "token --exp -5m: the token is not on stderr" ||
+	not_ok "token --exp -5m: the token is not on stderr"
+run -i "$TOK" verify --user "$U" secret_file="$T/s1"
+rc_is "verify: minted expired" 1
+has "verify: minted expired: reason=expired" '^rejected: reason=expired '
+mint_err --secret-file "$T/s1" --sub "$U" --exp 2020-01-01T00:00:00Z
+rc_is "token --exp ISO date" 0
+OUT=$(seg 2)
+has "token --exp ISO date: exp claim" '"exp":1577836800[,}]'
+NOW=$(date +%s)
+mint_err --secret-file "$T/s1" --sub "$U" --exp $((NOW + 1200)) --nbf +10m
+rc_is "token --nbf +10m --exp UNIX" 0
+err_has "token --nbf +10m: note on stderr" '^agentictrust: note: this token is not valid yet \(nbf [0-9T:Z-]{20}, in (600|59[0-9]|60[0-9]) s'
+run -i "$TOK" verify --user "$U" secret_file="$T/s1"
+rc_is "verify: minted not yet valid" 1
+has "verify: minted not yet valid: reason=not_yet_valid" '^rejected: reason=not_yet_valid '
+has "verify: --exp Unix seconds kept" "\"exp\":$((NOW + 1200))[,}]"
+mint_err --secret-file "$T/s1" --sub "$U" --nbf -1h --exp +2h
+rc_is "token --nbf -1h --exp +2h" 0
+if [ -z "$ERR" ]; then ok "token valid now: nothing on stderr"; else not_ok "token valid now: nothing on stderr" "$ERR"; fi
+run -i "$TOK" verify --user "$U" secret_file="$T/s1"
+rc_is "verify: minted with nbf in the past" 0
+has "verify: nbf claim present" '"nbf":[0-9]+'
+mint_err --secret-file "$T/s1" --sub "$U" --exp now
+err_has "token --exp now: expired" '^agentictrust: note: this token has already expired'
+for bad in +90 5m +1w -5M "+ 5m" +5ms tomorrow 0 "" -1 +99999999999d \
+	2021-02-29T00:00:00Z 2020-01-01 "2020-01-01 00:00:00" \
+	2020-01-01T00:00:00 1e9 0x10 " 1700000000" 10000-01-01T00:00:00Z; do
+	run token --secret-file "$T/s1" --sub "$U" --exp "$bad"
+	rc_is "token --exp \"$bad\" refused" 2
+done
+run token --secret-file "$T/s1" --sub "$U" --nbf "+1x"
+rc_is "token --nbf +1x refused" 2
+has "token: the time forms said" '^agentictrust: --nbf: now, Unix seconds, YYYY-MM-DDTHH:MM:SSZ \(UTC\) or \+N/-N'
+run token --secret-file "$T/s1" --sub "$U" --exp +1h --ttl 600
+rc_is "token: --exp with --ttl" 2
+has "token: --exp and --ttl exclusive" '^agentictrust: --exp and --ttl are exclusive$'
+run token --secret-file "$T/s1" --sub "$U" --nbf +2h
+rc_is "token: --nbf after the default exp" 2
+has "token: nbf after exp said" '^agentictrust: --nbf must be before exp'
+
+# --compact: no typ, no iat; --jti.
+mint_err --secret-file "$T/s1" --sub "$U" --compact --jti job-42
+rc_is "token --compact --jti" 0
+OUT=$(seg 1)
+has "token --compact: header is alg only" '^\{"alg":"HS256"\}$'
+OUT=$(seg 2)
+hasnt "token --compact: no iat" '"iat"'
+has "token --compact: jti" '"jti":"job-42"'
+run -i "$TOK" verify --user "$U" secret_file="$T/s1"
+rc_is "verify: compact token accepted" 0
+has "verify: compact header shown" '^  header \{"alg":"HS256"\}$'
+has "verify: jti shown" '"jti":"job-42"'
+mint_err --secret-file "$T/s1" --sub "$U"
+OUT=$(seg 1)
+has "token: the default header keeps typ" '^\{"alg":"HS256","typ":"JWT"\}$'
+OUT=$(seg 2)
+has "token: the default claims keep iat" '"iat":[0-9]+'
+mint_err --secret-file "$T/s1" --sub "$U" --jti random
+OUT=$(seg 2)
+has "token --jti random: 32 hex digits" '"jti":"[0-9a-f]{32}"'
+J1=$OUT
+run -i "$TOK" verify --user "$U" secret_file="$T/s1"
+rc_is "verify: random jti accepted" 0
+mint_err --secret-file "$T/s1" --sub "$U" --jti random
+if [ "$(seg 2)" != "$J1" ]; then ok "token --jti random: two differ"; else not_ok "token --jti random: two differ"; fi
+J256=$(printf 'j%.0s' $(seq 1 256))
+mint_err --secret-file "$T/s1" --sub "$U" --jti "$J256"
+rc_is "token --jti of 256 bytes" 0
+run -i "$TOK" verify --user "$U" secret_file="$T/s1"
+rc_is "verify: jti of 256 bytes accepted" 0
+for bad in "" "${J256}j" $'a\tb' $'a\001'; do
+	run token --secret-file "$T/s1" --sub "$U" --jti "$bad"
+	rc_is "token --jti refused (${#bad} bytes)" 2
+done
+
+# --help lists every subcommand of the dispatcher in main().
+SRC=$(cd "$(dirname "$0")/../.." && pwd)/tools/agentictrust.c
+if [ -r "$SRC" ]; then
+	mapfile -t CMDS < <(grep -oE 'strcmp\(argv\[1\], "[a-z]+"\)' "$SRC" |
+		sed -E 's/.*"([a-z]+)".*/\1/')
+	if [ "${#CMDS[@]}" -ge 9 ]; then
+		ok "dispatcher: ${#CMDS[@]} subcommands found (${CMDS[*]})"
+	else
+		not_ok "dispatcher: subcommands found" "${CMDS[*]}"
+	fi
+	run --help
+	rc_is "--help" 0
+	for c in "${CMDS[@]}"; do
+		has "--help: usage line of $c" "^ +agentictrust $c( |\$)|^usage: agentictrust $c "
+		has "--help: says what $c does" "^$c +[a-z]"
+	done
+else
+	ok "# SKIP --help against the dispatcher: no $SRC"
+fi
+
 # -------------------------------------------------------- check
 run check --service direct --pam-dir "$P"
 rc_is "check: a good stack" 0
