@@ -922,8 +922,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (acct == ACCOUNT_NONE) {
 		if (cfg.debug)
 			mod_syslog(pamh, LOG_DEBUG,
-				   "user %s is not a Unix account (accounts=any): "
-				   "no system-account check",
+				   "user %s is not a Unix account "
+				   "(accounts=any): no system-account check",
 				   at_log_value(e, sizeof(e), user));
 	} else if ((r = at_user_policy_check(&cfg, cfg.user_map != NULL, uid,
 				      AT_DEFAULT_LOGIN_DEFS, geteuid(),
