@@ -760,6 +760,64 @@ log_no_user(pam_handle_t *pamh, int ret)
 		   at_log_value(e, sizeof(e), pam_strerror(pamh, ret)));
 }
 
+/* What the passwd database says of the PAM user (see lookup_account()). */
+enum account {
+	ACCOUNT_UNIX,	 /* a passwd entry: *uid is its uid */
+	ACCOUNT_NONE,	 /* definitely no entry: not a Unix account */
+	ACCOUNT_UNKNOWN, /* no entry found, and no definite "none" either */
+};
+
+/* The largest getpwnam_r() buffer tried (glibc's own cap is similar). */
+#define AT_PW_BUF_MAX (1024 * 1024)
+
+/*
+ * Is user a Unix account?  pam_modutil_getpwnam() answers NULL both for
+ * "no such user" and for a lookup that failed.  Under accounts=unix both
+ * are user_unknown, so that is all we ask.  Under accounts=any a name
+ * with no entry is let through without the uid policy, so NULL is asked
+ * again with getpwnam_r(), and only its definite answer (0 or ENOENT,
+ * no record) makes a name ACCOUNT_NONE: a failed lookup stays
+ * ACCOUNT_UNKNOWN (fail closed: user_unknown, as under accounts=unix),
+ * never a name with no uid that skips the system-account refusal.
+ */
+static enum account
+lookup_account(pam_handle_t *pamh, const char *user, bool any, uid_t *uid)
+{
+	const struct passwd *pw;
+	struct passwd pwbuf, *res = NULL;
+	enum account a = ACCOUNT_UNKNOWN;
+	size_t size = 16384;
+	char *buf = NULL;
+	int rc;
+
+	*uid = (uid_t)-1;
+	if ((pw = pam_modutil_getpwnam(pamh, user)) != NULL) {
+		*uid = pw->pw_uid;
+		return ACCOUNT_UNIX;
+	}
+	if (!any)
+		return ACCOUNT_UNKNOWN;
+	for (;;) {
+		if ((buf = malloc(size)) == NULL)
+			goto out;
+		rc = getpwnam_r(user, &pwbuf, buf, size, &res);
+		if (rc != ERANGE || size >= AT_PW_BUF_MAX)
+			break;
+		free(buf);
+		buf = NULL;
+		size *= 2;
+	}
+	if (rc == 0 && res != NULL) {
+		/* Created in between: a Unix account after all. */
+		*uid = res->pw_uid;
+		a = ACCOUNT_UNIX;
+	} else if ((rc == 0 || rc == ENOENT) && res == NULL)
+		a = ACCOUNT_NONE;
+out:
+	free(buf);
+	return a;
+}
+
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -768,12 +826,11 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct at_claims claims;
 	struct at_verifier *v = NULL;
 	enum at_err r = AT_ERR_INTERNAL;
-	const struct passwd *pw;
 	const char *user = NULL, *why = NULL;
-	char *cred = NULL;
+	char *cred = NULL, e[AT_LOG_VALUE_SIZE];
 	int ret = PAM_SERVICE_ERR, pass;
-	uid_t uid = 0;
-	bool known;
+	uid_t uid = (uid_t)-1;
+	enum account acct;
 
 	(void)flags;
 	cur_phase = "auth";
@@ -806,9 +863,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	/* Asked before the prompt, acted on after: an unknown user is still
 	 * prompted, so the conversation does not tell who exists. */
-	pw = pam_modutil_getpwnam(pamh, user);
-	if ((known = pw != NULL))
-		uid = pw->pw_uid;
+	acct = lookup_account(pamh, user, cfg.accounts_any, &uid);
 
 	/*
 	 * Pass 0 takes PAM_AUTHTOK under use_first_pass/try_first_pass; pass
@@ -836,7 +891,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 				ret = PAM_AUTH_ERR;
 			goto out;
 		}
-		if (!known) {
+		if (acct == ACCOUNT_UNKNOWN ||
+		    (acct == ACCOUNT_NONE && !cfg.accounts_any)) {
 			log_result(pamh, LOG_NOTICE, "rejected", user,
 				   "user_unknown", &claims);
 			ret = PAM_USER_UNKNOWN;
@@ -857,9 +913,19 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		ret = at_err_to_pam(r);
 		goto out;
 	}
-	/* A credential that proves the user still opens no root or system
-	 * account unless user_map or allow_system_users says so. */
-	if ((r = at_user_policy_check(&cfg, cfg.user_map != NULL, uid,
+	/*
+	 * A credential that proves the user still opens no root or system
+	 * account unless user_map or allow_system_users says so.  A name
+	 * with no passwd entry (accounts=any) has no uid to classify: it is
+	 * no system account, and is not given one (not 0, not -1).
+	 */
+	if (acct == ACCOUNT_NONE) {
+		if (cfg.debug)
+			mod_syslog(pamh, LOG_DEBUG,
+				   "user %s is not a Unix account "
+				   "(accounts=any): no system-account check",
+				   at_log_value(e, sizeof(e), user));
+	} else if ((r = at_user_policy_check(&cfg, cfg.user_map != NULL, uid,
 				      AT_DEFAULT_LOGIN_DEFS, geteuid(),
 				      &log)) != AT_OK) {
 		if (r == AT_ERR_SYSTEM_USER)

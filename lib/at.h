@@ -42,6 +42,10 @@ struct at_config {
 	 * accounts (outside UID_MIN..UID_MAX, nobody); see
 	 * at_user_policy(). */
 	bool allow_system_users;
+	/* accounts=any: a PAM user with no passwd entry may authenticate
+	 * (it has no uid, so the system-account policy has nothing to
+	 * classify); accounts=unix, the default, refuses it (user_unknown). */
+	bool accounts_any;
 	/* The state store (at_store.h): NULL = none, no single use, no
 	 * revocation. */
 	char *store;		/* owned: at_config_clear(); the URL */

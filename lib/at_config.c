@@ -292,6 +292,15 @@ config_set(struct at_config *cfg, const char *key, const char *value,
 			goto bad_value;
 		return AT_OK;
 	}
+	if (strcmp(key, "accounts") == 0) {
+		if (value != NULL && strcmp(value, "unix") == 0)
+			cfg->accounts_any = false;
+		else if (value != NULL && strcmp(value, "any") == 0)
+			cfg->accounts_any = true;
+		else
+			goto bad_value;
+		return AT_OK;
+	}
 	if (strcmp(key, "max_ttl") == 0) {
 		if (!parse_ulong(value, 1, AT_MAX_TTL_LIMIT, &n))
 			goto bad_value;

@@ -238,6 +238,16 @@ check_accounts(struct lint *l, const struct at_config *cfg)
 {
 	struct at_uid_range range;
 
+	/* Names with no passwd entry have no uid: the policy below is for
+	 * Unix accounts only, and the rest of the stack must cope. */
+	if (cfg->accounts_any)
+		say(l, LINT_NOTE,
+		    "accounts=any: a PAM user that is not a Unix account may "
+		    "authenticate (the external id must still be that name "
+		    "or map to it); it has no uid, so the system-account "
+		    "check below applies only to names that are Unix "
+		    "accounts; the account stack must not need one "
+		    "(pam_unix's account phase refuses such a name)");
 	if (cfg->user_map != NULL) {
 		if (cfg->allow_system_users)
 			say(l, LINT_WARNING,
@@ -602,7 +612,12 @@ check_user_map(struct lint *l, const struct at_config *cfg)
 		range.max = AT_DEFAULT_UID_MAX;
 	}
 	for (i = 0; i < n; i++) {
-		if ((pw = getpwnam(map[i].user)) == NULL)
+		if ((pw = getpwnam(map[i].user)) == NULL && cfg->accounts_any)
+			say(l, LINT_NOTE,
+			    "user map %s:%u: the local user is not a Unix "
+			    "account (accounts=any)",
+			    path, map[i].lineno);
+		else if (pw == NULL)
 			say(l, LINT_WARNING,
 			    "user map %s:%u: the local user does not exist on "
 			    "this system",

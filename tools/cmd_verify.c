@@ -31,6 +31,7 @@
  * and only the atomic check-and-consume of an authentication is the
  * truth.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -440,9 +441,9 @@ explain_claims(const struct at_verifier *v, const struct at_config *cfg,
 	if (claims->local_user != NULL)
 		printf("  maps to local user %s (%s)\n",
 		       cli_printable(claims->local_user),
-		       getpwnam(claims->local_user) != NULL ?
-			       "exists" :
-			       "no such user on this system");
+		       getpwnam(claims->local_user) != NULL ? "exists" :
+		       cfg->accounts_any ? "not a Unix account (accounts=any)" :
+					   "no such user on this system");
 	else if (r == AT_ERR_NOT_MAPPED)
 		printf("  maps to no local user (not in the user map)\n");
 	else if (claims->sub != NULL)
@@ -537,7 +538,8 @@ verify_one(const struct verify_run *run, const struct pamd_entry *e,
 	enum at_err r;
 	const char **margv = NULL;
 	int margc = 0, i, ret = VERIFY_ERROR;
-	bool unknown, asked = false, allowed = false;
+	bool unknown = false, nonunix = false, asked = false;
+	bool allowed = false;
 
 	at_config_init(&cfg);
 	at_claims_init(&claims);
@@ -576,8 +578,16 @@ verify_one(const struct verify_run *run, const struct pamd_entry *e,
 		goto out;
 	}
 	/* The module asks before it prompts, and refuses after: an unknown
-	 * user is refused whatever the credential. */
-	unknown = getpwnam(run->user) == NULL;
+	 * user is refused whatever the credential, unless accounts=any lets
+	 * a name with no passwd entry through (a failed lookup, errno other
+	 * than ENOENT, stays unknown, as in the module). */
+	errno = 0;
+	if (getpwnam(run->user) == NULL) {
+		if (cfg.accounts_any && (errno == 0 || errno == ENOENT))
+			nonunix = true;
+		else
+			unknown = true;
+	}
 	/* The store last, as the module: only a credential that passed
 	 * every other check is asked about. */
 	if (r == AT_OK && !unknown && cfg.store != NULL) {
@@ -595,6 +605,10 @@ verify_one(const struct verify_run *run, const struct pamd_entry *e,
 		printf("rejected: reason=%s (%s)\n", at_err_reason(r),
 		       at_strerror(r));
 	print_context(run, e, nth, total, margc, margv);
+	if (nonunix)
+		printf("  local user %s: not a Unix account (accounts=any): "
+		       "no system-account check\n",
+		       cli_printable(run->user));
 	if (asked)
 		explain_store(&cfg, r, allowed);
 	if (unknown)

@@ -325,6 +325,27 @@ rc_is "verify: a user that does not exist is rejected, as the module does" 1
 has "verify: module would log user_unknown" "^rejected: reason=user_unknown \(no local user $NOUSER: "
 has "verify: the credential itself is still judged" "^  the credential itself: valid for that name \(reason=ok\)$"
 
+# accounts=any (issue 9, item 1): the same name is accepted, and said to be
+# no Unix account; another name's token is still user_mismatch; root is
+# still refused.
+run -i "$TOKU" verify --user "$NOUSER" --service direct --pam-dir "$P" accounts=any
+rc_is "verify: accounts=any, a name that is no Unix account" 0
+has "verify: accounts=any accepted" "^accepted: user=$NOUSER method=jwt$"
+has "verify: accounts=any says not a Unix account" "^  local user $NOUSER: not a Unix account \(accounts=any\): no system-account check$"
+has "verify: accounts=any, maps to" "^  maps to local user $NOUSER \(not a Unix account \(accounts=any\)\)$"
+hasnt "verify: accounts=any, no user_unknown" 'user_unknown'
+run -i "$TOKU" verify --user "other-$NOUSER" --service direct --pam-dir "$P" accounts=any
+rc_is "verify: accounts=any, another name's token" 1
+has "verify: accounts=any, user_mismatch" '^rejected: reason=user_mismatch '
+TOKR9=$("$CLI" token --secret-file "$T/s1" --sub root --ttl 600)
+TOKENS+=("$TOKR9")
+run -i "$TOKR9" verify --user root --service direct --pam-dir "$P" accounts=any
+rc_is "verify: accounts=any, root" 1
+has "verify: accounts=any, root is still system_user" '^rejected: reason=system_user '
+run -i "$TOKU" verify --user "$NOUSER" --service direct --pam-dir "$P" accounts=all
+rc_is "verify: accounts=all is a bad option" 2
+has "verify: accounts=all refused as bad_config" 'reason=bad_config'
+
 # Root and system accounts (issue 7, item 6): the module's verdict.
 printf 'ops-admin root\nbackup-agent atsys\n' >"$T/map_root"
 TOKR=$("$CLI" token --secret-file "$T/s1" --sub root --ttl 600)
@@ -704,6 +725,17 @@ run check --service direct --pam-dir "$P" user_map="$T/map_ok" allow_system_user
 rc_is "check: a map and allow_system_users" 0
 has "check: the flag has no effect with a map" '^warning: allow_system_users has no effect with user_map'
 hasnt "check: a normal user in the map is not warned" '^warning: user map'
+# accounts=any (issue 9, item 1): said, and a map naming a non-Unix local
+# user is a note, not the "does not exist" warning.
+printf 'ext-42 %s\n' "$NOUSER" >"$T/map_nounix"
+run check --service direct --pam-dir "$P" accounts=any user_map="$T/map_nounix"
+rc_is "check: accounts=any" 0
+has "check: accounts=any said" '^note: accounts=any: a PAM user that is not a Unix account may authenticate '
+has "check: accounts=any, map to a non-Unix name" "^note: user map $(q "$T/map_nounix"):1: the local user is not a Unix account \(accounts=any\)$"
+hasnt "check: accounts=any, no does-not-exist warning" 'does not exist on this system'
+run check --service direct --pam-dir "$P" user_map="$T/map_nounix"
+has "check: accounts=unix, the missing local user warned" "^warning: user map $(q "$T/map_nounix"):1: the local user does not exist on this system$"
+hasnt "check: accounts=unix, no accounts=any note" 'accounts=any'
 
 run check --service viainclude --pam-dir "$P"
 rc_is "check: via @include" 0

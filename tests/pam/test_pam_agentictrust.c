@@ -2221,6 +2221,136 @@ expect_service_err(const char *service, const char *logged_text)
 	assert_logged(logged_text);
 }
 
+/* ------------------------------------------------------------------ */
+/* accounts=any: PAM users that are not Unix accounts (issue 9, item 1) */
+
+/* A name absent from tests/data/nss/passwd, with a JWT and an HMAC; the
+ * account phase lets it through too (nothing there needs a uid). */
+static void
+test_accounts_any_accepted(void **state)
+{
+	struct fixture *f = *state;
+	char *tok = good_token(f, NO_SUCH_USER);
+	char *hex = good_hmac(f, NO_SUCH_USER);
+	pam_handle_t *pamh = NULL;
+	struct conv_script cs = {.answers = {tok}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+
+	assert_int_equal(pam_start("at_accounts_any", NO_SUCH_USER, &pc,
+				   &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	assert_logged("accepted user=" NO_SUCH_USER
+		      " service=at_accounts_any method=jwt reason=ok sub="
+		      NO_SUCH_USER " ");
+	assert_int_equal(cs.prompts, 1);
+	auth_one("at_accounts_any", NO_SUCH_USER, hex, PAM_SUCCESS);
+	assert_logged("accepted user=" NO_SUCH_USER
+		      " service=at_accounts_any method=hmac reason=ok");
+	assert_not_logged(tok);
+	assert_not_logged(hex);
+	/* A Unix user is unchanged. */
+	auth_one("at_accounts_any", user, good_token(f, user), PAM_SUCCESS);
+}
+
+/* The default is accounts=unix: the same credentials are user_unknown. */
+static void
+test_accounts_unix_default(void **state)
+{
+	struct fixture *f = *state;
+
+	auth_one("at_default", NO_SUCH_USER, good_token(f, NO_SUCH_USER),
+		 PAM_USER_UNKNOWN);
+	assert_last_reason("user_unknown");
+	auth_one("at_default", NO_SUCH_USER, good_hmac(f, NO_SUCH_USER),
+		 PAM_USER_UNKNOWN);
+	assert_last_reason("user_unknown");
+}
+
+/* The external id must still be the PAM user: another name's token, a
+ * Unix user's or another non-Unix name's, is user_mismatch; a bad
+ * credential keeps its own reason. */
+static void
+test_accounts_any_mismatch(void **state)
+{
+	struct fixture *f = *state;
+
+	auth_one("at_accounts_any", NO_SUCH_USER, good_token(f, user),
+		 PAM_AUTH_ERR);
+	assert_last_reason("user_mismatch");
+	auth_one("at_accounts_any", NO_SUCH_USER, good_token(f, "other-role"),
+		 PAM_AUTH_ERR);
+	assert_last_reason("user_mismatch");
+	/* An HMAC names no id: another name's MAC simply does not verify. */
+	auth_one("at_accounts_any", NO_SUCH_USER, good_hmac(f, "other-role"),
+		 PAM_AUTH_ERR);
+	assert_last_reason("bad_signature");
+	auth_one("at_accounts_any", user, good_token(f, NO_SUCH_USER),
+		 PAM_AUTH_ERR);
+	assert_last_reason("user_mismatch");
+	auth_one("at_accounts_any", NO_SUCH_USER,
+		 token(f, NO_SUCH_USER, (long)f->now, (long)f->now + 300,
+		       TEST_SECRET2),
+		 PAM_AUTH_ERR);
+	assert_last_reason("bad_signature");
+}
+
+/* A non-Unix name reached through user_map; the map still decides. */
+static void
+test_accounts_any_user_map(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(test_write_file(f->path_map,
+					 "agent-42 " NO_SUCH_USER "\n", 0644),
+			 0);
+	auth_one("at_accounts_any_map", NO_SUCH_USER,
+		 good_token(f, "agent-42"), PAM_SUCCESS);
+	assert_logged("accepted user=" NO_SUCH_USER
+		      " service=at_accounts_any_map method=jwt reason=ok "
+		      "sub=agent-42 ");
+	auth_one("at_accounts_any_map", NO_SUCH_USER,
+		 good_hmac(f, "agent-42"), PAM_SUCCESS);
+	auth_one("at_accounts_any_map", NO_SUCH_USER,
+		 good_token(f, NO_SUCH_USER), PAM_USER_UNKNOWN);
+	assert_last_reason("user_not_mapped");
+	/* agent-42 opens its own local name, no other non-Unix name. */
+	auth_one("at_accounts_any_map", "unmapped-role",
+		 good_token(f, "agent-42"), PAM_AUTH_ERR);
+	assert_last_reason("user_mismatch");
+}
+
+/* Names that are system accounts are still refused: accounts=any only
+ * concerns names with no passwd entry. */
+static void
+test_accounts_any_system_users(void **state)
+{
+	struct fixture *f = *state;
+
+	auth_one("at_accounts_any", "root", good_token(f, "root"),
+		 PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	auth_one("at_accounts_any", "root", good_hmac(f, "root"),
+		 PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	auth_one("at_accounts_any", SYSTEM_USER, good_token(f, SYSTEM_USER),
+		 PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+	auth_one("at_accounts_any", NOBODY_USER, good_token(f, NOBODY_USER),
+		 PAM_AUTH_ERR);
+	assert_last_reason("system_user");
+}
+
+static void
+test_accounts_bad_value(void **state)
+{
+	(void)state;
+	expect_service_err("at_accounts_bad",
+			   "option accounts: malformed value \"all\"");
+}
+
 static void
 test_unknown_argument(void **state)
 {
@@ -4212,6 +4342,12 @@ main(void)
 		T(test_alg_none),
 		T(test_wrong_user),
 		T(test_unknown_user),
+		T(test_accounts_any_accepted),
+		T(test_accounts_unix_default),
+		T(test_accounts_any_mismatch),
+		T(test_accounts_any_user_map),
+		T(test_accounts_any_system_users),
+		T(test_accounts_bad_value),
 		T(test_no_error_lines),
 		T(test_log_hostile_user),
 		T(test_log_no_user),

@@ -103,6 +103,7 @@ test_defaults(void **state)
 	assert_false(f->cfg.use_first_pass);
 	assert_false(f->cfg.try_first_pass);
 	assert_false(f->cfg.debug);
+	assert_false(f->cfg.accounts_any);
 }
 
 static void
@@ -427,6 +428,35 @@ test_opt_max_ttl_over_limit(void **state)
 }
 
 static void
+test_opt_accounts(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(set(f, "accounts", "any"), AT_OK);
+	assert_true(f->cfg.accounts_any);
+	assert_at(set(f, "accounts", "unix"), AT_OK);
+	assert_false(f->cfg.accounts_any);
+}
+
+/* Only the two words: no flag form, no case folding, and a bad value
+ * leaves the setting as it was. */
+static void
+test_opt_accounts_bad(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_at(set(f, "accounts", "ANY"), AT_ERR_CONFIG);
+	assert_at(set(f, "accounts", "all"), AT_ERR_CONFIG);
+	assert_at(set(f, "accounts", "true"), AT_ERR_CONFIG);
+	assert_at(set(f, "accounts", ""), AT_ERR_CONFIG);
+	assert_at(set(f, "accounts", NULL), AT_ERR_CONFIG);
+	assert_false(f->cfg.accounts_any);
+	assert_at(set(f, "accounts", "any"), AT_OK);
+	assert_at(set(f, "accounts", "unix "), AT_ERR_CONFIG);
+	assert_true(f->cfg.accounts_any);
+}
+
+static void
 test_opt_mode_xyz(void **state)
 {
 	struct fixture *f = *state;
@@ -582,9 +612,11 @@ test_load_every_key_from_file(void **state)
 		     "prompt = Agent token: x=y\n"
 		     "try_first_pass = true\n"
 		     "use_first_pass = false\n"
-		     "debug = true\n",
+		     "debug = true\n"
+		     "accounts = any\n",
 		     0644);
 	assert_at(load(f, 0, NULL), AT_OK);
+	assert_true(f->cfg.accounts_any);
 	assert_string_equal(f->cfg.secret_file, "/etc/security/at.secret");
 	assert_string_equal(f->cfg.hmac_secret_file, "/etc/security/h.secret");
 	assert_string_equal(f->cfg.jwt_secret_file, "/etc/security/j.secret");
@@ -1080,6 +1112,8 @@ main(void)
 		T(test_opt_max_ttl_zero),
 		T(test_opt_max_ttl_over_limit),
 		T(test_opt_mode_xyz),
+		T(test_opt_accounts),
+		T(test_opt_accounts_bad),
 		T(test_opt_path_empty),
 		T(test_opt_path_relative),
 		T(test_opt_path_unprintable),
