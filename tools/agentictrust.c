@@ -192,18 +192,6 @@ parse_ttl(const char *s, long *ttl)
 	return 0;
 }
 
-/* Seconds since the epoch as "2026-11-25T12:02:11Z". */
-static void
-fmt_iso(int64_t t, char *buf, size_t len)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
-}
-
 /*
  * RFC 7515 7.1 compact serialisation of a JWS with the protected header
  * {"alg":"HS256"} (no "typ": RFC 7519 5.1 makes it optional) over the
@@ -415,7 +403,7 @@ cmd_token(int argc, char **argv)
 	printf("%s\n", tok);
 	/* Said on stderr, so that $(agentictrust token ...) is the token. */
 	if (exp <= (int64_t)now) {
-		fmt_iso(exp, when, sizeof(when));
+		cli_fmt_iso(exp, when, sizeof(when));
 		fprintf(stderr,
 			"agentictrust: note: this token has already expired "
 			"(exp %s, %lld s ago; a verifier may still allow its "
@@ -423,7 +411,7 @@ cmd_token(int argc, char **argv)
 			when, (long long)((int64_t)now - exp));
 	}
 	if (have_nbf && nbf > (int64_t)now) {
-		fmt_iso(nbf, when, sizeof(when));
+		cli_fmt_iso(nbf, when, sizeof(when));
 		fprintf(stderr,
 			"agentictrust: note: this token is not valid yet "
 			"(nbf %s, in %lld s; a verifier may still allow its "

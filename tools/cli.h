@@ -60,6 +60,10 @@ char *cli_abs_path(const char *path, const char *opt) AT_NONNULL(1, 2);
 bool cli_parse_time(const char *s, time_t now, bool relative, int64_t *out)
 	AT_WUR AT_NONNULL(1, 4);
 
+/* Seconds since the epoch as "2026-11-25T12:02:11Z" (UTC), or in
+ * decimal when gmtime_r() cannot place it. */
+void cli_fmt_iso(int64_t t, char *buf, size_t len) AT_NONNULL(2);
+
 /* s when it is printable and at most 1024 bytes, else "(unprintable)". */
 const char *cli_printable(const char *s);
 

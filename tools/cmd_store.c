@@ -307,18 +307,6 @@ store_failed(const char *what, enum at_err r)
 		at_err_reason(r), at_strerror(r));
 }
 
-/* Seconds since the epoch as "2026-11-25T12:02:11Z", or in decimal. */
-static void
-fmt_iso(int64_t t, char *buf, size_t len)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
-}
-
 /* An id for --sub: what a JWT sub may be. */
 static bool
 sub_ok(const char *s)
@@ -678,7 +666,7 @@ cmd_revoke(int argc, char **argv)
 	}
 	ret = STORE_OK;
 	if (rev.kind == AT_REVOKE_SUB) {
-		fmt_iso(rev.before, when, sizeof(when));
+		cli_fmt_iso(rev.before, when, sizeof(when));
 		if (rev.before == 0)
 			printf("revoked: sub=%s: every credential",
 			       at_log_value(v1, sizeof(v1), rev.id));
@@ -688,7 +676,7 @@ cmd_revoke(int argc, char **argv)
 			       at_log_value(v1, sizeof(v1), rev.id), when);
 	} else {
 		if (rev.expires > 0) {
-			fmt_iso(rev.expires, until, sizeof(until));
+			cli_fmt_iso(rev.expires, until, sizeof(until));
 			snprintf(when, sizeof(when), "until %s (exp + %d s)",
 				 until, AT_MAX_LEEWAY);
 		} else {
@@ -868,19 +856,19 @@ row_fill(struct row *w, const struct at_revocation *r)
 	at_log_value(w->id, sizeof(w->id), r->id != NULL ? r->id : "");
 	at_log_value(w->sub, sizeof(w->sub), r->sub);
 	at_log_value(w->reason, sizeof(w->reason), r->reason);
-	fmt_iso(r->created, w->created, sizeof(w->created));
+	cli_fmt_iso(r->created, w->created, sizeof(w->created));
 	if (r->kind == AT_REVOKE_SUB) {
 		if (r->before == 0)
 			snprintf(w->cutoff, sizeof(w->cutoff), "everything");
 		else
-			fmt_iso(r->before, w->cutoff, sizeof(w->cutoff));
+			cli_fmt_iso(r->before, w->cutoff, sizeof(w->cutoff));
 		snprintf(w->expires, sizeof(w->expires), "never");
 	} else {
 		snprintf(w->cutoff, sizeof(w->cutoff), "-");
 		if (r->expires == 0)
 			snprintf(w->expires, sizeof(w->expires), "never");
 		else
-			fmt_iso(r->expires, w->expires, sizeof(w->expires));
+			cli_fmt_iso(r->expires, w->expires, sizeof(w->expires));
 	}
 }
 
