@@ -35,27 +35,13 @@
 #include <unistd.h>
 
 #include "at_store.h"
+#include "bench.h"
 #include "test_common.h"
 #include "test_redis.h"
 
 #define SUB "user-42"
 
 static int failures;
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static time_t
-fixed_clock(void *ctx)
-{
-	return *(time_t *)ctx;
-}
 
 /* Store errors go to stderr: a benchmark that fails should say why. */
 static void
@@ -127,12 +113,12 @@ row(struct bench *b, const char *store, const char *shape,
 		failures++;
 		return;
 	}
-	t0 = now_s();
+	t0 = bench_now_s();
 	/* The first failure ends the row: its cause is logged above. */
 	for (i = 0; i < b->n && bad == 0; i++)
 		if (one_auth(b, cfg, st, consume) != 0)
 			bad++;
-	us = (now_s() - t0) / (double)b->n * 1e6;
+	us = (bench_now_s() - t0) / (double)b->n * 1e6;
 	at_store_close(st);
 	if (bad != 0) {
 		printf("%-10s %-10s %-8s authentication %ld failed (above)\n",
@@ -230,7 +216,7 @@ main(int argc, char **argv)
 	    at_verifier_add_secret(b.v, TEST_SECRET, strlen(TEST_SECRET)) !=
 		    AT_OK)
 		return 1;
-	at_verifier_set_clock(b.v, fixed_clock, &t);
+	at_verifier_set_clock(b.v, bench_fixed_clock, &t);
 	jwt = test_jws_sign(
 		"{\"alg\":\"HS256\",\"typ\":\"JWT\"}",
 		"{\"sub\":\"" SUB "\",\"email\":\"user@example.com\","
@@ -252,11 +238,11 @@ main(int argc, char **argv)
 	       b.n, nverify, strlen(jwt));
 	printf("sqlite file in %s (%s)\n", dir, fs_name(dir));
 
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < nverify; i++)
 		if (one_auth(&b, NULL, NULL, false) != 0)
 			failures++;
-	b.verify_us = (now_s() - t0) / (double)nverify * 1e6;
+	b.verify_us = (bench_now_s() - t0) / (double)nverify * 1e6;
 	printf("%-10s %-10s %-8s %10.1f us/auth  %8.1f x verify\n", "none",
 	       "verify", "-", b.verify_us, 1.0);
 

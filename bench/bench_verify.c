@@ -27,6 +27,7 @@
 #include <openssl/crypto.h>
 
 #include "at.h"
+#include "bench.h"
 #include "test_common.h"
 
 static size_t ossl_allocs;
@@ -55,21 +56,6 @@ count_free(void *p, const char *file, int line)
 	(void)file;
 	(void)line;
 	free(p);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static time_t
-fixed_clock(void *ctx)
-{
-	return *(time_t *)ctx;
 }
 
 static void
@@ -112,7 +98,7 @@ main(int argc, char **argv)
 		    AT_OK ||
 	    at_hmac_key_new(&key, TEST_SECRET, strlen(TEST_SECRET)) != AT_OK)
 		return 1;
-	at_verifier_set_clock(v, fixed_clock, &t);
+	at_verifier_set_clock(v, bench_fixed_clock, &t);
 	jwt = test_jws_sign(
 		"{\"alg\":\"HS256\",\"typ\":\"JWT\"}",
 		"{\"sub\":\"user-42\",\"email\":\"user@example.com\","
@@ -128,28 +114,28 @@ main(int argc, char **argv)
 		failures++;
 	printf("mac: %zu OpenSSL allocation(s) per call\n",
 	       ossl_allocs - before);
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < n; i++)
 		if (at_hmac_key_mac(key, jwt, 140, mac) != AT_OK)
 			failures++;
-	report("mac", now_s() - t0, n);
+	report("mac", bench_now_s() - t0, n);
 
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < n; i++)
 		if (at_verify_credential(v, hmac, strlen(hmac), "user-42",
 					 &claims) != AT_OK)
 			failures++;
-	report("hmac", now_s() - t0, n);
+	report("hmac", bench_now_s() - t0, n);
 
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < n; i++)
 		if (at_verify_credential(v, jwt, strlen(jwt), "user-42",
 					 &claims) != AT_OK)
 			failures++;
-	jwt_s = (now_s() - t0) / (double)n;
+	jwt_s = (bench_now_s() - t0) / (double)n;
 	report("jwt", jwt_s * (double)n, n);
 
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < n / 10; i++) {
 		struct at_verifier *w = NULL;
 
@@ -159,7 +145,7 @@ main(int argc, char **argv)
 			failures++;
 		at_verifier_free(w);
 	}
-	report("setup", now_s() - t0, n / 10);
+	report("setup", bench_now_s() - t0, n / 10);
 
 	/* The files the module reads per authentication, from disk. */
 	dir = test_mkdtemp();
@@ -171,7 +157,7 @@ main(int argc, char **argv)
 	at_config_init(&filecfg);
 	if (at_config_set(&filecfg, "secret_file", path, NULL) != AT_OK)
 		failures++;
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < n / 10; i++) {
 		struct at_verifier *w = NULL;
 
@@ -180,24 +166,24 @@ main(int argc, char **argv)
 			failures++;
 		at_verifier_free(w);
 	}
-	load = (now_s() - t0) / (double)(n / 10);
+	load = (bench_now_s() - t0) / (double)(n / 10);
 	report("load", load * (double)(n / 10), n / 10);
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < n / 10; i++)
 		if (at_path_check_dirs(path, "secret file", geteuid(),
 				       NULL) != AT_OK)
 			failures++;
-	report("walk", now_s() - t0, n / 10);
+	report("walk", bench_now_s() - t0, n / 10);
 
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < n; i++)
 		(void)at_log_value(logbuf, sizeof(logbuf), hostile);
-	logvalue = (now_s() - t0) / (double)n;
+	logvalue = (bench_now_s() - t0) / (double)n;
 	report("logvalue", logvalue * (double)n, n);
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < n; i++)
 		(void)at_log_value(logbuf, sizeof(logbuf), "agent-7f3a");
-	report("logplain", now_s() - t0, n);
+	report("logplain", bench_now_s() - t0, n);
 	printf("ratio    load/jwt %.1f  logvalue/jwt %.3f  (this run)\n",
 	       load / jwt_s, logvalue / jwt_s);
 	unlink(path);
