@@ -1004,11 +1004,35 @@ test_locked_by_another_writer(void **state)
 #define RACERS 16
 #define ROUNDS 20
 
+/*
+ * Wait for every racer of a round: each must exit 0 (accepted) or 1
+ * (replayed), and exactly one was accepted.
+ */
+static void
+reap_racers(const pid_t pids[RACERS], int round)
+{
+	int i, status, ok = 0, replayed = 0;
+
+	for (i = 0; i < RACERS; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		if (WEXITSTATUS(status) == 0)
+			ok++;
+		else if (WEXITSTATUS(status) == 1)
+			replayed++;
+		else
+			fail_msg("round %d: a racer exited %d", round,
+				 WEXITSTATUS(status));
+	}
+	assert_int_equal(ok, 1);
+	assert_int_equal(replayed, RACERS - 1);
+}
+
 static void
 test_race(void **state)
 {
 	struct fixture *f = *state;
-	int round, i, ok, replayed, status, nready, ready[2], go[2];
+	int round, i, nready, ready[2], go[2];
 	pid_t pids[RACERS];
 	char key[64], c;
 
@@ -1066,22 +1090,9 @@ test_race(void **state)
 		while (read(ready[0], &c, 1) == 1)
 			nready++;
 		close(go[1]);
-		ok = replayed = 0;
-		for (i = 0; i < RACERS; i++) {
-			assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-			assert_true(WIFEXITED(status));
-			if (WEXITSTATUS(status) == 0)
-				ok++;
-			else if (WEXITSTATUS(status) == 1)
-				replayed++;
-			else
-				fail_msg("round %d: a racer exited %d", round,
-					 WEXITSTATUS(status));
-		}
+		reap_racers(pids, round);
 		close(ready[0]);
 		assert_int_equal(nready, RACERS);
-		assert_int_equal(ok, 1);
-		assert_int_equal(replayed, RACERS - 1);
 	}
 }
 
@@ -1096,7 +1107,7 @@ static void
 test_first_open_crowd(void **state)
 {
 	struct fixture *f = *state;
-	int round, i, ok, replayed, status, go[2];
+	int round, i, go[2];
 	pid_t pids[RACERS];
 	char *path, name[32], c;
 
@@ -1132,15 +1143,7 @@ test_first_open_crowd(void **state)
 		}
 		close(go[0]);
 		close(go[1]);
-		ok = replayed = 0;
-		for (i = 0; i < RACERS; i++) {
-			assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-			assert_true(WIFEXITED(status));
-			ok += WEXITSTATUS(status) == 0;
-			replayed += WEXITSTATUS(status) == 1;
-		}
-		assert_int_equal(ok, 1);
-		assert_int_equal(replayed, RACERS - 1);
+		reap_racers(pids, round);
 		free(path);
 	}
 }
