@@ -9,6 +9,7 @@ packages=(
 	build-essential pkg-config meson ninja-build
 	libpam0g-dev libssl-dev libjwt-dev libjansson-dev libacl1-dev acl
 	libsqlite3-dev libhiredis-dev redis-server
+	postgresql apache2 libapache2-mod-authnz-pam curl
 	libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper
 	pamtester python3 python3-jwt valgrind openssl ca-certificates
 	clang libclang-rt-14-dev
