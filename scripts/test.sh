@@ -8,6 +8,10 @@
 #                   namespace)
 #   2. build-asan/  -Db_sanitize=address,undefined: the same suites but real
 #                   and install (a sanitized module cannot load into sshd)
+#      build-tsan/  -Db_sanitize=thread: only the module, the CLI and
+#                   tests/real/pam_threads, and only real-threads (8 threads
+#                   x 1,000 transactions through the real libpam, as root);
+#                   a ThreadSanitizer report fails it
 #   3. build/       the unit and pam suites again under valgrind, and the
 #                   cli suite with every CLI call under valgrind
 #   4. build-fuzz/  clang + libFuzzer: each fuzz target for 20 s on its seeds
@@ -20,7 +24,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 
-setup() {
+configure() {
 	local dir=$1
 	shift
 	if [ -f "$dir/build.ninja" ]; then
@@ -28,7 +32,11 @@ setup() {
 	else
 		meson setup "$dir" "$@" >/dev/null
 	fi
-	ninja -C "$dir"
+}
+
+setup() {
+	configure "$@"
+	ninja -C "$1"
 }
 
 status=0
@@ -39,6 +47,14 @@ cp build/meson-logs/testlog.json build/meson-logs/testlog-plain.json
 setup build-asan -Dwerror=true -Dtests=enabled \
 	-Db_sanitize=address,undefined -Db_lundef=false
 meson test -C build-asan --print-errorlogs -v || status=1
+
+# ThreadSanitizer: TSAN_OPTIONS and the suppressions (system libraries
+# only) are set by tests/meson.build.
+configure build-tsan -Dwerror=true -Dtests=enabled -Db_sanitize=thread \
+	-Db_lundef=false
+ninja -C build-tsan pam_agentictrust.so tools/agentictrust tests/pam_threads
+meson test -C build-tsan --no-rebuild --print-errorlogs -v real-threads ||
+	status=1
 
 meson test -C build --setup valgrind --suite unit --suite pam \
 	--print-errorlogs -v || status=1
@@ -68,6 +84,7 @@ fi
 
 /usr/bin/python3 - "$deb_result" build/meson-logs/testlog-plain.json \
 	build-asan/meson-logs/testlog.json \
+	build-tsan/meson-logs/testlog.json \
 	build/meson-logs/testlog-valgrind.json \
 	build/meson-logs/testlog-cli-valgrind.json \
 	build-fuzz/meson-logs/testlog.json <<'PY'

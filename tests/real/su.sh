@@ -5,7 +5,9 @@
 #
 # The real su (util-linux /bin/su) with an /etc/pam.d/su that asks for an
 # Agentic Trust credential (private /etc), run by a throwaway user with
-# the credential on stdin: a valid JWT opens a normal throwaway account,
+# the credential on stdin (and, for a valid and a forged JWT, typed at the
+# prompt on a pseudo-terminal: tests/real/su-pty.py; the terminal output
+# must not echo it): a valid JWT opens a normal throwaway account,
 # while a valid JWT for a system account (useradd -r) or for root is
 # refused as system_user (issue 7, item 6), unless allow_system_users is
 # on the line.  Every verdict is checked in the captured syslog by its
@@ -121,6 +123,58 @@ else
 fi
 rt_expect_log "forged JWT: logged bad_signature" "$SVC" rejected "$N" jwt bad_signature
 
+# ------------------------------------------------------- through a pty
+# As a person types at su's prompt: su-pty.py runs su on a new
+# pseudo-terminal (its controlling tty) as $R, waits for the prompt and
+# for echo off, types the credential and reads the terminal to the end.
+PTY_N=0
+PTY_FILES=()
+# su_pty TARGET CRED: sets PTY_RES (su-pty.py's summary line), PTY_RC and
+# PTY_OUT (the terminal output, CRs removed).
+su_pty() {
+	local f
+	f=$(rt_cred_file pty "$2")
+	PTY_N=$((PTY_N + 1))
+	PTY_T=$RT_TMP/su-pty-$PTY_N.transcript
+	PTY_FILES+=("$PTY_T")
+	PTY_RES=$("$RT_PY" "$RT_SRC/tests/real/su-pty.py" "$R" "$1" \
+		"Agentic Trust token: " "$f" "$PTY_T" 2>"$RT_TMP/su-pty.err")
+	PTY_RC=$?
+	rm -f "$f"
+	PTY_OUT=$(tr -d '\r' <"$PTY_T")
+}
+
+rt_log_mark
+su_pty "$N" "$TOK_N"
+if [ $PTY_RC -eq 0 ] && [ "$PTY_RES" = "exit=0 prompt=1 echo_off=1 echoed=0" ] &&
+	[ "$(printf '%s\n' "$PTY_OUT" | grep -v '^$' | tail -n1)" = "$N" ]; then
+	rt_ok "pty: valid JWT typed at su's prompt: su $N runs id -un as $N ($PTY_RES)"
+else
+	rt_not_ok "pty: valid JWT typed at su's prompt: su $N runs id -un as $N" \
+		"su-pty.py: exit $PTY_RC, $PTY_RES" "terminal: $PTY_OUT" \
+		"$(cat "$RT_TMP/su-pty.err")"
+fi
+rt_expect_log "pty: valid JWT: logged accepted user=$N reason=ok" \
+	"$SVC" accepted "$N" jwt "ok sub=$N kid=- secret=0 fp=[0-9a-f]{32}"
+
+rt_log_mark
+su_pty "$N" "$FORGED"
+case $PTY_RES in
+"exit=0 "*) pty_exit_ok=0 ;;
+"exit="*" prompt=1 echo_off=1 echoed=0") pty_exit_ok=1 ;;
+*) pty_exit_ok=0 ;;
+esac
+if [ $PTY_RC -eq 0 ] && [ $pty_exit_ok -eq 1 ] &&
+	printf '%s\n' "$PTY_OUT" | grep -q '^su: Authentication failure$' &&
+	! printf '%s\n' "$PTY_OUT" | grep -qx "$N"; then
+	rt_ok "pty: forged JWT typed at su's prompt: su $N says 'su: Authentication failure', command not run ($PTY_RES)"
+else
+	rt_not_ok "pty: forged JWT typed at su's prompt: su $N refuses" \
+		"su-pty.py: exit $PTY_RC, $PTY_RES" "terminal: $PTY_OUT" \
+		"$(cat "$RT_TMP/su-pty.err")"
+fi
+rt_expect_log "pty: forged JWT: logged bad_signature" "$SVC" rejected "$N" jwt bad_signature
+
 # The CLI, reading the same config and login.defs, gives the same verdict.
 for t in "$S:$TOK_S:system_user" "root:$TOK_ROOT:system_user" "$N:$TOK_N:"; do
 	u=${t%%:*}
@@ -141,4 +195,4 @@ su_ok "allow_system_users: system account" "$S" "$TOK_S"
 su_ok "allow_system_users: normal account" "$N" "$TOK_N"
 
 rt_check_service_lines "su reads /etc/pam.d/su" "$SVC"
-rt_check_no_leak "$RT_SYSLOG"
+rt_check_no_leak "$RT_SYSLOG" "${PTY_FILES[@]}"
