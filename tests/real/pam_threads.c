@@ -47,17 +47,17 @@
 
 #include <security/pam_appl.h>
 
-#define MAX_CREDS 256
-#define MAX_KINDS 32
+#define MAX_CREDS   256
+#define MAX_KINDS   32
 #define MAX_THREADS 256
-#define MAX_REPORTS 10	/* wrong answers described, per run */
+#define MAX_REPORTS 10 /* wrong answers described, per run */
 
 struct cred {
 	char *user;
 	const char *kind;
-	int auth;	/* expected pam_authenticate() result */
-	int account;	/* expected pam_acct_mgmt() result, if auth succeeds */
-	char *text;	/* the credential: never printed */
+	int auth;    /* expected pam_authenticate() result */
+	int account; /* expected pam_acct_mgmt() result, if auth succeeds */
+	char *text;  /* the credential: never printed */
 	size_t kind_ix;
 };
 
@@ -65,9 +65,9 @@ struct worker {
 	pthread_t tid;
 	unsigned int index;
 	const char *user;
-	size_t creds[MAX_CREDS];	/* indexes into creds[] */
+	size_t creds[MAX_CREDS]; /* indexes into creds[] */
 	size_t ncreds;
-	const struct cred *cur;	/* what the conversation answers */
+	const struct cred *cur; /* what the conversation answers */
 	unsigned int prompts;	/* prompts seen in this transaction */
 	unsigned long done[MAX_KINDS];
 	unsigned long wrong[MAX_KINDS];
@@ -88,16 +88,16 @@ static const struct {
 	const char *name;
 	int code;
 } pam_codes[] = {
-	{ "PAM_SUCCESS", PAM_SUCCESS },
-	{ "PAM_AUTH_ERR", PAM_AUTH_ERR },
-	{ "PAM_PERM_DENIED", PAM_PERM_DENIED },
-	{ "PAM_IGNORE", PAM_IGNORE },
-	{ "PAM_USER_UNKNOWN", PAM_USER_UNKNOWN },
-	{ "PAM_AUTHINFO_UNAVAIL", PAM_AUTHINFO_UNAVAIL },
-	{ "PAM_SERVICE_ERR", PAM_SERVICE_ERR },
-	{ "PAM_ACCT_EXPIRED", PAM_ACCT_EXPIRED },
-	{ "PAM_NEW_AUTHTOK_REQD", PAM_NEW_AUTHTOK_REQD },
-	{ "-", -1 },
+	{"PAM_SUCCESS", PAM_SUCCESS},
+	{"PAM_AUTH_ERR", PAM_AUTH_ERR},
+	{"PAM_PERM_DENIED", PAM_PERM_DENIED},
+	{"PAM_IGNORE", PAM_IGNORE},
+	{"PAM_USER_UNKNOWN", PAM_USER_UNKNOWN},
+	{"PAM_AUTHINFO_UNAVAIL", PAM_AUTHINFO_UNAVAIL},
+	{"PAM_SERVICE_ERR", PAM_SERVICE_ERR},
+	{"PAM_ACCT_EXPIRED", PAM_ACCT_EXPIRED},
+	{"PAM_NEW_AUTHTOK_REQD", PAM_NEW_AUTHTOK_REQD},
+	{"-", -1},
 };
 
 static int
@@ -176,8 +176,8 @@ report(const struct worker *w, unsigned long n, const char *what, int got,
 	if (reports++ < MAX_REPORTS)
 		printf("# wrong: thread %u transaction %lu user %s kind %s: "
 		       "%s returned %s (%d), want %s (%d)\n",
-		       w->index, n, w->user, w->cur->kind, what,
-		       name_of(got), got, name_of(want), want);
+		       w->index, n, w->user, w->cur->kind, what, name_of(got),
+		       got, name_of(want), want);
 	pthread_mutex_unlock(&report_lock);
 }
 
@@ -185,7 +185,7 @@ report(const struct worker *w, unsigned long n, const char *what, int got,
 static bool
 transaction(struct worker *w, unsigned long n)
 {
-	struct pam_conv pc = { conv, w };
+	struct pam_conv pc = {conv, w};
 	pam_handle_t *pamh = NULL;
 	const struct cred *c = w->cur;
 	bool right = true;
@@ -205,8 +205,8 @@ transaction(struct worker *w, unsigned long n)
 		pthread_mutex_lock(&report_lock);
 		if (reports++ < MAX_REPORTS)
 			printf("# wrong: thread %u transaction %lu user %s "
-			       "kind %s: %u prompts, want 1\n", w->index, n,
-			       w->user, c->kind, w->prompts);
+			       "kind %s: %u prompts, want 1\n",
+			       w->index, n, w->user, c->kind, w->prompts);
 		pthread_mutex_unlock(&report_lock);
 		right = false;
 	}
@@ -282,11 +282,13 @@ read_creds(const char *path)
 		kind = field(&s);
 		auth = field(&s);
 		acct = field(&s);
-		text = s;	/* the rest, tabs and all */
+		text = s; /* the rest, tabs and all */
 		if (text == NULL || user[0] == '\0' || kind[0] == '\0' ||
 		    code_of(auth) < -1 || code_of(acct) < -1) {
-			fprintf(stderr, "pam_threads: %s:%lu: want USER KIND "
-				"AUTH ACCOUNT CREDENTIAL\n", path, lineno);
+			fprintf(stderr,
+				"pam_threads: %s:%lu: want USER KIND "
+				"AUTH ACCOUNT CREDENTIAL\n",
+				path, lineno);
 			goto out;
 		}
 		if (ncreds == MAX_CREDS) {
@@ -362,15 +364,17 @@ main(int argc, char **argv)
 	}
 	if (argc != 5) {
 		fprintf(stderr, "usage: pam_threads [-p MODULE] SERVICE "
-			"CREDFILE THREADS TRANSACTIONS\n");
+				"CREDFILE THREADS TRANSACTIONS\n");
 		return 2;
 	}
 	service = argv[1];
 	nthreads = number(argv[3], MAX_THREADS);
 	transactions = number(argv[4], 100000000UL);
 	if (nthreads == 0 || transactions == 0) {
-		fprintf(stderr, "pam_threads: THREADS 1..%d, TRANSACTIONS "
-			"1..100000000\n", MAX_THREADS);
+		fprintf(stderr,
+			"pam_threads: THREADS 1..%d, TRANSACTIONS "
+			"1..100000000\n",
+			MAX_THREADS);
 		return 2;
 	}
 	if (read_creds(argv[2]) != 0)
@@ -411,7 +415,8 @@ main(int argc, char **argv)
 	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 
 	printf("threads %lu, transactions per thread %lu, users %zu, "
-	       "credentials %zu\n", nthreads, transactions, nusers, ncreds);
+	       "credentials %zu\n",
+	       nthreads, transactions, nusers, ncreds);
 	for (i = 0; i < nkinds; i++) {
 		done = wrong = 0;
 		for (t = 0; t < nthreads; t++) {
@@ -427,8 +432,8 @@ main(int argc, char **argv)
 		if (workers[t].setup_error != 0)
 			total_wrong++;
 	printf("total: %lu transactions, %lu wrong, %.3f s, %.0f "
-	       "transactions/s\n", total, total_wrong, secs,
-	       secs > 0 ? (double)total / secs : 0.0);
+	       "transactions/s\n",
+	       total, total_wrong, secs, secs > 0 ? (double)total / secs : 0.0);
 	ret = total == nthreads * transactions && total_wrong == 0 ? 0 : 1;
 out:
 	for (i = 0; i < ncreds; i++) {

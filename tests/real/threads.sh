@@ -42,8 +42,9 @@ NX=${AT_THREADS_N:-10000}
 # What the account phase answers after a credential this handle verified.
 ACCT_OK=PAM_SUCCESS
 
-[ -n "$PROG" ] && [ -x "$PROG" ] ||
+if [ -z "$PROG" ] || [ ! -x "$PROG" ]; then
 	rt_bail "AT_THREADS_PROG names no program ('$PROG'; meson test sets it)"
+fi
 
 USERS=(atalice$RANDOM atbob$RANDOM atcarol$RANDOM atdave$RANDOM)
 for u in "${USERS[@]}"; do
