@@ -429,6 +429,34 @@ rt_agentictrust_files() {
 	chmod 0600 "$conf" "$RT_SECRET_FILE"
 }
 
+# rt_service_files SERVICE GROUP: the shipped files of a non-root service,
+# installed unchanged as its deploy section says: conf/pam.d/SERVICE as
+# /etc/pam.d/SERVICE, conf/SERVICE/agentictrust-SERVICE.conf as
+# /etc/security/agentictrust-SERVICE.conf (root:root 0644), and a fresh
+# secret at the path that config names, root:GROUP 0640.  Sets
+# RT_SECRET_FILE, RT_OTHER_SECRET (a secret nobody trusts) and RT_SVC_CONF.
+rt_service_files() {
+	local svc=$1 group=$2
+	RT_SVC_CONF=/etc/security/agentictrust-$svc.conf
+	RT_SECRET_FILE=/etc/security/agentictrust-$svc.secret
+	RT_OTHER_SECRET=$RT_TMP/cred/other.secret
+	mkdir -p /etc/security
+	install -m 0644 -o root -g root "$RT_SRC/conf/pam.d/$svc" "/etc/pam.d/$svc" ||
+		rt_bail "install conf/pam.d/$svc"
+	install -m 0644 -o root -g root "$RT_SRC/conf/$svc/agentictrust-$svc.conf" \
+		"$RT_SVC_CONF" || rt_bail "install conf/$svc/agentictrust-$svc.conf"
+	grep -qx "secret_file = $RT_SECRET_FILE" "$RT_SVC_CONF" ||
+		rt_bail "conf/$svc/agentictrust-$svc.conf does not name $RT_SECRET_FILE"
+	(umask 077; "$RT_PY" -c 'import secrets; print(secrets.token_hex(32))' \
+		>"$RT_SECRET_FILE") || rt_bail "make the secret"
+	(umask 077; "$RT_PY" -c 'import secrets; print(secrets.token_hex(32))' \
+		>"$RT_OTHER_SECRET") || rt_bail "make the other secret"
+	head -n1 "$RT_SECRET_FILE" >>"$RT_TMP/leak-patterns"
+	head -n1 "$RT_OTHER_SECRET" >>"$RT_TMP/leak-patterns"
+	chown "root:$group" "$RT_SECRET_FILE" && chmod 0640 "$RT_SECRET_FILE" ||
+		rt_bail "chown root:$group, chmod 0640 $RT_SECRET_FILE"
+}
+
 # rt_askpass: $RT_ASKPASS, a link named agentictrust-askpass to a copy of
 # the CLI, which is how SSH_ASKPASS/SUDO_ASKPASS run it (the installed
 # symlink).  The throwaway users run it: the copy sits in $RT_TMP/bin,
@@ -672,7 +700,7 @@ rt_check_service_lines() {
 	all=$(grep -c 'pam_agentictrust(' "$RT_SYSLOG")
 	other=$(grep 'pam_agentictrust(' "$RT_SYSLOG" | grep -vcF "pam_agentictrust($svc:")
 	verdicts=$(grep -cE 'pam_agentictrust\([^)]*\): (accepted|rejected|refused|first_pass_rejected) ' "$RT_SYSLOG")
-	good=$(grep -cE "pam_agentictrust\\($svc:auth\\): (accepted|rejected|refused|first_pass_rejected) user=[^ ]+ service=$svc " "$RT_SYSLOG")
+	good=$(grep -cE "pam_agentictrust\\($svc:(auth|account)\\): (accepted|rejected|refused|first_pass_rejected) user=[^ ]+ service=$svc " "$RT_SYSLOG")
 	if [ "$verdicts" -gt 0 ] && [ "$good" -eq "$verdicts" ] && [ "$other" -eq 0 ]; then
 		rt_ok "$1: all $all module lines are pam_agentictrust($svc:...), all $verdicts verdicts say service=$svc"
 	else
