@@ -46,9 +46,10 @@ openssl rand -hex 32 >"$work/other-secret"
 
 mkdir "$work/pam.d"
 cat >"$work/pam.d/agentictrust-demo" <<PAM
-# One line, as a sysadmin would write it in /etc/pam.d/<service>.
+# As a sysadmin would write it in /etc/pam.d/<service>: the account
+# line admits exactly what the auth line verified in the same handle.
 auth     required  $module secret_file=$work/secret mode=any
-account  required  pam_permit.so
+account  required  $module
 PAM
 # Single use and revocation (issue 8): a JWT-only stack with a state
 # store, here SQLite in a private directory.
@@ -56,10 +57,9 @@ mkdir -m 700 "$work/state"
 store="sqlite:$work/state/state.db"
 cat >"$work/pam.d/agentictrust-demo-once" <<PAM
 auth     required  $module secret_file=$work/secret mode=jwt single_use store=$store
-# The account phase re-checks revocation; it only ever refuses (else it
-# is ignored), so another module must say yes.
-account  requisite $module store=$store
-account  required  pam_permit.so
+# The account phase re-checks expiry and revocation of what auth
+# verified.
+account  required  $module store=$store
 PAM
 # libpam wants an "other" fallback; deny everything there.
 echo "auth required pam_deny.so" >"$work/pam.d/other"
