@@ -243,6 +243,20 @@ account_line_re() {
 		"$SVC" "$1" "$2" "$SVC" "$3"
 }
 
+# 0. The account line answers PAM_SUCCESS for what auth verified (its
+# debug line says which case).
+stack "$AUTH_LINE" "$ACCT_LINE debug"
+for c in "$N:$TOK_N:jwt:JWT still valid" "$U:$HMAC_U:hmac:credential verified in this handle"; do
+	IFS=: read -r role tok m why <<<"$c"
+	pg_ok "debug on the account line, $m" "$role" "$tok" "$m"
+	if rt_log_wait "pam_agentictrust\\($SVC:account\\): $why: success"; then
+		rt_ok "debug on the account line, $m: the account phase answered success ($why)"
+	else
+		rt_not_ok "debug on the account line, $m: the account phase answered success ($why)" \
+			"$(rt_log_new | grep -F pam_agentictrust)"
+	fi
+done
+
 # 1. The account line decides on exp: a JWT valid at auth, expired by the
 # account phase (a 4 s sleep between them, leeway=0 on the auth line).
 stack "$AUTH_LINE leeway=0" "auth optional pam_exec.so quiet /bin/sleep 4" "$ACCT_LINE"
@@ -277,7 +291,7 @@ else
 	rt_not_ok "auth by pam_permit, the module's account line alone: psql -U $U refused" \
 		"exit $PG_RC, stdout '$PG_OUT'"
 fi
-if rt_log_wait "pam_agentictrust\\($SVC:account\\): .*no JWT accepted in this handle"; then
+if rt_log_wait "pam_agentictrust\\($SVC:account\\): no credential verified in this handle: ignored"; then
 	rt_ok "auth by pam_permit: the account line ran and found nothing verified (debug line)"
 else
 	rt_not_ok "auth by pam_permit: the account line ran and found nothing verified (debug line)" \
@@ -306,7 +320,8 @@ for role in "$U" "$N"; do
 		rt_not_ok "with @include common-account: $role's valid JWT accepted by auth, login refused" \
 			"exit $PG_RC, stdout '$PG_OUT'" "$(rt_log_new | grep -F pam_)"
 	fi
-	rt_diag "  what pam_unix logged: $(rt_log_new | grep -F 'pam_unix' | sed 's/^<[0-9]*>//' | head -n 2)"
+	rt_diag "  logged besides the module's verdict:" \
+		"$(rt_log_new | grep -vF 'pam_agentictrust(' | sed 's/^<[0-9]*>//' | head -n 3)"
 done
 
 install -m 0644 "$RT_SRC/conf/pam.d/postgresql" /etc/pam.d/postgresql
@@ -337,7 +352,8 @@ cred = open(credfile, "rb").read().strip()
 pid, fd = pty.fork()
 if pid == 0:
     os.execve(psql, [psql, "-X", "-A", "-t", "-h", "127.0.0.1", "-p", port,
-                     "-U", role, "-d", "postgres", "-c", "select current_user"],
+                     "-U", role, "-d", "postgres", "-P", "pager=off",
+                     "-c", "select current_user"],
               {"PATH": "/usr/bin:/bin", "LANG": "C", "PGSSLMODE": "disable"})
 out = b""
 deadline = time.monotonic() + 30
@@ -382,8 +398,8 @@ for len in 1024 4095 4096 8192; do
 	# psql connects first without a password, the server asks for one
 	# and psql hangs up to prompt: that first connection's conversation
 	# fails (refused reason=conversation), then the second one counts.
-	verdicts=$(rt_log_new | grep -oE "pam_agentictrust\\($SVC:auth\\): [a-z_]+ user=$U .*reason=[a-z_]+" |
-		sed -E 's/.*: ([a-z_]+) .*reason=([a-z_]+)/\1 \2/' | paste -sd, -)
+	verdicts=$(rt_log_new | grep -oE "pam_agentictrust\\($SVC:auth\\): [a-z_]+ user=$U .*reason=[a-z0-9_]+" |
+		sed -E 's/.*: ([a-z_]+) .*reason=([a-z0-9_]+)/\1 \2/' | paste -sd, -)
 	hint=$(rt_log_new | grep -oE 'the credential is exactly [0-9]+ bytes' | head -n1)
 	rt_diag "psql prompt, ${#t}-byte JWT: $res; module: ${verdicts:-nothing logged}${hint:+; hint: $hint}"
 	case ${#t} in
