@@ -453,8 +453,10 @@ rt_service_files() {
 		>"$RT_OTHER_SECRET") || rt_bail "make the other secret"
 	head -n1 "$RT_SECRET_FILE" >>"$RT_TMP/leak-patterns"
 	head -n1 "$RT_OTHER_SECRET" >>"$RT_TMP/leak-patterns"
-	chown "root:$group" "$RT_SECRET_FILE" && chmod 0640 "$RT_SECRET_FILE" ||
+	if ! chown "root:$group" "$RT_SECRET_FILE" ||
+		! chmod 0640 "$RT_SECRET_FILE"; then
 		rt_bail "chown root:$group, chmod 0640 $RT_SECRET_FILE"
+	fi
 }
 
 # rt_askpass: $RT_ASKPASS, a link named agentictrust-askpass to a copy of

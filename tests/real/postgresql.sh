@@ -71,9 +71,10 @@ as_pg "$PG_BIN/initdb" -D "$PGDIR/data" -U postgres -E UTF8 --locale=C \
 # pg_hba.conf: the shipped line for TCP; peer on the private socket, for
 # the setup as postgres only.
 hba_line=$(grep -E '^host[[:space:]]' "$RT_SRC/conf/postgresql/pg_hba.conf.example")
-[ "$(printf '%s\n' "$hba_line" | wc -l)" -eq 1 ] &&
-	printf '%s\n' "$hba_line" | grep -q 'pam pamservice=postgresql$' ||
+if [ "$(printf '%s\n' "$hba_line" | wc -l)" -ne 1 ] ||
+	! printf '%s\n' "$hba_line" | grep -q 'pam pamservice=postgresql$'; then
 	rt_bail "conf/postgresql/pg_hba.conf.example has no single 'host ... pam pamservice=postgresql' line"
+fi
 cat >"$PGDIR/data/pg_hba.conf" <<EOF
 # tests/real/postgresql.sh
 local   all       postgres              peer
@@ -230,9 +231,10 @@ pg_ok "secret root:postgres 0640 again" "$U" "$TOK_U" jwt
 # Variants of the stack (the shipped one is put back after them).
 AUTH_LINE=$(grep -E '^auth[[:space:]]' /etc/pam.d/postgresql)
 ACCT_LINE=$(grep -E '^account[[:space:]]' /etc/pam.d/postgresql)
-[ -n "$AUTH_LINE" ] && [ -n "$ACCT_LINE" ] &&
-	[ "$(grep -cEv '^[[:space:]]*(#|$)' /etc/pam.d/postgresql)" -eq 2 ] ||
+if [ -z "$AUTH_LINE" ] || [ -z "$ACCT_LINE" ] ||
+	[ "$(grep -cEv '^[[:space:]]*(#|$)' /etc/pam.d/postgresql)" -ne 2 ]; then
 	rt_bail "conf/pam.d/postgresql is not one auth and one account line"
+fi
 stack() {
 	printf '%s\n' "# tests/real/postgresql.sh: a variant" "$@" >/etc/pam.d/postgresql
 }
