@@ -346,16 +346,18 @@ done
 
 # psql's own prompt (no PGPASSWORD) through a pty: the terminal's
 # canonical mode keeps at most 4095 bytes of a line.
+# pty_login ROLE CREDFILE [PSQL-OPTION...]: prints "rc=N out=LAST-LINE".
 pty_login() {
-	"$RT_PY" - "$PG_BIN/psql" "$PORT" "$1" "$2" <<'PY'
+	"$RT_PY" - "$PG_BIN/psql" "$PORT" "$@" <<'PY'
 import os, pty, select, sys, time
 psql, port, role, credfile = sys.argv[1:5]
+extra = sys.argv[5:]
 cred = open(credfile, "rb").read().strip()
 pid, fd = pty.fork()
 if pid == 0:
     os.execve(psql, [psql, "-X", "-A", "-t", "-h", "127.0.0.1", "-p", port,
                      "-U", role, "-d", "postgres", "-P", "pager=off",
-                     "-c", "select current_user"],
+                     "-c", "select current_user"] + extra,
               {"PATH": "/usr/bin:/bin", "LANG": "C", "PGSSLMODE": "disable"})
 out = b""
 deadline = time.monotonic() + 30
@@ -404,6 +406,8 @@ for len in 1024 4095 4096 8192; do
 		sed -E 's/.*: ([a-z_]+) .*reason=([a-z0-9_]+)/\1 \2/' | paste -sd, -)
 	hint=$(rt_log_new | grep -oE 'the credential is exactly [0-9]+ bytes' | head -n1)
 	rt_diag "psql prompt, ${#t}-byte JWT: $res; module: ${verdicts:-nothing logged}${hint:+; hint: $hint}"
+	[ "$len" = 1024 ] && rt_diag "  its lines:" \
+		"$(rt_log_new | grep -F 'pam_agentictrust(' | sed 's/^<[0-9]*>//')"
 	case ${#t} in
 	1024|4095)
 		if [ "$res" = "rc=0 out=$U" ] &&
@@ -423,6 +427,21 @@ for len in 1024 4095 4096 8192; do
 		;;
 	esac
 done
+
+# psql -W prompts before it connects: one connection, no conversation
+# refusal.
+t=$(rt_jwt_len 1024 "$RT_SECRET_FILE" "$U" --ttl 600 2>/dev/null) ||
+	rt_bail "mint a 1024-byte token"
+f=$(rt_cred_file pty-W "$t")
+rt_log_mark
+res=$(pty_login "$U" "$f" -W)
+verdicts=$(rt_log_new | grep -oE "pam_agentictrust\\($SVC:auth\\): [a-z_]+ user=$U .*reason=[a-z0-9_]+" |
+	sed -E 's/.*: ([a-z_]+) .*reason=([a-z0-9_]+)/\1 \2/' | paste -sd, -)
+if [ "$res" = "rc=0 out=$U" ] && [ "$verdicts" = "accepted ok" ]; then
+	rt_ok "psql -W prompt (pty), ${#t}-byte JWT: accepted, one verdict line"
+else
+	rt_not_ok "psql -W prompt (pty), ${#t}-byte JWT: accepted, one verdict line" "$res; $verdicts"
+fi
 
 # ------------------------------------------------------------------- end
 if pg_stop; then
