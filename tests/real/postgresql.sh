@@ -56,6 +56,15 @@ else
 	rt_bail "file owners and modes: $got"
 fi
 
+out=$("$RT_CLI" check --service "$SVC" 2>&1)
+rc=$?
+if [ $rc -eq 0 ]; then
+	rt_ok "agentictrust check --service $SVC: no errors"
+else
+	rt_not_ok "agentictrust check --service $SVC: no errors (exit $rc)" "$out"
+fi
+rt_diag "$out"
+
 as_pg() {
 	setpriv --reuid=postgres --regid=postgres --init-groups -- \
 		env -i PATH=/usr/bin:/bin LANG=C "$@"
@@ -218,6 +227,11 @@ pg_refused "expired JWT (exp an hour ago)" "$N" "$EXPIRED" jwt "expired sub=$N"
 pg_refused "$U's valid JWT for role $N" "$N" "$TOK_U" jwt "user_mismatch sub=$U"
 pg_refused "$N's valid JWT for role $U" "$U" "$TOK_N" jwt "user_mismatch sub=$N"
 pg_refused "HMAC of $U for role $N" "$N" "$HMAC_U" hmac bad_signature
+
+# The postgres role is a Unix system account: accounts=any keeps the check.
+TOK_PG=$(rt_jwt "$RT_SECRET_FILE" postgres --ttl 600) || rt_bail "mint a token for postgres"
+pg_refused "valid JWT for the postgres role (a system account)" postgres "$TOK_PG" jwt \
+	"system_user sub=postgres"
 
 chmod 0600 "$RT_SECRET_FILE"
 chgrp root "$RT_SECRET_FILE"
