@@ -1197,38 +1197,28 @@ out:
 
 /*
  * The account phase's revocation check (store=): a credential verified
- * for this request (this handle's auth phase, or the seal of one in
- * another process) is asked about by its id, iat and fingerprint, as in
- * the auth phase but consuming nothing; the store's failures are then
- * those of the auth phase (store_unavailable=allow lets an unavailable
- * store through with the unchecked line, nothing else).  Otherwise
+ * for this request (state ENV_VERIFIED, entries what verified_entries()
+ * found: this handle's auth phase, or the seal of one in another
+ * process) is asked about by its id, iat and fingerprint, as in the auth
+ * phase but consuming nothing; the store's failures are then those of
+ * the auth phase (store_unavailable=allow lets an unavailable store
+ * through with the unchecked line, nothing else).  Otherwise
  * account_ids_check().  Returns PAM_IGNORE when nothing is refused,
  * PAM_PERM_DENIED for a revoked credential, or the PAM code of an error
  * (logged).
  */
 static int
 account_store_check(pam_handle_t *pamh, const struct at_config *cfg,
-		    const struct at_log *log, const char *user)
+		    const struct at_log *log, const char *user,
+		    enum env_state state, const char *entries)
 {
 	struct at_claims c;
-	char *entries = NULL;
-	enum env_state state = ENV_NONE;
 	enum at_err r;
 	int ret;
 
 	at_claims_init(&c);
 	if (user == NULL || user[0] == '\0') {
 		ret = PAM_IGNORE; /* nobody to ask about */
-		goto out;
-	}
-	/* A seal that opens is remembered under AT_DATA_ENV (and stays in
-	 * the environment): the setcred and session phases find it there. */
-	if ((ret = verified_entries(pamh, &entries, &state)) != PAM_SUCCESS) {
-		log_result(pamh, LOG_ERR, "refused", user,
-			   ret == PAM_BUF_ERR ? "out_of_memory" : "pam_data",
-			   &c);
-		if (ret != PAM_BUF_ERR)
-			ret = PAM_SYSTEM_ERR;
 		goto out;
 	}
 	if (state != ENV_VERIFIED) {
@@ -1245,9 +1235,25 @@ account_store_check(pam_handle_t *pamh, const struct at_config *cfg,
 	if (ret == PAM_SUCCESS)
 		ret = PAM_IGNORE;
 out:
-	free(entries);
 	at_claims_clear(&c);
 	return ret;
+}
+
+/*
+ * Whether the credential verified for this request was verified for the
+ * PAM user itself, not only for PAM_RUSER (belongs_to_request() admits
+ * both): the account phase vouches for the account it is asked about,
+ * and sudo's target user is not the one who authenticated.
+ */
+static bool
+verified_for_user(pam_handle_t *pamh, const char *user)
+{
+	const void *data = NULL;
+
+	return user != NULL &&
+	       pam_get_data(pamh, AT_DATA_ENV, &data) == PAM_SUCCESS &&
+	       data != NULL &&
+	       strcmp(((const struct env_data *)data)->user, user) == 0;
 }
 
 /*
@@ -1255,11 +1261,20 @@ out:
  * still be unexpired, with the leeway the auth line had, when the account
  * is checked, which for sudo or an sshd password login can be long after
  * the prompt.  That verdict comes first, so that nothing about the account
- * line's own options can hide an expired token.  Nothing to say otherwise
- * (HMAC, no exp, auth by another module or in another handle, a JWT
- * accepted for another user than this request's): PAM_IGNORE, once the
- * options have loaded (a broken configuration fails closed here too; no
- * secret_file is needed).
+ * line's own options can hide an expired token.
+ *
+ * PAM_SUCCESS when a credential was verified for this PAM user in this
+ * handle (or sealed for it by sshd's authenticating child) and stands:
+ * unexpired (above; a seal does not open after the JWT's exp + leeway),
+ * and with store= not revoked.  So a stack whose only account line is
+ * this one (PostgreSQL, Apache: non-root services where pam_unix's
+ * account phase cannot read shadow, or users that are no Unix accounts)
+ * admits exactly the logins this module authenticated.  PAM_IGNORE when
+ * there is nothing to vouch for (auth by another module or in another
+ * handle, sudo's cached timestamp, a credential verified for PAM_RUSER
+ * or for another user): the rest of the stack decides, and with no other
+ * line libpam denies.  Options are loaded first either way (a broken
+ * configuration fails closed here too; no secret_file is needed).
  *
  * Values verified for another user than this request's (an earlier
  * module authenticated a second user in this handle, and libpam's replay
@@ -1281,6 +1296,8 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	const void *data = NULL, *envdata = NULL, *user = NULL;
 	const struct exp_data *d;
 	unsigned int changed = 0, removed = 0;
+	enum env_state state = ENV_NONE;
+	char *entries = NULL;
 	bool other = false;
 	int ret = PAM_SERVICE_ERR;
 
@@ -1323,16 +1340,39 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
 		goto out;
-	if (cfg.store != NULL &&
-	    (ret = account_store_check(pamh, &cfg, &log, user)) != PAM_IGNORE)
+	/* A seal that opens is remembered under AT_DATA_ENV (and stays in
+	 * the environment): the setcred and session phases find it there. */
+	if ((ret = verified_entries(pamh, &entries, &state)) != PAM_SUCCESS) {
+		log_result(pamh, LOG_ERR, "refused", user,
+			   ret == PAM_BUF_ERR ? "out_of_memory" : "pam_data",
+			   &claims);
+		if (ret != PAM_BUF_ERR)
+			ret = PAM_SYSTEM_ERR;
 		goto out;
+	}
+	if (cfg.store != NULL &&
+	    (ret = account_store_check(pamh, &cfg, &log, user, state,
+				       entries)) != PAM_IGNORE)
+		goto out;
+	if (state == ENV_VERIFIED && verified_for_user(pamh, user)) {
+		if (cfg.debug)
+			mod_syslog(pamh, LOG_DEBUG, "%s: success",
+				   data != NULL ? "JWT still valid"
+						: "credential verified in "
+						  "this handle");
+		ret = PAM_SUCCESS;
+		goto out;
+	}
 	if (cfg.debug)
 		mod_syslog(pamh, LOG_DEBUG, "%s: ignored",
-			   other	    ? "JWT accepted for another user"
-			   : data != NULL ? "JWT still valid"
-					  : "no JWT accepted in this handle");
+			   other ? "JWT accepted for another user"
+			   : state == ENV_VERIFIED
+				   ? "credential verified for another user "
+				     "(PAM_RUSER)"
+				   : "no credential verified in this handle");
 	ret = PAM_IGNORE;
 out:
+	free(entries);
 	at_claims_clear(&claims);
 	at_config_clear(&cfg);
 	return ret;

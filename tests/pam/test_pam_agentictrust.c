@@ -2628,6 +2628,99 @@ test_acct_ignored(void **state)
 	assert_false(logged("reason=expired"));
 }
 
+/*
+ * The module's account line alone (at_acct_only, as the shipped
+ * PostgreSQL and Apache stacks): it vouches for exactly the credentials
+ * it verified for this PAM user in this handle, HMAC or JWT; with
+ * nothing verified it returns PAM_IGNORE and libpam, with no line that
+ * decided, denies (PAM_PERM_DENIED).
+ */
+static void
+acct_only(const char *cred, int want_auth, int want_acct)
+{
+	pam_handle_t *pamh = NULL;
+	struct conv_script cs = {.answers = {cred}, .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+
+	assert_int_equal(pam_start("at_acct_only", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), want_auth);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), want_acct);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+static void
+test_acct_only_decides(void **state)
+{
+	struct fixture *f = *state;
+	char *forged = token(f, user, (long)f->now, (long)f->now + 300,
+			     "forged-secret-0123456789-abcdefghijklmnop");
+	pam_handle_t *pamh = NULL;
+	struct conv_script cs = {.rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+
+	acct_only(good_token(f, user), PAM_SUCCESS, PAM_SUCCESS);
+	acct_only(good_hmac(f, user), PAM_SUCCESS, PAM_SUCCESS);
+	acct_only(forged, PAM_AUTH_ERR, PAM_PERM_DENIED);
+	acct_only(good_token(f, EDGE_USER), PAM_AUTH_ERR, PAM_PERM_DENIED);
+
+	/* No authentication in this handle: nothing to vouch for. */
+	assert_int_equal(pam_start("at_acct_only", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_PERM_DENIED);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	assert_int_equal(cs.prompts, 0);
+
+	/* A later failed authentication forgets the earlier success. */
+	cs = (struct conv_script){.answers = {good_token(f, user), forged},
+				  .rv = PAM_SUCCESS};
+	pamh = NULL;
+	assert_int_equal(pam_start("at_acct_only", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_AUTH_ERR);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_PERM_DENIED);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+}
+
+/*
+ * The account asked about must be the one verified: not another PAM
+ * user set after auth, and not one named only through PAM_RUSER (sudo's
+ * target account, whose values stand for setcred and the session, but
+ * whose account the credential says nothing about).
+ */
+static void
+test_acct_only_other_account(void **state)
+{
+	struct fixture *f = *state;
+	struct conv_script cs = {.answers = {good_hmac(f, user)},
+				 .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		cs.prompts = 0;
+		pamh = NULL;
+		assert_int_equal(pam_start("at_acct_only", user, &pc, &pamh),
+				 PAM_SUCCESS);
+		assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+		if (i == 1)
+			assert_int_equal(pam_set_item(pamh, PAM_RUSER, user),
+					 PAM_SUCCESS);
+		assert_int_equal(pam_set_item(pamh, PAM_USER, EDGE_USER),
+				 PAM_SUCCESS);
+		assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_PERM_DENIED);
+		/* Back to the verified user: it stands again (without
+		 * PAM_RUSER its AGENTICTRUST_* variables were removed from
+		 * the environment, but this handle did verify it). */
+		assert_int_equal(pam_set_item(pamh, PAM_USER, user),
+				 PAM_SUCCESS);
+		assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+		assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	}
+}
+
 /* A bare account line needs no secret: it never locks everyone out. */
 static void
 test_acct_no_config(void **state)
@@ -2926,6 +3019,29 @@ import_env(pam_handle_t *pamh, const char *got, size_t n)
 
 	for (i = 0; i < n; i += strlen(got + i) + 1)
 		assert_int_equal(pam_putenv(pamh, got + i), PAM_SUCCESS);
+}
+
+/* sshd: authenticated in a forked child; the parent's account phase has
+ * only the imported seal, which vouches as the child's pam_set_data()
+ * would have. */
+static void
+test_acct_only_seal_across_fork(void **state)
+{
+	struct fixture *f = *state;
+	struct conv_script cs = {.answers = {good_token(f, user)},
+				 .rv = PAM_SUCCESS};
+	struct pam_conv pc = {script_conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char got[8192];
+	int n;
+
+	assert_int_equal(pam_start("at_acct_only", user, &pc, &pamh),
+			 PAM_SUCCESS);
+	n = auth_in_child(pamh, got, sizeof(got));
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_PERM_DENIED);
+	import_env(pamh, got, (size_t)n);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
 }
 
 static void
@@ -4409,6 +4525,9 @@ main(void)
 		T(test_acct_no_config),
 		T(test_acct_expired_broken_account_line),
 		T(test_acct_bad_config),
+		T(test_acct_only_decides),
+		T(test_acct_only_other_account),
+		T(test_acct_only_seal_across_fork),
 		T(test_session_restores_verified),
 		T(test_session_without_module_line),
 		T(test_session_not_verified),
