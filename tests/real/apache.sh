@@ -38,7 +38,7 @@ O=atbob$RANDOM		# another Unix account
 W=web-agent-$RANDOM	# a web user: no passwd entry (accounts = any)
 MODDIR=/usr/lib/apache2/modules
 AP=$RT_TMP/apache	# ServerRoot: httpd.conf, htdocs, logs, run
-N_LOAD=2000 N_CONC=16 N_WARM=500
+N_LOAD=${AT_APACHE_LOAD:-2000} N_CONC=16 N_WARM=${AT_APACHE_WARMUP:-500}	# env: longer runs by hand
 RSS_MAX_KIB=2048	# allowed growth of each worker after warm-up
 
 rt_useradd "$U"
@@ -225,6 +225,8 @@ if grep -qi '^www-authenticate: Basic realm="Agentic Trust"' "$HTTP_HDRS"; then
 else
 	rt_not_ok "a 401 asks for Basic credentials" "$(cat "$HTTP_HDRS")"
 fi
+rt_diag "Apache's error log on that refusal:" \
+	"$(grep -F "user $U" "$AP/logs/error.log" | tail -n 2 | sed 's/^\[[^]]*\] //')"
 refused "HMAC for $W computed with another secret" "$W" "$W_FORGED" hmac bad_signature
 refused "JWT for $U expired an hour ago (agentictrust token --exp -1h)" \
 	"$U" "$EXPIRED" jwt expired
@@ -254,12 +256,14 @@ fi
 # auth phase, so the module's account line has verified nothing there.
 rt_log_mark
 code=$(http "$U" "$U_JWT" /pam-account/ok.txt)
-if [ "$code" = 401 ] || [ "$code" = 403 ]; then
-	rt_ok "Require pam-account $SVC (account phase alone): refused ($code)"
+if [ "$code" = 401 ] && rt_log_wait "$(rt_module_line "$SVC" accepted "$U" jwt ok)" &&
+	grep -q "AH01631: user $U: authorization failure for \"/pam-account/ok.txt\"" \
+		"$AP/logs/error.log"; then
+	rt_ok "Require pam-account $SVC (the account phase alone, in a handle of its own): 401 after auth accepted, AH01631 authorization failure"
 else
-	rt_not_ok "Require pam-account $SVC (account phase alone): refused (got $code)"
+	rt_not_ok "Require pam-account $SVC: 401 after auth accepted, AH01631 (got $code)" \
+		"$(tail -n 3 "$AP/logs/error.log")"
 fi
-rt_diag "Require pam-account: error log says: $(grep -i 'pam' "$AP/logs/error.log" | tail -n 1 | cut -c1-200)"
 
 # ------------------------------------------------------------ load run
 CASES=$RT_TMP/cred/cases.json
