@@ -443,17 +443,18 @@ rt_service_files() {
 	grep -qxF "secret_file = $RT_SECRET_FILE" "$RT_SRC/conf/$svc/agentictrust-$svc.conf" ||
 		rt_bail "conf/$svc/agentictrust-$svc.conf does not name $RT_SECRET_FILE"
 	mkdir -p /etc/security
-	install -m 0644 -o root -g root "$RT_SRC/conf/pam.d/$svc" "/etc/pam.d/$svc" &&
-		install -m 0644 -o root -g root "$RT_SRC/conf/$svc/agentictrust-$svc.conf" "$conf" ||
-		rt_bail "install the shipped $svc files"
+	install -m 0644 -o root -g root "$RT_SRC/conf/pam.d/$svc" "/etc/pam.d/$svc" ||
+		rt_bail "install conf/pam.d/$svc"
+	install -m 0644 -o root -g root "$RT_SRC/conf/$svc/agentictrust-$svc.conf" "$conf" ||
+		rt_bail "install conf/$svc/agentictrust-$svc.conf"
 	(umask 077; "$RT_PY" -c 'import secrets; print(secrets.token_hex(32))' \
 		>"$RT_SECRET_FILE") || rt_bail "make the secret"
 	(umask 077; "$RT_PY" -c 'import secrets; print(secrets.token_hex(32))' \
 		>"$RT_OTHER_SECRET") || rt_bail "make the other secret"
 	head -n1 "$RT_SECRET_FILE" >>"$RT_TMP/leak-patterns"
 	head -n1 "$RT_OTHER_SECRET" >>"$RT_TMP/leak-patterns"
-	chown "root:$grp" "$RT_SECRET_FILE" && chmod 0640 "$RT_SECRET_FILE" ||
-		rt_bail "chown root:$grp $RT_SECRET_FILE"
+	chown "root:$grp" "$RT_SECRET_FILE" || rt_bail "chown root:$grp $RT_SECRET_FILE"
+	chmod 0640 "$RT_SECRET_FILE" || rt_bail "chmod 0640 $RT_SECRET_FILE"
 }
 
 # rt_askpass: $RT_ASKPASS, a link named agentictrust-askpass to a copy of
