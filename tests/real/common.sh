@@ -430,33 +430,31 @@ rt_agentictrust_files() {
 }
 
 # rt_service_files SERVICE GROUP: the shipped files of a non-root service,
-# installed unchanged as its deploy section says: conf/pam.d/SERVICE as
-# /etc/pam.d/SERVICE, conf/SERVICE/agentictrust-SERVICE.conf as
-# /etc/security/agentictrust-SERVICE.conf (root:root 0644), and a fresh
-# secret at the path that config names, root:GROUP 0640.  Sets
-# RT_SECRET_FILE, RT_OTHER_SECRET (a secret nobody trusts) and RT_SVC_CONF.
+# unchanged: conf/pam.d/SERVICE as /etc/pam.d/SERVICE (0644) and
+# conf/SERVICE/agentictrust-SERVICE.conf as
+# /etc/security/agentictrust-SERVICE.conf (root:root 0644), and the secret
+# it names, /etc/security/agentictrust-SERVICE.secret, root:GROUP 0640 so
+# that the service's processes (GROUP) read it.  Sets RT_SECRET_FILE and
+# RT_OTHER_SECRET (a second secret, for forged credentials).
 rt_service_files() {
-	local svc=$1 group=$2
-	RT_SVC_CONF=/etc/security/agentictrust-$svc.conf
+	local svc=$1 grp=$2 conf=/etc/security/agentictrust-$1.conf
 	RT_SECRET_FILE=/etc/security/agentictrust-$svc.secret
 	RT_OTHER_SECRET=$RT_TMP/cred/other.secret
+	grep -qxF "secret_file = $RT_SECRET_FILE" "$RT_SRC/conf/$svc/agentictrust-$svc.conf" ||
+		rt_bail "conf/$svc/agentictrust-$svc.conf does not name $RT_SECRET_FILE"
 	mkdir -p /etc/security
 	install -m 0644 -o root -g root "$RT_SRC/conf/pam.d/$svc" "/etc/pam.d/$svc" ||
 		rt_bail "install conf/pam.d/$svc"
-	install -m 0644 -o root -g root "$RT_SRC/conf/$svc/agentictrust-$svc.conf" \
-		"$RT_SVC_CONF" || rt_bail "install conf/$svc/agentictrust-$svc.conf"
-	grep -qx "secret_file = $RT_SECRET_FILE" "$RT_SVC_CONF" ||
-		rt_bail "conf/$svc/agentictrust-$svc.conf does not name $RT_SECRET_FILE"
+	install -m 0644 -o root -g root "$RT_SRC/conf/$svc/agentictrust-$svc.conf" "$conf" ||
+		rt_bail "install conf/$svc/agentictrust-$svc.conf"
 	(umask 077; "$RT_PY" -c 'import secrets; print(secrets.token_hex(32))' \
 		>"$RT_SECRET_FILE") || rt_bail "make the secret"
 	(umask 077; "$RT_PY" -c 'import secrets; print(secrets.token_hex(32))' \
 		>"$RT_OTHER_SECRET") || rt_bail "make the other secret"
 	head -n1 "$RT_SECRET_FILE" >>"$RT_TMP/leak-patterns"
 	head -n1 "$RT_OTHER_SECRET" >>"$RT_TMP/leak-patterns"
-	if ! chown "root:$group" "$RT_SECRET_FILE" ||
-		! chmod 0640 "$RT_SECRET_FILE"; then
-		rt_bail "chown root:$group, chmod 0640 $RT_SECRET_FILE"
-	fi
+	chown "root:$grp" "$RT_SECRET_FILE" || rt_bail "chown root:$grp $RT_SECRET_FILE"
+	chmod 0640 "$RT_SECRET_FILE" || rt_bail "chmod 0640 $RT_SECRET_FILE"
 }
 
 # rt_askpass: $RT_ASKPASS, a link named agentictrust-askpass to a copy of
