@@ -130,7 +130,11 @@ fi
 doc=$dest$datadir/doc/pam_agentictrust
 for f in README.md SECURITY.md examples/pam.d/sshd examples/pam.d/sudo \
 	examples/agentictrust.conf.example examples/user_map.example \
-	examples/sshd_config.d/agentictrust.conf; do
+	examples/sshd_config.d/agentictrust.conf examples/pam.d/apache2 \
+	examples/apache2/agentictrust-apache2.conf \
+	examples/apache2/agentictrust-site.conf examples/pam.d/postgresql \
+	examples/postgresql/agentictrust-postgresql.conf \
+	examples/postgresql/pg_hba.conf.example; do
 	check "doc $f" test -f "$doc/$f"
 done
 if [ -z "$(find "$dest" -path "$dest/etc*" -print -quit)" ]; then

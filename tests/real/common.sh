@@ -429,6 +429,34 @@ rt_agentictrust_files() {
 	chmod 0600 "$conf" "$RT_SECRET_FILE"
 }
 
+# rt_service_files SERVICE GROUP: the shipped files of a non-root service,
+# unchanged: conf/pam.d/SERVICE as /etc/pam.d/SERVICE (0644) and
+# conf/SERVICE/agentictrust-SERVICE.conf as
+# /etc/security/agentictrust-SERVICE.conf (root:root 0644), and the secret
+# it names, /etc/security/agentictrust-SERVICE.secret, root:GROUP 0640 so
+# that the service's processes (GROUP) read it.  Sets RT_SECRET_FILE and
+# RT_OTHER_SECRET (a second secret, for forged credentials).
+rt_service_files() {
+	local svc=$1 grp=$2 conf=/etc/security/agentictrust-$1.conf
+	RT_SECRET_FILE=/etc/security/agentictrust-$svc.secret
+	RT_OTHER_SECRET=$RT_TMP/cred/other.secret
+	grep -qxF "secret_file = $RT_SECRET_FILE" "$RT_SRC/conf/$svc/agentictrust-$svc.conf" ||
+		rt_bail "conf/$svc/agentictrust-$svc.conf does not name $RT_SECRET_FILE"
+	mkdir -p /etc/security
+	install -m 0644 -o root -g root "$RT_SRC/conf/pam.d/$svc" "/etc/pam.d/$svc" ||
+		rt_bail "install conf/pam.d/$svc"
+	install -m 0644 -o root -g root "$RT_SRC/conf/$svc/agentictrust-$svc.conf" "$conf" ||
+		rt_bail "install conf/$svc/agentictrust-$svc.conf"
+	(umask 077; "$RT_PY" -c 'import secrets; print(secrets.token_hex(32))' \
+		>"$RT_SECRET_FILE") || rt_bail "make the secret"
+	(umask 077; "$RT_PY" -c 'import secrets; print(secrets.token_hex(32))' \
+		>"$RT_OTHER_SECRET") || rt_bail "make the other secret"
+	head -n1 "$RT_SECRET_FILE" >>"$RT_TMP/leak-patterns"
+	head -n1 "$RT_OTHER_SECRET" >>"$RT_TMP/leak-patterns"
+	chown "root:$grp" "$RT_SECRET_FILE" || rt_bail "chown root:$grp $RT_SECRET_FILE"
+	chmod 0640 "$RT_SECRET_FILE" || rt_bail "chmod 0640 $RT_SECRET_FILE"
+}
+
 # rt_askpass: $RT_ASKPASS, a link named agentictrust-askpass to a copy of
 # the CLI, which is how SSH_ASKPASS/SUDO_ASKPASS run it (the installed
 # symlink).  The throwaway users run it: the copy sits in $RT_TMP/bin,
@@ -672,7 +700,7 @@ rt_check_service_lines() {
 	all=$(grep -c 'pam_agentictrust(' "$RT_SYSLOG")
 	other=$(grep 'pam_agentictrust(' "$RT_SYSLOG" | grep -vcF "pam_agentictrust($svc:")
 	verdicts=$(grep -cE 'pam_agentictrust\([^)]*\): (accepted|rejected|refused|first_pass_rejected) ' "$RT_SYSLOG")
-	good=$(grep -cE "pam_agentictrust\\($svc:auth\\): (accepted|rejected|refused|first_pass_rejected) user=[^ ]+ service=$svc " "$RT_SYSLOG")
+	good=$(grep -cE "pam_agentictrust\\($svc:(auth|account)\\): (accepted|rejected|refused|first_pass_rejected) user=[^ ]+ service=$svc " "$RT_SYSLOG")
 	if [ "$verdicts" -gt 0 ] && [ "$good" -eq "$verdicts" ] && [ "$other" -eq 0 ]; then
 		rt_ok "$1: all $all module lines are pam_agentictrust($svc:...), all $verdicts verdicts say service=$svc"
 	else
