@@ -246,8 +246,10 @@ pg_ok "secret root:postgres 0640 again" "$U" "$TOK_U" jwt
 AUTH_LINE=$(grep -E '^auth[[:space:]]' /etc/pam.d/postgresql)
 ACCT_LINE=$(grep -E '^account[[:space:]]' /etc/pam.d/postgresql)
 if [ -z "$AUTH_LINE" ] || [ -z "$ACCT_LINE" ] ||
-	[ "$(grep -cEv '^[[:space:]]*(#|$)' /etc/pam.d/postgresql)" -ne 2 ]; then
-	rt_bail "conf/pam.d/postgresql is not one auth and one account line"
+	[ "$(grep -cE '^(auth|account)[[:space:]]' /etc/pam.d/postgresql)" -ne 2 ] ||
+	[ "$(grep -cEv '^[[:space:]]*(#|$)|^(auth|account)[[:space:]]|^(password|session)[[:space:]]+required[[:space:]]+pam_deny\.so$' \
+		/etc/pam.d/postgresql)" -ne 0 ]; then
+	rt_bail "conf/pam.d/postgresql is not one auth and one account line (and pam_deny.so password and session lines)"
 fi
 stack() {
 	printf '%s\n' "# tests/real/postgresql.sh: a variant" "$@" >/etc/pam.d/postgresql
