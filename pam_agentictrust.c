@@ -775,10 +775,13 @@ enum account {
  * "no such user" and for a lookup that failed.  Under accounts=unix both
  * are user_unknown, so that is all we ask.  Under accounts=any a name
  * with no entry is let through without the uid policy, so NULL is asked
- * again with getpwnam_r(), and only its definite answer (0 or ENOENT,
- * no record) makes a name ACCOUNT_NONE: a failed lookup stays
- * ACCOUNT_UNKNOWN (fail closed: user_unknown, as under accounts=unix),
- * never a name with no uid that skips the system-account refusal.
+ * again with getpwnam_r(), and only glibc's definite answer (0, no
+ * record: every source answered "not found") makes a name ACCOUNT_NONE.
+ * Any error stays ACCOUNT_UNKNOWN (fail closed: user_unknown, as under
+ * accounts=unix), never a name with no uid that skips the system-account
+ * refusal; ENOENT too, which glibc returns for a source that was
+ * unavailable (nss-pam-ldapd when nslcd is down), not for "no such
+ * user".
  */
 static enum account
 lookup_account(pam_handle_t *pamh, const char *user, bool any, uid_t *uid)
@@ -811,7 +814,7 @@ lookup_account(pam_handle_t *pamh, const char *user, bool any, uid_t *uid)
 		/* Created in between: a Unix account after all. */
 		*uid = res->pw_uid;
 		a = ACCOUNT_UNIX;
-	} else if ((rc == 0 || rc == ENOENT) && res == NULL)
+	} else if (rc == 0 && res == NULL)
 		a = ACCOUNT_NONE;
 out:
 	free(buf);

@@ -579,11 +579,13 @@ verify_one(const struct verify_run *run, const struct pamd_entry *e,
 	}
 	/* The module asks before it prompts, and refuses after: an unknown
 	 * user is refused whatever the credential, unless accounts=any lets
-	 * a name with no passwd entry through (a failed lookup, errno other
-	 * than ENOENT, stays unknown, as in the module). */
+	 * a name with no passwd entry through: only glibc's definite "no
+	 * such user" (errno 0) counts; any errno, ENOENT included (what
+	 * nss-pam-ldapd reports when nslcd is down), stays unknown, as in
+	 * the module. */
 	errno = 0;
 	if (getpwnam(run->user) == NULL) {
-		if (cfg.accounts_any && (errno == 0 || errno == ENOENT))
+		if (cfg.accounts_any && errno == 0)
 			nonunix = true;
 		else
 			unknown = true;

@@ -2343,6 +2343,30 @@ test_accounts_any_system_users(void **state)
 	assert_last_reason("system_user");
 }
 
+/*
+ * A lookup that fails is no "not a Unix account": glibc returns ENOENT
+ * (never its "no such user") when a source was unavailable, which is what
+ * nss-pam-ldapd reports with nslcd down.  The shim in front of
+ * nss_wrapper (tests/common/nss_notfound.c) lets that ENOENT through when
+ * AT_TEST_NSS_UNAVAILABLE is set: the name is then user_unknown under
+ * accounts=any too, never a name with no uid that skips the
+ * system-account check.
+ */
+static void
+test_accounts_any_lookup_fails(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(setenv("AT_TEST_NSS_UNAVAILABLE", "1", 1), 0);
+	auth_one("at_accounts_any", NO_SUCH_USER, good_token(f, NO_SUCH_USER),
+		 PAM_USER_UNKNOWN);
+	assert_int_equal(unsetenv("AT_TEST_NSS_UNAVAILABLE"), 0);
+	assert_last_reason("user_unknown");
+	/* The same name, the directory back: accepted. */
+	auth_one("at_accounts_any", NO_SUCH_USER, good_token(f, NO_SUCH_USER),
+		 PAM_SUCCESS);
+}
+
 static void
 test_accounts_bad_value(void **state)
 {
@@ -4463,6 +4487,7 @@ main(void)
 		T(test_accounts_any_mismatch),
 		T(test_accounts_any_user_map),
 		T(test_accounts_any_system_users),
+		T(test_accounts_any_lookup_fails),
 		T(test_accounts_bad_value),
 		T(test_no_error_lines),
 		T(test_log_hostile_user),
