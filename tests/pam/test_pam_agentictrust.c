@@ -2745,7 +2745,8 @@ test_acct_only_other_account(void **state)
 	}
 }
 
-/* A bare account line needs no secret: it never locks everyone out. */
+/* A bare account line needs no secret: with pam_permit after it (as
+ * at_acct_noconf has), a host without a configuration is not locked out. */
 static void
 test_acct_no_config(void **state)
 {

@@ -53,7 +53,10 @@ def main():
     def run(first, last, tid):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         for i in range(first + tid, last, nthreads):
-            name, user, cred, want = cases[i % len(cases)]
+            # Each connection cycles through every case: i // nthreads
+            # counts this thread's requests (a stride of nthreads over
+            # i % len(cases) would pin it to one case).
+            name, user, cred, want = cases[(i // nthreads + tid) % len(cases)]
             headers = {}
             if user is not None:
                 raw = f"{user}:{cred}".encode()

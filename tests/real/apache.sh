@@ -270,6 +270,7 @@ fi
 rt_log_mark
 code=$(http "$U" "$U_JWT" /pam-account/ok.txt)
 if [ "$code" = 401 ] && rt_log_wait "$(rt_module_line "$SVC" accepted "$U" jwt ok)" &&
+	! rt_log_new | grep -qE "pam_agentictrust\\($SVC:account\\): (refused|rejected)" &&
 	grep -q "AH01631: user $U: authorization failure for \"/pam-account/ok.txt\"" \
 		"$AP/logs/error.log"; then
 	rt_ok "Require pam-account $SVC (the account phase alone, in a handle of its own): 401 after auth accepted, AH01631 authorization failure"

@@ -276,9 +276,10 @@ for c in "$N:$TOK_N:jwt:JWT still valid" "$U:$HMAC_U:hmac:credential verified in
 done
 
 # 1. The account line decides on exp: a JWT valid at auth, expired by the
-# account phase (a 4 s sleep between them, leeway=0 on the auth line).
-stack "$AUTH_LINE leeway=0" "auth optional pam_exec.so quiet /bin/sleep 4" "$ACCT_LINE"
-SHORT=$(rt_jwt "$RT_SECRET_FILE" "$N" --exp +2s 2>/dev/null) || rt_bail "mint a 2 s token"
+# account phase (a 9 s sleep between them, leeway=0 on the auth line).
+# (6 s to reach auth on a loaded machine, 9 s asleep before account.)
+stack "$AUTH_LINE leeway=0" "auth optional pam_exec.so quiet /bin/sleep 9" "$ACCT_LINE"
+SHORT=$(rt_jwt "$RT_SECRET_FILE" "$N" --exp +6s 2>/dev/null) || rt_bail "mint a 6 s token"
 rt_log_mark
 pg_login "$N" "$SHORT"
 if [ $PG_RC -ne 0 ] && [ -z "$PG_OUT" ]; then
