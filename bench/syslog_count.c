@@ -6,7 +6,9 @@
  * lines one authentication logs.  SYSLOG_COUNT_SHOW=1 also prints each
  * line's format to stderr.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdatomic.h>
