@@ -180,9 +180,13 @@ struct env_data {
 };
 
 /*
- * The seal key: random per loaded module, made when libpam loads the
+ * The seal key: random per process, made when libpam first loads the
  * module (pam_start), so that a child forked afterwards shares it; never
- * leaves the process.
+ * leaves the process.  The module is linked -z nodelete, so the key lives
+ * until the process exits: in a long-lived process a later handle may get
+ * a freed one's address, and the seal's expiry (at_seal_expiry()) is what
+ * bounds that, as it already did for a threaded server, which kept the
+ * module loaded while any handle was open.
  */
 static unsigned char seal_key[AT_SEAL_KEY_LEN];
 static bool seal_key_ok;
