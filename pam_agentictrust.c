@@ -926,9 +926,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 				   "user %s is not a Unix account "
 				   "(accounts=any): no system-account check",
 				   at_log_value(e, sizeof(e), user));
-	} else if ((r = at_user_policy_check(&cfg, cfg.user_map != NULL, uid,
-				      AT_DEFAULT_LOGIN_DEFS, geteuid(),
-				      &log)) != AT_OK) {
+	} else if ((r = at_user_policy_check_cached(
+			    &cfg, cfg.user_map != NULL, uid,
+			    AT_DEFAULT_LOGIN_DEFS, geteuid(), &log)) != AT_OK) {
 		if (r == AT_ERR_SYSTEM_USER)
 			log_result(pamh, LOG_NOTICE, "rejected", user,
 				   at_err_reason(r), &claims);

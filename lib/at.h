@@ -610,6 +610,15 @@ enum at_err at_user_policy_check(const struct at_config *cfg, bool has_map,
 				 uid_t uid, const char *login_defs,
 				 uid_t owner_uid, const struct at_log *log)
 	AT_WUR AT_NONNULL(1, 4);
+/* The same for a long-lived process (the module): login_defs is read and
+ * checked every call, and parsed only when its bytes differ from those
+ * the process-wide cache (at_cache.c) parsed last. */
+enum at_err at_user_policy_check_cached(const struct at_config *cfg,
+					bool has_map, uid_t uid,
+					const char *login_defs,
+					uid_t owner_uid,
+					const struct at_log *log)
+	AT_WUR AT_NONNULL(1, 4);
 
 /* "too_long", "unprintable" or "none": the log's name for a drop. */
 const char *at_drop_name(enum at_drop d);

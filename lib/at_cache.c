@@ -24,6 +24,11 @@
  * Bounds: AT_CACHE_ENTRIES file sets (least recently used goes), each
  * with at most AT_CACHE_IDLE idle keyrings.  Everything dropped is wiped
  * (at_hmac_key_free() cleanses the HMAC state).
+ *
+ * Beside the secrets, the UID_MIN/UID_MAX parsed from the last login.defs
+ * (at_cache_defs_*: parsing 12 KiB of Debian's file costs more than the
+ * rest of the policy), under the same rule: read and checked every time,
+ * reused only for identical bytes.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -43,6 +48,15 @@ struct entry {
 	size_t nidle;
 	unsigned long used;	/* lru_clock at the last take or give */
 };
+
+/* The last login.defs parsed (at_cache_defs_*), under lock. */
+static struct {
+	char *path;	/* owned; NULL: none */
+	uid_t owner_uid;
+	char *bytes;	/* owned: len bytes */
+	size_t len;
+	struct at_uid_range range;
+} defs;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct entry entries[AT_CACHE_ENTRIES];	/* under lock */
@@ -265,6 +279,50 @@ out:
 	at_cache_tag_free(t);
 }
 
+bool
+at_cache_defs_get(const char *path, uid_t owner_uid, const char *buf,
+		  size_t len, struct at_uid_range *range)
+{
+	bool hit;
+
+	(void)pthread_once(&atfork_once, register_atfork);
+	pthread_mutex_lock(&lock);
+	hit = defs.path != NULL && defs.owner_uid == owner_uid &&
+	      defs.len == len && strcmp(defs.path, path) == 0 &&
+	      memcmp(defs.bytes, buf, len) == 0;
+	if (hit) {
+		*range = defs.range;
+		hits++;
+	}
+	pthread_mutex_unlock(&lock);
+	return hit;
+}
+
+void
+at_cache_defs_put(const char *path, uid_t owner_uid, const char *buf,
+		  size_t len, const struct at_uid_range *range)
+{
+	char *p = strdup(path), *b = malloc(len > 0 ? len : 1), *tmp;
+
+	if (p == NULL || b == NULL)
+		goto out; /* not kept: parsed again next time */
+	memcpy(b, buf, len);
+	pthread_mutex_lock(&lock);
+	tmp = defs.path;
+	defs.path = p;
+	p = tmp;
+	tmp = defs.bytes;
+	defs.bytes = b;
+	b = tmp;
+	defs.owner_uid = owner_uid;
+	defs.len = len;
+	defs.range = *range;
+	pthread_mutex_unlock(&lock);
+out:
+	free(p);
+	free(b);
+}
+
 void
 at_cache_flush(void)
 {
@@ -272,11 +330,18 @@ at_cache_flush(void)
 	char *keys[AT_CACHE_ENTRIES];
 	size_t i, ndrop = 0, nkeys = 0;
 
+	char *defs_path, *defs_bytes;
+
 	pthread_mutex_lock(&lock);
 	for (i = 0; i < AT_CACHE_ENTRIES; i++)
 		if (entries[i].key != NULL)
 			empty_entry(&entries[i], drop, &ndrop, &keys[nkeys++]);
+	defs_path = defs.path;
+	defs_bytes = defs.bytes;
+	memset(&defs, 0, sizeof(defs));
 	pthread_mutex_unlock(&lock);
+	free(defs_path);
+	free(defs_bytes);
 	for (i = 0; i < ndrop; i++)
 		keyring_free(drop[i]);
 	for (i = 0; i < nkeys; i++)

@@ -89,5 +89,15 @@ bool at_cache_take(const struct at_cache_tag *t, struct at_verifier *v);
 /* Move v's secrets into the cache under v->cache (or wipe them when they
  * no longer match what the tag was made for); frees the tag. */
 void at_cache_give(struct at_verifier *v);
+/*
+ * The range at_login_defs_parse() found in exactly these len bytes of
+ * path, checked for owner_uid (login.defs is public: the bytes are kept
+ * and compared as they are); false when the cache holds no such parse.
+ * put records a successful parse (one file: the last one wins).
+ */
+bool at_cache_defs_get(const char *path, uid_t owner_uid, const char *buf,
+		       size_t len, struct at_uid_range *range);
+void at_cache_defs_put(const char *path, uid_t owner_uid, const char *buf,
+		       size_t len, const struct at_uid_range *range);
 
 #endif /* AT_INTERNAL_H */

@@ -174,7 +174,11 @@ write_conf(const char *extra)
 {
 	char conf[1024];
 
-	snprintf(conf, sizeof(conf), "secret_file = %s\ndebug = true\n%s",
+	/* allow_system_users: the test module's login.defs is
+	 * test_pam_agentictrust's, which rewrites it while this test runs
+	 * (the unit test covers the login.defs cache). */
+	snprintf(conf, sizeof(conf),
+		 "secret_file = %s\ndebug = true\nallow_system_users = true\n%s",
 		 secret_path, extra);
 	assert_int_equal(test_write_file(conf_path, conf, 0644), 0);
 }
@@ -450,14 +454,17 @@ test_config_rewrite(void **state)
 	/* Another file with the other secret. */
 	snprintf(other, sizeof(other), "%s/other-secret", AT_CACHE_DIR);
 	assert_int_equal(test_write_file(other, SECRET_B "\n", 0600), 0);
-	snprintf(conf, sizeof(conf), "secret_file = %s\ndebug = true\n", other);
+	snprintf(conf, sizeof(conf),
+		 "secret_file = %s\ndebug = true\nallow_system_users = true\n",
+		 other);
 	assert_int_equal(test_write_file(conf_path, conf, 0644), 0);
 	expect(tok_a, PAM_AUTH_ERR, "bad_signature");
 	expect(tok_b, PAM_SUCCESS, "ok");
 	/* Split files: HMAC from one, JWT from the other. */
 	snprintf(conf, sizeof(conf),
-		 "hmac_secret_file = %s\njwt_secret_file = %s\n", secret_path,
-		 other);
+		 "hmac_secret_file = %s\njwt_secret_file = %s\n"
+		 "allow_system_users = true\n",
+		 secret_path, other);
 	assert_int_equal(test_write_file(conf_path, conf, 0644), 0);
 	expect(hmac_a, PAM_SUCCESS, "ok");
 	expect(tok_a, PAM_AUTH_ERR, "bad_signature");
@@ -485,7 +492,8 @@ test_many_files(void **state)
 							      : SECRET_A "\n",
 							0600),
 					0);
-			snprintf(conf, sizeof(conf), "secret_file = %s\n",
+			snprintf(conf, sizeof(conf),
+				 "secret_file = %s\nallow_system_users = true\n",
 				 path);
 			assert_int_equal(test_write_file(conf_path, conf,
 							 0644),

@@ -222,6 +222,40 @@ test_refused_and_uncached(void **state)
 	assert_int_equal(keyrings(), 0);
 }
 
+/* login.defs: parsed once for identical bytes; a rewrite of the same
+ * size is parsed again; a chmod is refused although the bytes match. */
+static void
+test_login_defs(void **state)
+{
+	struct fixture *f = *state;
+	char *defs = test_path(f->dir, "login.defs");
+	unsigned long h0;
+
+	assert_int_equal(test_write_file(defs, "UID_MIN 1000\nUID_MAX 60000\n",
+					 0644),
+			 0);
+	assert_int_equal(at_user_policy_check_cached(&f->cfg, false, 1500, defs,
+						     geteuid(), NULL),
+			 AT_OK);
+	h0 = hits();
+	assert_int_equal(at_user_policy_check_cached(&f->cfg, false, 1500, defs,
+						     geteuid(), NULL),
+			 AT_OK);
+	assert_int_equal(hits(), h0 + 1);
+	assert_int_equal(test_write_file(defs, "UID_MIN 2000\nUID_MAX 60000\n",
+					 0644),
+			 0);
+	assert_int_equal(at_user_policy_check_cached(&f->cfg, false, 1500, defs,
+						     geteuid(), NULL),
+			 AT_ERR_SYSTEM_USER);
+	assert_int_equal(hits(), h0 + 1);
+	assert_int_equal(chmod(defs, 0666), 0);
+	assert_int_equal(at_user_policy_check_cached(&f->cfg, false, 1500, defs,
+						     geteuid(), NULL),
+			 AT_ERR_FILE);
+	free(defs);
+}
+
 int
 main(void)
 {
@@ -236,6 +270,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refused_and_uncached,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_login_defs, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
