@@ -36,7 +36,6 @@
 #define PAM_SM_SESSION
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
-#include <security/pam_modutil.h>
 
 #include "lib/at.h"
 #include "lib/at_store.h"
@@ -181,9 +180,13 @@ struct env_data {
 };
 
 /*
- * The seal key: random per loaded module, made when libpam loads the
+ * The seal key: random per process, made when libpam first loads the
  * module (pam_start), so that a child forked afterwards shares it; never
- * leaves the process.
+ * leaves the process.  The module is linked -z nodelete, so the key lives
+ * until the process exits: in a long-lived process a later handle may get
+ * a freed one's address, and the seal's expiry (at_seal_expiry()) is what
+ * bounds that, as it already did for a threaded server, which kept the
+ * module loaded while any handle was open.
  */
 static unsigned char seal_key[AT_SEAL_KEY_LEN];
 static bool seal_key_ok;
@@ -199,6 +202,9 @@ seal_key_wipe(void)
 {
 	at_wipe(seal_key, sizeof(seal_key));
 	seal_key_ok = false;
+	/* The keyed secrets the process kept (at_verifier_from_config_cached):
+	 * wiped at exit like the seal key. */
+	at_cache_flush();
 }
 
 static void
@@ -771,22 +777,20 @@ enum account {
 #define AT_PW_BUF_MAX (1024 * 1024)
 
 /*
- * Is user a Unix account?  pam_modutil_getpwnam() answers NULL both for
- * "no such user" and for a lookup that failed.  Under accounts=unix both
- * are user_unknown, so that is all we ask.  Under accounts=any a name
- * with no entry is let through without the uid policy, so NULL is asked
- * again with getpwnam_r(), and only glibc's definite answer (0, no
- * record: every source answered "not found") makes a name ACCOUNT_NONE.
- * Any error stays ACCOUNT_UNKNOWN (fail closed: user_unknown, as under
- * accounts=unix), never a name with no uid that skips the system-account
- * refusal; ENOENT too, which glibc returns for a source that was
- * unavailable (nss-pam-ldapd when nslcd is down), not for "no such
- * user".
+ * Is user a Unix account?  One getpwnam_r() per authentication (an NSS
+ * module such as systemd's walks several directories for a name it does
+ * not know, which an Apache user always is).  Only glibc's definite
+ * answer (0, no record: every source answered "not found") makes a name
+ * ACCOUNT_NONE.  Any error stays ACCOUNT_UNKNOWN (fail closed:
+ * user_unknown under either accounts= value), never a name with no uid
+ * that skips the system-account refusal; ENOENT too, which glibc returns
+ * for a source that was unavailable (nss-pam-ldapd when nslcd is down),
+ * not for "no such user".  Under accounts=unix ACCOUNT_NONE is refused as
+ * user_unknown too.
  */
 static enum account
-lookup_account(pam_handle_t *pamh, const char *user, bool any, uid_t *uid)
+lookup_account(const char *user, uid_t *uid)
 {
-	const struct passwd *pw;
 	struct passwd pwbuf, *res = NULL;
 	enum account a = ACCOUNT_UNKNOWN;
 	size_t size = 16384;
@@ -794,12 +798,6 @@ lookup_account(pam_handle_t *pamh, const char *user, bool any, uid_t *uid)
 	int rc;
 
 	*uid = (uid_t)-1;
-	if ((pw = pam_modutil_getpwnam(pamh, user)) != NULL) {
-		*uid = pw->pw_uid;
-		return ACCOUNT_UNIX;
-	}
-	if (!any)
-		return ACCOUNT_UNKNOWN;
 	for (;;) {
 		if ((buf = malloc(size)) == NULL)
 			goto out;
@@ -811,7 +809,6 @@ lookup_account(pam_handle_t *pamh, const char *user, bool any, uid_t *uid)
 		size *= 2;
 	}
 	if (rc == 0 && res != NULL) {
-		/* Created in between: a Unix account after all. */
 		*uid = res->pw_uid;
 		a = ACCOUNT_UNIX;
 	} else if (rc == 0 && res == NULL)
@@ -857,7 +854,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 
-	if ((r = at_verifier_from_config(&v, &cfg, geteuid(), &log)) != AT_OK) {
+	if ((r = at_verifier_from_config_cached(&v, &cfg, geteuid(),
+						   &log)) != AT_OK) {
 		log_result(pamh, LOG_ERR, "refused", user, at_err_reason(r),
 			   &claims);
 		ret = at_err_to_pam(r);
@@ -866,7 +864,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	/* Asked before the prompt, acted on after: an unknown user is still
 	 * prompted, so the conversation does not tell who exists. */
-	acct = lookup_account(pamh, user, cfg.accounts_any, &uid);
+	acct = lookup_account(user, &uid);
 
 	/*
 	 * Pass 0 takes PAM_AUTHTOK under use_first_pass/try_first_pass; pass
@@ -928,9 +926,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 				   "user %s is not a Unix account "
 				   "(accounts=any): no system-account check",
 				   at_log_value(e, sizeof(e), user));
-	} else if ((r = at_user_policy_check(&cfg, cfg.user_map != NULL, uid,
-				      AT_DEFAULT_LOGIN_DEFS, geteuid(),
-				      &log)) != AT_OK) {
+	} else if ((r = at_user_policy_check_cached(
+			    &cfg, cfg.user_map != NULL, uid,
+			    AT_DEFAULT_LOGIN_DEFS, geteuid(), &log)) != AT_OK) {
 		if (r == AT_ERR_SYSTEM_USER)
 			log_result(pamh, LOG_NOTICE, "rejected", user,
 				   at_err_reason(r), &claims);

@@ -449,6 +449,36 @@ int at_secret_next_line(const char *buf, size_t len, size_t *pos,
 			size_t *linelen, const char **why) AT_WUR;
 
 /*
+ * at_verifier_from_config() for a long-lived process (the PAM module):
+ * the same files, opened and checked in full every call (owner, mode,
+ * ACL, parent directories, no symbolic link), but when the bytes read
+ * are exactly those an earlier call keyed (SHA-256 of everything read,
+ * with the paths, which set each file serves and owner_uid), the keyed
+ * secrets are taken from a process-wide cache instead of being parsed
+ * and keyed again; at_verifier_free() gives them back.  A file rewritten,
+ * replaced, truncated or made unreadable takes effect on the next call.
+ * Thread-safe; at most AT_CACHE_ENTRIES file sets are kept (least
+ * recently used goes), each with at most AT_CACHE_IDLE idle keyrings
+ * (one per transaction running at once).  Dropped secrets are wiped.
+ */
+#define AT_CACHE_DIGEST_LEN 32
+#define AT_CACHE_ENTRIES 8
+#define AT_CACHE_IDLE 16
+enum at_err at_verifier_from_config_cached(struct at_verifier **out,
+					   const struct at_config *cfg,
+					   uid_t owner_uid,
+					   const struct at_log *log)
+	AT_WUR AT_NONNULL(1, 2);
+
+/* Wipe and free every keyring the cache holds (a process about to exit;
+ * the tests).  Verifiers in use keep theirs and give them back later. */
+void at_cache_flush(void);
+
+/* Keyrings the cache holds, and lookups answered from it since the
+ * process started (the tests). */
+void at_cache_stats(size_t *keyrings, unsigned long *hits);
+
+/*
  * The reverse of the user map: the external ids v's map sends to the
  * local user, one per call.  Start with *pos = 0; each call returns the
  * next such id (borrowed from v, valid until v is freed) and advances
@@ -579,6 +609,15 @@ enum at_err at_user_policy(const struct at_config *cfg, bool has_map,
 enum at_err at_user_policy_check(const struct at_config *cfg, bool has_map,
 				 uid_t uid, const char *login_defs,
 				 uid_t owner_uid, const struct at_log *log)
+	AT_WUR AT_NONNULL(1, 4);
+/* The same for a long-lived process (the module): login_defs is read and
+ * checked every call, and parsed only when its bytes differ from those
+ * the process-wide cache (at_cache.c) parsed last. */
+enum at_err at_user_policy_check_cached(const struct at_config *cfg,
+					bool has_map, uid_t uid,
+					const char *login_defs,
+					uid_t owner_uid,
+					const struct at_log *log)
 	AT_WUR AT_NONNULL(1, 4);
 
 /* "too_long", "unprintable" or "none": the log's name for a drop. */

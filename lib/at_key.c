@@ -4,6 +4,7 @@
  * per secret, as libsodium's crypto_auth_hmacsha256_state), the user map
  * and the clock.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -63,6 +64,8 @@ at_verifier_free(struct at_verifier *v)
 
 	if (v == NULL)
 		return;
+	if (v->cache != NULL)
+		at_cache_give(v);	/* takes the secrets, if still the files' */
 	drop_secrets(v, 0);
 	for (i = 0; i < v->nmap; i++) {
 		free(v->map[i].external_id);
@@ -285,24 +288,19 @@ add_fault(enum at_err r)
 }
 
 /*
- * Load path's secrets into the HMAC set, the JWT set or both.  A refused
- * file leaves the verifier as it was.
+ * Add the secrets of buf (len bytes read from path) to the HMAC set, the
+ * JWT set or both.  A refused file leaves the verifier as it was.
  */
 static enum at_err
-load_secrets(struct at_verifier *v, bool hmac, bool jwt, const char *path,
-	     uid_t owner_uid)
+parse_secrets(struct at_verifier *v, bool hmac, bool jwt, const char *path,
+	      const char *buf, size_t len)
 {
 	enum at_err r;
 	const char *line, *why = NULL;
-	size_t len = 0, pos = 0, linelen, before = v->nsecrets;
+	size_t pos = 0, linelen, before = v->nsecrets;
 	unsigned int lineno = 0, found = 0;
-	char *buf = NULL;
 	int more;
 
-	r = at_file_read(path, AT_FILE_SECRET, owner_uid, false, v->log, &buf,
-			 &len);
-	if (r != AT_OK)
-		goto out;
 	while ((more = at_secret_next_line(buf, len, &pos, &lineno, &line,
 					   &linelen, &why)) != 0) {
 		if (more < 0) {
@@ -332,6 +330,22 @@ load_secrets(struct at_verifier *v, bool hmac, bool jwt, const char *path,
 out:
 	if (r != AT_OK)
 		drop_secrets(v, before);
+	return r;
+}
+
+/* Read path (every check of at_file_read()) and parse_secrets() it. */
+static enum at_err
+load_secrets(struct at_verifier *v, bool hmac, bool jwt, const char *path,
+	     uid_t owner_uid)
+{
+	enum at_err r;
+	size_t len = 0;
+	char *buf = NULL;
+
+	r = at_file_read(path, AT_FILE_SECRET, owner_uid, false, v->log, &buf,
+			 &len);
+	if (r == AT_OK)
+		r = parse_secrets(v, hmac, jwt, path, buf, len);
 	if (buf != NULL)
 		at_freezero(buf, len + 1);
 	return r;
@@ -418,15 +432,85 @@ out:
 	return r;
 }
 
-enum at_err
-at_verifier_from_config(struct at_verifier **out, const struct at_config *cfg,
-			uid_t owner_uid, const struct at_log *log)
+/*
+ * The cached path of load_files(): read every file with all its checks,
+ * and take the keyed secrets from the cache when the bytes are those it
+ * keyed, else parse them; either way v->cache is set, so that
+ * at_verifier_free() gives the secrets to the cache.  files[i] serves
+ * HMAC credentials when hmac[i], JWTs when jwt[i].
+ */
+static enum at_err
+load_files_cached(struct at_verifier *v, const char *const files[],
+		  const bool hmac[], const bool jwt[], size_t n,
+		  uid_t owner_uid)
+{
+	enum at_err r = AT_ERR_INTERNAL;
+	struct at_cache_tag *tag = NULL;
+	char *bufs[2] = { NULL, NULL }, *key = NULL;
+	size_t lens[2] = { 0, 0 }, keylen = 0, i;
+	FILE *f = NULL;
+
+	if (n > 2)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((r = at_file_read(files[i], AT_FILE_SECRET, owner_uid,
+				      false, v->log, &bufs[i], &lens[i])) !=
+		    AT_OK)
+			goto out;
+	/* The key: which uid checked which file for which sets.  Paths
+	 * hold no NUL, so the fields cannot run into each other. */
+	r = AT_ERR_NOMEM;
+	if ((f = open_memstream(&key, &keylen)) == NULL)
+		goto out;
+	fprintf(f, "%lu", (unsigned long)owner_uid);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%c%c%c%s", '\0', hmac[i] ? 'H' : '-',
+			jwt[i] ? 'J' : '-', files[i]);
+	if (fclose(f) != 0) {
+		f = NULL;
+		goto out;
+	}
+	f = NULL;
+	if ((r = at_cache_tag_new(&tag, key, keylen,
+				  (const char *const *)bufs, lens, n)) !=
+	    AT_OK)
+		goto out;
+	if (!at_cache_take(tag, v)) {
+		for (i = 0; i < n; i++)
+			if ((r = parse_secrets(v, hmac[i], jwt[i], files[i],
+					       bufs[i], lens[i])) != AT_OK)
+				goto out;
+	} else if (v->log != NULL && v->log->debug) {
+		at_log(v->log, LOG_DEBUG, "secret file %s: unchanged, %zu "
+		       "keyed secret(s) reused", files[0], v->nsecrets);
+	}
+	tag->nsecrets = v->nsecrets;
+	v->cache = tag;
+	tag = NULL; /* transferred */
+	r = AT_OK;
+out:
+	if (f != NULL)
+		fclose(f);
+	free(key);
+	at_cache_tag_free(tag);
+	for (i = 0; i < 2; i++)
+		if (bufs[i] != NULL)
+			at_freezero(bufs[i], lens[i] + 1);
+	return r;
+}
+
+static enum at_err
+from_config(struct at_verifier **out, const struct at_config *cfg,
+	    uid_t owner_uid, const struct at_log *log, bool cached)
 {
 	enum at_err r;
 	struct at_verifier *v = NULL;
 	const char *mode = at_mode_name(cfg->mode), *hmac_path, *jwt_path;
+	const char *files[2];
 	bool need_hmac = at_mode_allows(cfg->mode, AT_METHOD_HMAC);
 	bool need_jwt = at_mode_allows(cfg->mode, AT_METHOD_JWT);
+	bool hmac[2], jwt[2];
+	size_t n = 0, i;
 
 	*out = NULL;
 	if ((r = at_verifier_new(&v, cfg, log)) != AT_OK)
@@ -462,14 +546,30 @@ at_verifier_from_config(struct at_verifier **out, const struct at_config *cfg,
 	 * once. */
 	if (hmac_path != NULL && jwt_path != NULL &&
 	    strcmp(hmac_path, jwt_path) == 0) {
-		r = load_secrets(v, true, true, hmac_path, owner_uid);
+		files[n] = hmac_path;
+		hmac[n] = jwt[n] = true;
+		n++;
 	} else {
-		r = AT_OK;
-		if (hmac_path != NULL)
-			r = load_secrets(v, true, false, hmac_path, owner_uid);
-		if (r == AT_OK && jwt_path != NULL)
-			r = load_secrets(v, false, true, jwt_path, owner_uid);
+		if (hmac_path != NULL) {
+			files[n] = hmac_path;
+			hmac[n] = true;
+			jwt[n] = false;
+			n++;
+		}
+		if (jwt_path != NULL) {
+			files[n] = jwt_path;
+			hmac[n] = false;
+			jwt[n] = true;
+			n++;
+		}
 	}
+	r = AT_OK;
+	if (cached && n > 0)
+		r = load_files_cached(v, files, hmac, jwt, n, owner_uid);
+	else
+		for (i = 0; i < n && r == AT_OK; i++)
+			r = load_secrets(v, hmac[i], jwt[i], files[i],
+					 owner_uid);
 	if (r != AT_OK)
 		goto out;
 	if (cfg->user_map != NULL &&
@@ -482,6 +582,21 @@ at_verifier_from_config(struct at_verifier **out, const struct at_config *cfg,
 out:
 	at_verifier_free(v);
 	return r;
+}
+
+enum at_err
+at_verifier_from_config(struct at_verifier **out, const struct at_config *cfg,
+			uid_t owner_uid, const struct at_log *log)
+{
+	return from_config(out, cfg, owner_uid, log, false);
+}
+
+enum at_err
+at_verifier_from_config_cached(struct at_verifier **out,
+			       const struct at_config *cfg, uid_t owner_uid,
+			       const struct at_log *log)
+{
+	return from_config(out, cfg, owner_uid, log, true);
 }
 
 enum at_err

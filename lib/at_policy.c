@@ -21,6 +21,7 @@
 #include <syslog.h>
 
 #include "at.h"
+#include "at_internal.h"
 
 /* A login.defs line that sets one of the range's ends. */
 struct defs_key {
@@ -136,9 +137,14 @@ out:
 	return r;
 }
 
-enum at_err
-at_login_defs_read(const char *path, uid_t owner_uid, const struct at_log *log,
-		   struct at_uid_range *range)
+/*
+ * at_login_defs_read(); cached: the range parsed from bytes identical to
+ * the ones just read (with all of at_file_read()'s checks) is reused from
+ * the process-wide cache (at_cache.c) instead of parsing the file again.
+ */
+static enum at_err
+login_defs_read(const char *path, uid_t owner_uid, const struct at_log *log,
+		struct at_uid_range *range, bool cached)
 {
 	enum at_err r;
 	char *buf = NULL;
@@ -155,11 +161,22 @@ at_login_defs_read(const char *path, uid_t owner_uid, const struct at_log *log,
 		       AT_DEFAULT_UID_MIN, AT_DEFAULT_UID_MAX);
 		goto out;
 	}
+	if (cached && at_cache_defs_get(path, owner_uid, buf, len, range))
+		goto out;
 	r = at_login_defs_parse(buf, len, path, log, range);
+	if (cached && r == AT_OK)
+		at_cache_defs_put(path, owner_uid, buf, len, range);
 out:
 	if (buf != NULL)
 		at_freezero(buf, len + 1);
 	return r;
+}
+
+enum at_err
+at_login_defs_read(const char *path, uid_t owner_uid, const struct at_log *log,
+		   struct at_uid_range *range)
+{
+	return login_defs_read(path, owner_uid, log, range, false);
 }
 
 enum at_uid_class
@@ -216,17 +233,17 @@ class_why(enum at_uid_class c)
 	return "a normal account";
 }
 
-enum at_err
-at_user_policy_check(const struct at_config *cfg, bool has_map, uid_t uid,
-		     const char *login_defs, uid_t owner_uid,
-		     const struct at_log *log)
+static enum at_err
+policy_check(const struct at_config *cfg, bool has_map, uid_t uid,
+	     const char *login_defs, uid_t owner_uid, const struct at_log *log,
+	     bool cached)
 {
 	enum at_err r = AT_ERR_INTERNAL;
 	struct at_uid_range range = { AT_DEFAULT_UID_MIN, AT_DEFAULT_UID_MAX };
 
 	if (!has_map && !cfg->allow_system_users &&
-	    (r = at_login_defs_read(login_defs, owner_uid, log, &range)) !=
-		    AT_OK)
+	    (r = login_defs_read(login_defs, owner_uid, log, &range,
+				 cached)) != AT_OK)
 		goto out;
 	r = at_user_policy(cfg, has_map, uid, &range);
 	if (r == AT_ERR_SYSTEM_USER)
@@ -240,4 +257,22 @@ at_user_policy_check(const struct at_config *cfg, bool has_map, uid_t uid,
 		       login_defs);
 out:
 	return r;
+}
+
+enum at_err
+at_user_policy_check(const struct at_config *cfg, bool has_map, uid_t uid,
+		     const char *login_defs, uid_t owner_uid,
+		     const struct at_log *log)
+{
+	return policy_check(cfg, has_map, uid, login_defs, owner_uid, log,
+			    false);
+}
+
+enum at_err
+at_user_policy_check_cached(const struct at_config *cfg, bool has_map,
+			    uid_t uid, const char *login_defs,
+			    uid_t owner_uid, const struct at_log *log)
+{
+	return policy_check(cfg, has_map, uid, login_defs, owner_uid, log,
+			    true);
 }
