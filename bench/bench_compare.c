@@ -21,7 +21,8 @@
  * HMAC-SHA256 over the signing input (OpenSSL EVP_MAC, keyed once),
  * base64url-decoding the signature, and a constant-time compare.  For an
  * HMAC credential it is the same MAC over the id, a hex decode and the
- * compare.  Every op is checked: a run in which anything fails to verify
+ * compare.  Times are CPU time, or wall time with AT_BENCH_CLOCK=wall
+ * (bench_clock.h).  Every op is checked: a run in which anything fails to verify
  * exits 1, since a fast refusal measures nothing.
  */
 #include <stdbool.h>
@@ -43,14 +44,15 @@
 
 #include "agentictrust.h"
 #include "bench.h"
+#include "bench_clock.h"
 
-#define SECRET "bench-secret-0123456789-abcdefghijklmnopqrstuv"
-#define USER "user-42"
+#define SECRET	   "bench-secret-0123456789-abcdefghijklmnopqrstuv"
+#define USER	   "user-42"
 #define MAX_ROUNDS 15
 
 static long failures;
 
-/* ---- making credentials ------------------------------------------------ */
+/* ---- making credentials ---- */
 
 /* RFC 7515 2: base64url without padding.  out holds 4 * ceil(n / 3) + 1. */
 static void
@@ -127,7 +129,8 @@ make_token(const char *sub, size_t bytes)
 		pad[padlen] = '\0';
 		if (asprintf(&payload,
 			     "{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld,"
-			     "\"pad\":\"%s\"}", sub, now, now + 86400, pad) < 0)
+			     "\"pad\":\"%s\"}",
+			     sub, now, now + 86400, pad) < 0)
 			abort();
 		free(pad);
 		next = make_jwt(payload, SECRET);
@@ -140,8 +143,9 @@ make_token(const char *sub, size_t bytes)
 		tok = next;
 		if (strlen(tok) > bytes)
 			return tok; /* cannot be that short */
-		padlen += strlen(tok) + 8 < bytes ?
-			(bytes - strlen(tok)) * 3 / 4 - 4 : 1;
+		padlen += strlen(tok) + 8 < bytes
+				  ? (bytes - strlen(tok)) * 3 / 4 - 4
+				  : 1;
 	}
 }
 
@@ -152,7 +156,8 @@ make_hmac(const char *id)
 	char *hex;
 	size_t i;
 
-	if (at_hmac_sha256(SECRET, strlen(SECRET), id, strlen(id), mac) != AT_OK ||
+	if (at_hmac_sha256(SECRET, strlen(SECRET), id, strlen(id), mac) !=
+		    AT_OK ||
 	    (hex = malloc(2 * sizeof(mac) + 1)) == NULL)
 		abort();
 	for (i = 0; i < sizeof(mac); i++)
@@ -160,7 +165,7 @@ make_hmac(const char *id)
 	return hex;
 }
 
-/* ---- the floor ----------------------------------------------------------- */
+/* ---- the floor ---- */
 
 static signed char b64url_val[256];
 static signed char hex_val[256];
@@ -168,8 +173,8 @@ static signed char hex_val[256];
 static void
 tables_init(void)
 {
-	static const char a[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrst"
+				"uvwxyz0123456789-_";
 	int i;
 
 	memset(b64url_val, -1, sizeof(b64url_val));
@@ -183,7 +188,7 @@ tables_init(void)
 }
 
 struct floor {
-	EVP_MAC_CTX *ctx;	/* keyed once; EVP_MAC_init(NULL key) reuses */
+	EVP_MAC_CTX *ctx; /* keyed once; EVP_MAC_init(NULL key) reuses */
 	const char *cred;
 	size_t len;
 };
@@ -266,7 +271,7 @@ op_floor_hmac(void *ctx)
 	       CRYPTO_memcmp(mac, want, sizeof(mac)) == 0;
 }
 
-/* ---- libagentictrust ----------------------------------------------------- */
+/* ---- libagentictrust ---- */
 
 struct lib {
 	struct at_config *cfg;
@@ -317,7 +322,7 @@ op_lib(void *ctx)
 	       AT_OK;
 }
 
-/* ---- libjwt -------------------------------------------------------------- */
+/* ---- libjwt ---- */
 
 #ifdef HAVE_LIBJWT
 /* jwt_decode() checks the signature and parses; the alg pin and an exp
@@ -338,23 +343,23 @@ op_libjwt(void *ctx)
 }
 #endif
 
-/* ---- timing -------------------------------------------------------------- */
+/* ---- timing ---- */
 
 typedef bool (*bench_op)(void *ctx);
 
 static int rounds = 7;
-static double round_s = 0.04;	/* target length of one timed loop */
+static double round_s = 0.04; /* target length of one timed loop */
 
 static double
 time_loop(bench_op op, void *ctx, long n)
 {
-	double t0 = bench_now_s();
+	double t0 = bench_clock_s();
 	long i;
 
 	for (i = 0; i < n; i++)
 		if (!op(ctx))
 			failures++;
-	return bench_now_s() - t0;
+	return bench_clock_s() - t0;
 }
 
 /* How many ops make a loop of about round_s (after a warm-up). */
@@ -406,8 +411,8 @@ row(const char *key, bench_op op, void *ctx, bench_op bop, void *bctx)
 		bn = calibrate(bop, bctx);
 	for (k = 0; k < rounds; k++) {
 		a[k] = time_loop(op, ctx, n) / (double)n;
-		b[k] = bop != NULL ? time_loop(bop, bctx, bn) / (double)bn :
-				     a[k];
+		b[k] = bop != NULL ? time_loop(bop, bctx, bn) / (double)bn
+				   : a[k];
 		r[k] = a[k] / b[k];
 	}
 	printf("row %s %.1f %.1f %.3f\n", key, median(a, rounds) * 1e9,
@@ -415,13 +420,13 @@ row(const char *key, bench_op op, void *ctx, bench_op bop, void *bctx)
 	fflush(stdout);
 }
 
-/* ---- modes --------------------------------------------------------------- */
+/* ---- modes ---- */
 
 static int
 micro(bool quick)
 {
-	static const size_t sizes[] = { 200, 512, 1024, 2048, 4096 };
-	static const int nsecrets[] = { 1, 4, 16 };
+	static const size_t sizes[] = {200, 512, 1024, 2048, 4096};
+	static const int nsecrets[] = {1, 4, 16};
 	char *jwt = make_token(USER, 0), *hmac = make_hmac(USER);
 	struct floor fj, fh, fs[5];
 	struct lib lj, lh, ls[5], sj[3], sh[3];
@@ -440,7 +445,8 @@ micro(bool quick)
 	/* Everything must verify before anything is timed. */
 	if (!op_floor_jwt(&fj) || !op_floor_hmac(&fh) || !op_lib(&lj) ||
 	    !op_lib(&lh)) {
-		fprintf(stderr, "bench_compare: a credential does not verify\n");
+		fprintf(stderr,
+			"bench_compare: a credential does not verify\n");
 		return 1;
 	}
 	row("floor_jwt", op_floor_jwt, &fj, NULL, NULL);
@@ -462,8 +468,10 @@ micro(bool quick)
 		floor_init(&fs[i], stok[i]);
 		lib_init(&ls[i], stok[i], 1);
 		if (!op_floor_jwt(&fs[i]) || !op_lib(&ls[i])) {
-			fprintf(stderr, "bench_compare: the %zu-byte token "
-				"does not verify\n", strlen(stok[i]));
+			fprintf(stderr,
+				"bench_compare: the %zu-byte token "
+				"does not verify\n",
+				strlen(stok[i]));
 			return 1;
 		}
 	}
@@ -485,8 +493,10 @@ micro(bool quick)
 		lib_init(&sj[i], jwt, nsecrets[i]);
 		lib_init(&sh[i], hmac, nsecrets[i]);
 		if (!op_lib(&sj[i]) || !op_lib(&sh[i])) {
-			fprintf(stderr, "bench_compare: %d secrets: does not "
-				"verify\n", nsecrets[i]);
+			fprintf(stderr,
+				"bench_compare: %d secrets: does not "
+				"verify\n",
+				nsecrets[i]);
 			return 1;
 		}
 	}
@@ -563,8 +573,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if ((argc == 3 || argc == 4) && strcmp(argv[1], "token") == 0) {
-		s = make_token(argv[2], argc == 4 ? strtoul(argv[3], NULL, 10) :
-						    0);
+		s = make_token(argv[2],
+			       argc == 4 ? strtoul(argv[3], NULL, 10) : 0);
 		puts(s);
 		free(s);
 		return 0;

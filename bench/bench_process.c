@@ -23,8 +23,10 @@
  *	whose first run took t runs at most BUDGET / (ROUNDS t) times a
  *	round, at least once.
  *
- * A transaction or a run that fails after the first aborts the figure: a
- * fast refusal measures nothing.
+ * Times are CPU time (user + system: of this process for txn, of each
+ * pamtester for spawn), or wall time with AT_BENCH_CLOCK=wall
+ * (bench_clock.h).  A transaction or a run that fails after the first
+ * aborts the figure: a fast refusal measures nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,17 +35,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <security/pam_appl.h>
 
 #include "bench.h"
+#include "bench_clock.h"
 
-#define MAX_ROUNDS 15
+#define MAX_ROUNDS   15
 #define MAX_SERVICES 16
 
-static char *answer;	/* the credential the conversation gives */
+static char *answer; /* the credential the conversation gives */
 
 static int
 conv(int n, const struct pam_message **msg, struct pam_response **resp,
@@ -59,7 +64,7 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp,
 	for (i = 0; i < n; i++)
 		if ((r[i].resp = strdup(answer)) == NULL)
 			abort();
-	*resp = r;	/* transferred: libpam frees each resp and r */
+	*resp = r; /* transferred: libpam frees each resp and r */
 	return PAM_SUCCESS;
 }
 
@@ -99,12 +104,12 @@ read_line(const char *path)
 	return line;
 }
 
-/* ---- txn ------------------------------------------------------------------ */
+/* ---- txn ---- */
 
 static bool
 transaction(const char *confdir, const char *service, const char *user)
 {
-	struct pam_conv c = { conv, NULL };
+	struct pam_conv c = {conv, NULL};
 	pam_handle_t *h = NULL;
 	int ret;
 
@@ -128,13 +133,13 @@ transaction(const char *confdir, const char *service, const char *user)
 static double
 txn_loop(const char *confdir, const char *service, const char *user, long n)
 {
-	double t0 = bench_now_s();
+	double t0 = bench_clock_s();
 	long i;
 
 	for (i = 0; i < n; i++)
 		if (!transaction(confdir, service, user))
 			return -1;
-	return (bench_now_s() - t0) / (double)n;
+	return (bench_clock_s() - t0) / (double)n;
 }
 
 static int
@@ -169,23 +174,44 @@ txn(int argc, char **argv)
 	return 0;
 }
 
-/* ---- spawn ---------------------------------------------------------------- */
+/* ---- spawn ---- */
+
+static volatile sig_atomic_t timed_out;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	timed_out = 1;
+}
 
 /*
- * One pamtester run: its wall time in seconds, or -1 with *rc set to
- * its exit status (or 128 + signal; 255 if it could not start).  A run
- * past limit seconds is killed: *rc = -2.
+ * One pamtester run: its cost in seconds (wall time with
+ * AT_BENCH_CLOCK=wall, else the child's user + system CPU time from
+ * wait4), or -1 with *rc set to its exit status (or 128 + signal; 255 if
+ * it could not start).  A run past limit seconds of wall time is killed:
+ * *rc = -2.
  */
 static double
 spawn_one(const char *cred_file, const char *service, const char *user,
 	  double limit, int *rc)
 {
+	struct itimerval it = {{0, 0}, {(time_t)limit, 0}};
+	struct sigaction sa;
+	struct rusage ru;
 	double t0 = bench_now_s(), t;
 	int status, fd, null;
 	pid_t pid, w;
 
 	*rc = 0;
-	if ((pid = fork()) < 0) {
+	if (it.it_value.tv_sec < 1)
+		it.it_value.tv_sec = 1;
+	/* No SA_RESTART: the alarm interrupts wait4(). */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	timed_out = 0;
+	if (sigaction(SIGALRM, &sa, NULL) != 0 || (pid = fork()) < 0) {
 		*rc = 255;
 		return -1;
 	}
@@ -198,29 +224,25 @@ spawn_one(const char *cred_file, const char *service, const char *user,
 		       "acct_mgmt", (char *)NULL);
 		_exit(255);
 	}
-	/* Poll rather than block, to enforce the limit; 50 us steps cost
-	 * little against a run of milliseconds. */
-	for (;;) {
-		w = waitpid(pid, &status, WNOHANG);
-		t = bench_now_s() - t0;
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR) {
-			*rc = 255;
-			return -1;
-		}
-		if (t > limit) {
-			kill(pid, SIGKILL);
-			(void)waitpid(pid, &status, 0);
-			*rc = -2;
-			return -1;
-		}
-		usleep(t < 0.002 ? 20 : 200);
+	(void)setitimer(ITIMER_REAL, &it, NULL);
+	while ((w = wait4(pid, &status, 0, &ru)) < 0 && errno == EINTR &&
+	       !timed_out)
+		;
+	t = bench_now_s() - t0;
+	it.it_value.tv_sec = 0;
+	(void)setitimer(ITIMER_REAL, &it, NULL);
+	if (w != pid) {
+		kill(pid, SIGKILL);
+		(void)waitpid(pid, &status, 0);
+		*rc = timed_out ? -2 : 255;
+		return -1;
 	}
+	if (!bench_clock_wall())
+		t = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return t;
-	*rc = WIFEXITED(status) ? WEXITSTATUS(status) :
-				  128 + WTERMSIG(status);
+	*rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	return -1;
 }
 
@@ -267,9 +289,11 @@ spawn(int argc, char **argv)
 				first = spawn_one(cred_file, svc[i], user,
 						  budget, &rc);
 				if (first < 0) {
-					fprintf(stderr, "bench_process: %s: "
+					fprintf(stderr,
+						"bench_process: %s: "
 						"pamtester failed (%d) after "
-						"succeeding\n", svc[i], rc);
+						"succeeding\n",
+						svc[i], rc);
 					return 1;
 				}
 				s += first;
