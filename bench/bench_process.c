@@ -8,8 +8,7 @@
  *	transactions pam_start_confdir, pam_authenticate, pam_acct_mgmt,
  *	pam_end through SERVICE, then N through BASE, ROUNDS times
  *	interleaved; real libpam, services read from CONFDIR.  Prints
- *	"row txn NS BASE_NS RATIO" (medians; RATIO the median of per-round
- *	ratios).
+ *	"row txn NS BASE_NS RATIO" from the round with the median ratio.
  *
  *   bench_process spawn CRED_FILE N ROUNDS BUDGET USER BASE SERVICE...
  *	A whole process per authentication, as sshd or sudo pay it: fork
@@ -17,7 +16,8 @@
  *	CRED_FILE as its stdin, N times per round, every service in turn
  *	each round.  libpam finds the services where the caller put them
  *	(a private /etc/pam.d, or pam_wrapper's directory).  One line per
- *	service: "spawn SERVICE NS BASE_NS RATIO RUNS", or "spawn SERVICE
+ *	service: "spawn SERVICE NS BASE_NS RATIO RUNS" (the mean run of
+ *	the round with the median ratio to BASE), or "spawn SERVICE
  *	refused EXIT" when its first run fails, or "spawn SERVICE slow
  *	SECONDS" when one run takes longer than BUDGET seconds.  A service
  *	whose first run took t runs at most BUDGET / (ROUNDS t) times a
@@ -68,19 +68,26 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp,
 	return PAM_SUCCESS;
 }
 
+/*
+ * The round whose value is the median of v (the lower one for an even
+ * n).  Reporting that round's pair keeps a row's two times and its ratio
+ * consistent, while the ratio stays the median of per-round ratios.
+ */
 static int
-cmp_double(const void *a, const void *b)
+median_round(const double *v, int n)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	int k, j, less, same;
 
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	for (k = 0; k < n; k++) {
+		less = same = 0;
+		for (j = 0; j < n; j++) {
+			less += v[j] < v[k];
+			same += v[j] == v[k];
+		}
+		if (less <= (n - 1) / 2 && (n - 1) / 2 < less + same)
+			return k;
+	}
+	return 0;
 }
 
 /* The first line of path, without its newline.  Owned: free(). */
@@ -168,8 +175,8 @@ txn(int argc, char **argv)
 			return 1;
 		r[k] = a[k] / b[k];
 	}
-	printf("row txn %.1f %.1f %.3f\n", median(a, rounds) * 1e9,
-	       median(b, rounds) * 1e9, median(r, rounds));
+	k = median_round(r, rounds);
+	printf("row txn %.1f %.1f %.3f\n", a[k] * 1e9, b[k] * 1e9, r[k]);
 	free(answer);
 	return 0;
 }
@@ -250,8 +257,7 @@ static int
 spawn(int argc, char **argv)
 {
 	const char *cred_file = argv[2], *user = argv[6];
-	double t[MAX_SERVICES][MAX_ROUNDS], r[MAX_ROUNDS], ratio[MAX_SERVICES];
-	double first, s, budget, base;
+	double t[MAX_SERVICES][MAX_ROUNDS], r[MAX_ROUNDS], first, s, budget;
 	long n = atol(argv[3]), runs[MAX_SERVICES];
 	int rounds = atoi(argv[4]), nsvc = argc - 7, i, k, rc;
 	bool ok[MAX_SERVICES];
@@ -300,20 +306,15 @@ spawn(int argc, char **argv)
 			}
 			t[i][k] = s / (double)runs[i];
 		}
-	/* Ratios per round first: median() sorts in place. */
-	for (i = nsvc - 1; i >= 0; i--) {
+	for (i = 0; i < nsvc; i++) {
 		if (!ok[i])
 			continue;
 		for (k = 0; k < rounds; k++)
 			r[k] = t[i][k] / t[0][k];
-		ratio[i] = median(r, rounds);
+		k = median_round(i == 0 ? t[0] : r, rounds);
+		printf("spawn %s %.1f %.1f %.3f %ld\n", svc[i], t[i][k] * 1e9,
+		       t[0][k] * 1e9, r[k], runs[i] * rounds);
 	}
-	base = median(t[0], rounds);
-	for (i = 0; i < nsvc; i++)
-		if (ok[i])
-			printf("spawn %s %.1f %.1f %.3f %ld\n", svc[i],
-			       (i == 0 ? base : median(t[i], rounds)) * 1e9,
-			       base * 1e9, ratio[i], runs[i] * rounds);
 	return 0;
 }
 

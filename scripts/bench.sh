@@ -103,7 +103,7 @@ if [ $quick -eq 1 ]; then
 	rounds=3 txn_n=10 spawn_n=2 map_n=1 map_rounds=1 map_budget=5
 	rss_n=10000 py_target=0.002 micro_arg=quick
 else
-	rounds=7 txn_n=1000 spawn_n=30 map_n=10 map_rounds=5 map_budget=10
+	rounds=9 txn_n=1000 spawn_n=30 map_n=10 map_rounds=5 map_budget=10
 	rss_n=1000000 py_target=0.04 micro_arg=
 fi
 map_sizes="10 1000 10000 100000 1000000"
@@ -141,6 +141,7 @@ echo "- commit: $commit ($branch)"
 echo "- load average at the start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 echo "- build: $buildtype ($builddir); $(cc --version 2>/dev/null | head -n 1)"
 echo "- libraries: OpenSSL $(ver libssl3), jansson $(ver libjansson4), libjwt $(ver libjwt0), Linux-PAM $(ver libpam0g)"
+echo "- PAM stacks: an auth and an account line of the module (config= an empty file, accounts=any, secret_file= one secret) or of pam_permit; the PAM user bench-agent is no Unix account"
 if [ "${AT_BENCH_CLOCK:-}" = wall ]; then
 	echo "- clock: wall time (--wall)"
 else
@@ -149,7 +150,7 @@ fi
 if [ $quick -eq 1 ]; then
 	echo "- run: --quick (a smoke run: the figures mean nothing)"
 else
-	echo "- run: medians of $rounds interleaved rounds (user-map rows: $map_rounds)"
+	echo "- run: $rounds rounds (user-map rows: $map_rounds), medians"
 fi
 
 # ---- in-process rows ------------------------------------------------------------
@@ -484,4 +485,4 @@ printf '| after %s JWT verifications | %s MiB | %s | the same process doing %s f
 	"$(ratio "$(awk -v a="$2" -v b="$5" 'BEGIN { print a / b }')")" \
 	"$(label "$rss_n")" "$(awk -v k="$5" 'BEGIN { printf "%.1f", k / 1024 }')"
 echo
-echo "Ratios are medians of per-round ratios, each round timing a row and its baseline back to back. Speed is never asserted."
+echo "Each round times a row and its baseline back to back; a row shows the round whose ratio is the median. Speed is never asserted."
