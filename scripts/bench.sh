@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# bench.sh [--quick] [--wall] [--builddir DIR]
+# bench.sh [--quick] [--wall] [--pam-wrapper] [--builddir DIR]
 #
 # The comparison the README quotes (## Benchmark), in one run: a Markdown
 # table in which every figure is a ratio to a baseline measured in the
@@ -16,6 +16,7 @@
 #                   smoke test (bench/meson.build) runs this
 #   --builddir DIR  use an existing build instead (it must contain the
 #                   module, the CLI and bench/bench_{compare,process})
+#   --pam-wrapper   pamtester under pam_wrapper even as root
 #   --wall          wall-clock time instead of CPU time (user + system of
 #                   the measuring process, or of each pamtester process):
 #                   CPU time is the default because a busy machine
@@ -24,47 +25,42 @@
 # Needs pamtester, python3 with PyJWT (Debian: python3-jwt) and, for the
 # jsonwebtoken row, node and npm (the pinned version of tests/interop is
 # installed into the build directory with `npm ci`; not by --quick).
-# Missing peers print "not installed".  As root the whole script runs in a
-# private mount namespace, where pamtester gets a private /etc/pam.d (a
-# bind mount, never the machine's); otherwise pamtester runs under
-# pam_wrapper.  The long-lived-process rows use the real libpam
-# (pam_start_confdir) either way.  The machine's /etc is never written.
+# Missing peers print "not installed".  As root, pamtester runs in a
+# private mount namespace, where its /etc/pam.d is a bind mount of the
+# benchmark's services (never the machine's); otherwise, or with
+# --pam-wrapper, under pam_wrapper.  The long-lived-process rows use the
+# real libpam (pam_start_confdir) either way.  The machine's /etc is never
+# written.
 
 set -u
 
 usage() {
-	echo "usage: $0 [--quick] [--wall] [--builddir DIR]" >&2
+	echo "usage: $0 [--quick] [--wall] [--pam-wrapper] [--builddir DIR]" >&2
 	exit 2
 }
 
 src=$(cd "$(dirname "$0")/.." && pwd) || exit 1
-argv=("$@")
 quick=0
+pam_wrapper=0
 builddir=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
 	--wall) export AT_BENCH_CLOCK=wall ;;
+	--pam-wrapper) pam_wrapper=1 ;;
 	--builddir)
 		[ $# -ge 2 ] || usage
 		builddir=$2
 		shift
 		;;
 	-h | --help)
-		sed -n '3,31s/^# \{0,1\}//p' "$0"
+		sed -n '3,32s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*) usage ;;
 	esac
 	shift
 done
-
-# As root, a private mount namespace for the private /etc/pam.d.
-if [ "$(id -u)" -eq 0 ] && [ -z "${AT_BENCH_NS:-}" ] &&
-	unshare --mount --propagation private true 2>/dev/null; then
-	AT_BENCH_NS=1 exec unshare --mount --propagation private \
-		bash "$0" "${argv[@]}"
-fi
 
 die() {
 	echo "bench.sh: $*" >&2
@@ -347,17 +343,23 @@ chmod 644 "$pamd"/*
 "$compare" token "$user" >"$tmp/cred" || die "cannot mint a token"
 "$compare" token agent-last >"$tmp/cred-map" || die "cannot mint a token"
 
-# Where pamtester's libpam finds the services.
-spawn_env=()
-if [ -n "${AT_BENCH_NS:-}" ] && mount --bind "$pamd" /etc/pam.d 2>/dev/null
-then
-	how="real libpam; /etc/pam.d a private bind mount (mount namespace)"
+# Where pamtester's libpam finds the services.  As root: bench_process
+# and its pamtesters run in a mount namespace that unshare(1) makes for
+# them, in which the service directory is bind-mounted over /etc/pam.d.
+# The mount is made inside that namespace or not at all, so the
+# machine's /etc/pam.d is never covered.
+in_ns=(unshare --mount --propagation private
+	sh -c 'mount --bind "$0" /etc/pam.d && exec "$@"' "$pamd")
+if [ "$(id -u)" -eq 0 ] && [ $pam_wrapper -eq 0 ] &&
+	"${in_ns[@]}" true 2>/dev/null; then
+	spawn_env=("${in_ns[@]}")
+	how="real libpam; /etc/pam.d a bind mount in a private mount namespace"
 else
 	pw=$(cc -print-file-name=libpam_wrapper.so 2>/dev/null)
 	case $pw in /*) ;; *) pw=libpam_wrapper.so ;; esac
 	spawn_env=(env "LD_PRELOAD=$pw" PAM_WRAPPER=1
 		"PAM_WRAPPER_SERVICE_DIR=$pamd")
-	how="pam_wrapper 1.1.4 (LD_PRELOAD), private service directory"
+	how="pam_wrapper $(uver libpam-wrapper) (LD_PRELOAD), private service directory"
 fi
 if [ -S /dev/log ]; then
 	logto="/dev/log is a socket: the module's syslog lines are sent"
