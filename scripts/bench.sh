@@ -243,9 +243,11 @@ else
 fi
 
 # jsonwebtoken: the version tests/interop pins, installed by npm ci into
-# the build directory (a full run only; --quick uses an existing copy).
+# the build directory (a full run only; --quick uses an existing copy,
+# also the interop test's in this build or in build/).
 npm_dir=
-for d in "$builddir/npm" "$builddir/tests/interop/npm"; do
+for d in "$builddir/npm" "$builddir/tests/interop/npm" \
+	"$src/build/tests/interop/npm"; do
 	if [ -f "$d/node_modules/jsonwebtoken/package.json" ]; then
 		npm_dir=$d
 		break
@@ -256,8 +258,8 @@ if [ -z "$npm_dir" ] && [ $quick -eq 0 ] && command -v node >/dev/null &&
 	mkdir -p "$builddir/npm" &&
 		cp "$src/tests/interop/package.json" \
 			"$src/tests/interop/package-lock.json" "$builddir/npm/" &&
-		(cd "$builddir/npm" && timeout 300 npm ci --no-audit --no-fund \
-			--loglevel=error >/dev/null 2>&1) &&
+		(cd "$builddir/npm" && timeout 120 npm ci --prefer-offline \
+			--no-audit --no-fund --loglevel=error >/dev/null 2>&1) &&
 		npm_dir=$builddir/npm
 fi
 if [ -n "$npm_dir" ] && command -v node >/dev/null && nodeout=$(node - \
@@ -374,6 +376,7 @@ set -- $txn_out
 line "one long-lived process (real libpam, pam_start_confdir): pam_agentictrust" \
 	"$3" "$5" "pam_permit" "$4"
 
+# shellcheck disable=SC2046 # set -- $(...) splits into fields on purpose
 if ! command -v pamtester >/dev/null; then
 	skip "a whole pamtester process per authentication" \
 		"pamtester not installed" "pam_permit"
@@ -464,6 +467,7 @@ for kind in text cdb; do
 	for n in $map_sizes; do
 		what="$kind map, $(label "$n") entries"
 		[ $kind = cdb ] && what="compiled map, $(label "$n") entries"
+		# shellcheck disable=SC2046 # split into fields on purpose
 		set -- $(grep "^spawn at-bench-map-$kind-$n " <<<"$map_out")
 		case ${3:-} in
 		refused) skip "$what" "refused by the module (pamtester exit $4)" \
