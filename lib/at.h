@@ -569,6 +569,15 @@ enum at_err at_user_map_add(struct at_user_map *m, const char *id,
 			    bool *dup) AT_WUR AT_NONNULL(1, 2, 4, 7, 8);
 
 /*
+ * Entry k (file order) of a parsed map: its id, user and line (borrowed
+ * from m), and the line of the user's first entry when this is not it
+ * (else 0).  false past the end or for a compiled map.
+ */
+bool at_user_map_entry(const struct at_user_map *m, size_t k, const char **id,
+		       const char **user, unsigned int *line,
+		       unsigned int *user_first_line) AT_NONNULL(1, 3, 4, 5, 6);
+
+/*
  * Parse the text buf (len bytes, NUL-terminated) into m: lines
  * "EXTERNAL_ID LOCAL_USER", '#' comments, blank lines.  Each bad line is
  * logged at LOG_ERR with path and its number (a duplicate also names the

@@ -311,6 +311,27 @@ at_user_map_add(struct at_user_map *m, const char *id, size_t idlen,
 	return AT_OK;
 }
 
+bool
+at_user_map_entry(const struct at_user_map *m, size_t k, const char **id,
+		  const char **user, unsigned int *line,
+		  unsigned int *user_first_line)
+{
+	const struct map_ent *e, *head;
+
+	*id = *user = NULL;
+	*line = *user_first_line = 0;
+	if (m->cdb_fd >= 0 || k >= m->n)
+		return false;
+	e = &m->ent[k];
+	*id = ent_id(m, e);
+	*user = ent_user(m, e);
+	*line = e->line;
+	head = &m->ent[m->byuser[slot_of_user(m, *user, strlen(*user))] - 1];
+	if (head != e)
+		*user_first_line = head->line;
+	return true;
+}
+
 enum at_err
 at_user_map_new(struct at_user_map **out)
 {
