@@ -638,6 +638,10 @@ enum at_err at_user_map_write_cdb(const char *cdbpath, mode_t mode,
 				  const struct at_log *log) AT_WUR
 	AT_NONNULL(1, 3, 4);
 
+/* The seeded hash m's index uses (tests: the seed differs per map). */
+uint64_t at_user_map_hash(const struct at_user_map *m, const char *s,
+			  size_t len) AT_NONNULL(1, 2);
+
 /* Forget every cached map (tests; the library's destructor). */
 void at_user_map_cache_clear(void);
 

@@ -118,6 +118,12 @@ map_hash(const struct at_user_map *m, const char *s, size_t len)
 	return fmix64(h ^ m->seed[1]);
 }
 
+uint64_t
+at_user_map_hash(const struct at_user_map *m, const char *s, size_t len)
+{
+	return map_hash(m, s, len);
+}
+
 /* ------------------------------------------------------------------ */
 /* The parsed form */
 
