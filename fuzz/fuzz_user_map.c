@@ -74,7 +74,8 @@ fuzz_text(const char *data, size_t size)
 }
 
 /* Hostile records behind a valid meta record: every lookup either
- * refuses or returns what the text parser would accept. */
+ * refuses or returns what the text parser would accept (that the two
+ * directions agree is at_verify.c's check, for the id it uses). */
 static void
 fuzz_records(const unsigned char *data, size_t size)
 {
@@ -136,10 +137,7 @@ fuzz_records(const unsigned char *data, size_t size)
 			while (at_verifier_map_next_id(v, key, &pos, &id) ==
 				       AT_OK &&
 			       id != NULL && count++ < 100000)
-				if (!at_user_map_field_ok(id, strlen(id), true) ||
-				    at_verifier_map_find(v, id, got,
-							 sizeof(got)) != AT_OK ||
-				    strcmp(got, key) != 0)
+				if (!at_user_map_field_ok(id, strlen(id), true))
 					abort();
 		}
 		i += klen + vlen;

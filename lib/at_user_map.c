@@ -597,15 +597,16 @@ at_verifier_map_clear(struct at_verifier *v)
 	v->map = NULL;
 }
 
-/* The reverse record of user from v's compiled map, every id checked to
- * map back to user. */
+/* The reverse record of user from v's compiled map, its format checked.
+ * That each id maps back to user is checked where it matters, for the id
+ * an HMAC credential matched (at_verify.c): checking all of them here
+ * would cost a lookup per id of a user with many. */
 static enum at_err
 cdb_ids_of(struct at_verifier *v, const char *user, struct at_map_ids **out)
 {
 	enum at_err r;
 	struct at_map_ids *l;
-	char back[AT_MAX_SUB + 1];
-	size_t pos, count;
+	size_t count;
 
 	*out = NULL;
 	for (l = v->map_ids; l != NULL; l = l->next)
@@ -622,20 +623,9 @@ cdb_ids_of(struct at_verifier *v, const char *user, struct at_map_ids **out)
 			  AT_MAP_MAX_FILE, &l->ids, &l->len);
 	if (r != AT_OK)
 		goto out;
-	if (l->ids != NULL) {
-		if ((r = at_user_map_cdb_ids(l->ids, l->len, &count)) != AT_OK)
-			goto out;
-		/* Both records say the same, or the index is corrupt. */
-		for (pos = 0; pos < l->len; pos += strlen(l->ids + pos) + 1) {
-			r = at_user_map_find(v->map, l->ids + pos, back,
-					     sizeof(back));
-			if (r == AT_ERR_NOT_MAPPED ||
-			    (r == AT_OK && strcmp(back, user) != 0))
-				r = AT_ERR_FILE;
-			if (r != AT_OK)
-				goto out;
-		}
-	}
+	if (l->ids != NULL &&
+	    (r = at_user_map_cdb_ids(l->ids, l->len, &count)) != AT_OK)
+		goto out;
 	l->next = v->map_ids;
 	v->map_ids = l;
 	*out = l;

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "at.h"
 #include "at_internal.h"
@@ -50,6 +51,7 @@ verify_hmac(struct at_verifier *v, const char *hex, const char *user,
 	enum at_err r = AT_ERR_INTERNAL;
 	unsigned char tag[AT_MAC_LEN];
 	const char *id = NULL, *cand;
+	char mapped[AT_MAX_SUB + 1];
 	size_t pos = 0;
 	int index = -1;
 	bool candidate = false;
@@ -93,6 +95,20 @@ verify_hmac(struct at_verifier *v, const char *hex, const char *user,
 	if (id == NULL) {
 		if (r == AT_OK)
 			r = AT_ERR_INTERNAL;
+		goto out;
+	}
+	/* The reverse index named id for user; the forward one must agree
+	 * (a compiled index is input too). */
+	if (v->has_map &&
+	    ((r = at_verifier_map_find(v, id, mapped, sizeof(mapped))) !=
+		     AT_OK ||
+	     strcmp(mapped, user) != 0)) {
+		if (r == AT_OK || r == AT_ERR_NOT_MAPPED) {
+			at_log(v->log, LOG_ERR,
+			       "user map: the two indexes disagree (run "
+			       "agentictrust map compile again)");
+			r = AT_ERR_FILE;
+		}
 		goto out;
 	}
 	r = AT_ERR_NOMEM;

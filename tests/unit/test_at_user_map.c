@@ -36,6 +36,8 @@ struct fixture {
 	char *cdb;	/* dir/map.cdb */
 };
 
+#define SECRET "unit-secret-0123456789-abcdefghijklmnop"
+
 /* The racy rule's clock, when a test moves it. */
 static struct timespec fake_now;
 
@@ -515,7 +517,7 @@ test_cdb_corrupt(void **state)
 	assert_at(reload(f), AT_ERR_FILE);
 }
 
-/* A cdb with the given records and a meta record for the current text
+/* A cdb with the given records ("key", "value" pairs) and a meta record for the current text
  * (settled), so that the records are what a lookup reads. */
 static void
 craft_records(struct fixture *f, const char *const *kv, size_t n)
@@ -537,13 +539,20 @@ craft_records(struct fixture *f, const char *const *kv, size_t n)
 	assert_true(fd >= 0);
 	assert_int_equal(cdb_make_start(&mk, fd), 0);
 	assert_int_equal(cdb_make_add(&mk, "m", 1, rec, sizeof(rec)), 0);
-	for (i = 0; i + 1 < n; i += 2)
-		assert_int_equal(cdb_make_add(&mk, kv[i],
-					      (unsigned int)strlen(kv[i]),
+	/* A "u" value gets its final NUL; "v" is a "u" key without it. */
+	for (i = 0; i + 1 < n; i += 2) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "%s", kv[i]);
+		if (key[0] == 'v')
+			key[0] = 'u';
+		assert_int_equal(cdb_make_add(&mk, key,
+					      (unsigned int)strlen(key),
 					      kv[i + 1],
 					      (unsigned int)strlen(kv[i + 1]) +
 						      (kv[i][0] == 'u' ? 1 : 0)),
 				 0);
+	}
 	assert_int_equal(cdb_make_finish(&mk), 0);
 	close(fd);
 }
@@ -557,7 +566,8 @@ test_cdb_bad_records(void **state)
 	static const char *const kv[] = {
 		"ia", "alice",	  "ib", "bob by",  "ic", "c\x01",
 		"id", "",	  "ua", "a",	   "ue", "#e",
-		"uf", "b",	  "ub", "b",
+		"uf", "b",	  "ub", "b",	   "vg", "x",
+		"uh", "",
 	};
 	char user[AT_MAX_SUB + 1];
 	const char *id;
@@ -576,15 +586,32 @@ test_cdb_bad_records(void **state)
 	assert_at(at_verifier_map_find(f->v, "d", user, sizeof(user)),
 		  AT_ERR_FILE);
 	assert_non_null(strstr(f->ulog.buf, "corrupt record"));
-	/* "a" lists id "a", which maps back to alice, not to "a". */
+	/* "a" lists id "a", which maps to alice, not to "a": listed, but an
+	 * HMAC credential of id "a" does not open "a". */
 	pos = 0;
-	assert_at(at_verifier_map_next_id(f->v, "a", &pos, &id), AT_ERR_FILE);
+	assert_at(at_verifier_map_next_id(f->v, "a", &pos, &id), AT_OK);
+	assert_string_equal(id, "a");
+	{
+		struct at_claims c;
+		char *hex = test_hmac_hex(SECRET, strlen(SECRET), "a");
+
+		at_claims_init(&c);
+		assert_at(at_verifier_add_secret(f->v, SECRET, strlen(SECRET)),
+			  AT_OK);
+		assert_at(at_verify_credential(f->v, hex, strlen(hex), "a", &c),
+			  AT_ERR_FILE);
+		assert_non_null(strstr(f->ulog.buf, "the two indexes disagree"));
+		at_claims_clear(&c);
+		free(hex);
+	}
 	/* An id starting with '#' (a comment in the text). */
 	pos = 0;
 	assert_at(at_verifier_map_next_id(f->v, "e", &pos, &id), AT_ERR_FILE);
-	/* "b" maps to a corrupt record. */
+	/* A list that does not end with a NUL, an empty id. */
 	pos = 0;
-	assert_at(at_verifier_map_next_id(f->v, "f", &pos, &id), AT_ERR_FILE);
+	assert_at(at_verifier_map_next_id(f->v, "g", &pos, &id), AT_ERR_FILE);
+	pos = 0;
+	assert_at(at_verifier_map_next_id(f->v, "h", &pos, &id), AT_ERR_FILE);
 }
 
 static void
