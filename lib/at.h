@@ -505,7 +505,7 @@ struct at_map_ident {
 
 /* The compiled index's meta record: the text it was built from. */
 struct at_map_meta {
-	unsigned char digest[AT_MAP_DIGEST_LEN];	/* SHA-256 of the text */
+	unsigned char digest[AT_MAP_DIGEST_LEN]; /* SHA-256 of the text */
 	struct at_map_ident text;
 	int64_t compiled_sec, compiled_nsec;	/* clock before the read */
 	uint64_t entries;

@@ -97,7 +97,8 @@ fmix64(uint64_t h)
 static uint64_t
 map_hash(const struct at_user_map *m, const char *s, size_t len)
 {
-	uint64_t h = m->seed[0] ^ ((uint64_t)len * UINT64_C(0x9e3779b97f4a7c15));
+	uint64_t h = m->seed[0] ^
+		     ((uint64_t)len * UINT64_C(0x9e3779b97f4a7c15));
 	uint64_t k;
 	size_t i = 0;
 
@@ -142,7 +143,9 @@ map_new(struct at_user_map **out, size_t expect)
 		free(m);
 		return AT_ERR_CRYPTO;
 	}
-	/* Load factor at most 1/2. */
+	/* Load factor at most 1/2; never sized past the entry limit. */
+	if (expect > AT_MAP_MAX_ENTRIES)
+		expect = AT_MAP_MAX_ENTRIES;
 	while (slots / 2 < expect && slots < ((size_t)1 << 30))
 		slots *= 2;
 	m->byid = calloc(slots, sizeof(*m->byid));
@@ -1348,7 +1351,8 @@ at_user_map_write_cdb(const char *cdbpath, mode_t mode,
 	if ((dir = strdup(cdbpath)) != NULL &&
 	    (slash = strrchr(dir, '/')) != NULL) {
 		slash[slash == dir ? 1 : 0] = '\0';
-		if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
 			(void)fsync(dfd);
 			close(dfd);
 		}
@@ -1398,7 +1402,8 @@ at_user_map_compile(const char *path, uid_t owner_uid,
 	if (r != AT_OK)
 		goto out;
 	r = AT_ERR_FILE;
-	if (fstat(fd, &after) != 0 || after.st_ctim.tv_sec != st.st_ctim.tv_sec ||
+	if (fstat(fd, &after) != 0 ||
+	    after.st_ctim.tv_sec != st.st_ctim.tv_sec ||
 	    after.st_ctim.tv_nsec != st.st_ctim.tv_nsec ||
 	    after.st_size != st.st_size || (size_t)st.st_size != len) {
 		at_log(log, LOG_ERR, "user map %s: changed while read: compile "

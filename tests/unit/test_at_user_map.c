@@ -517,8 +517,9 @@ test_cdb_corrupt(void **state)
 	assert_at(reload(f), AT_ERR_FILE);
 }
 
-/* A cdb with the given records ("key", "value" pairs) and a meta record for the current text
- * (settled), so that the records are what a lookup reads. */
+/* A cdb with the given records ("key", "value" pairs) and a meta record
+ * for the current text (settled), so that the records are what a lookup
+ * reads. */
 static void
 craft_records(struct fixture *f, const char *const *kv, size_t n)
 {
@@ -550,7 +551,7 @@ craft_records(struct fixture *f, const char *const *kv, size_t n)
 					      (unsigned int)strlen(key),
 					      kv[i + 1],
 					      (unsigned int)strlen(kv[i + 1]) +
-						      (kv[i][0] == 'u' ? 1 : 0)),
+						      (kv[i][0] == 'u')),
 				 0);
 	}
 	assert_int_equal(cdb_make_finish(&mk), 0);
@@ -600,7 +601,8 @@ test_cdb_bad_records(void **state)
 			  AT_OK);
 		assert_at(at_verify_credential(f->v, hex, strlen(hex), "a", &c),
 			  AT_ERR_FILE);
-		assert_non_null(strstr(f->ulog.buf, "the two indexes disagree"));
+		assert_non_null(
+			strstr(f->ulog.buf, "the two indexes disagree"));
 		at_claims_clear(&c);
 		free(hex);
 	}
