@@ -1151,7 +1151,13 @@ account_ids_check(pam_handle_t *pamh, const struct at_config *cfg,
 			ret = at_err_to_pam(r);
 			goto out;
 		}
-		id = at_verifier_map_next_id(v, user, &pos);
+		if ((r = at_verifier_map_next_id(v, user, &pos, &id)) !=
+		    AT_OK) {
+			log_result(pamh, LOG_ERR, "refused", user,
+				   at_err_reason(r), &c);
+			ret = at_err_to_pam(r);
+			goto out;
+		}
 	}
 	ret = PAM_IGNORE;
 	if (id == NULL)
@@ -1163,7 +1169,10 @@ account_ids_check(pam_handle_t *pamh, const struct at_config *cfg,
 		q.now = (int64_t)time(NULL);
 		if ((r = at_store_check(st, &q)) != AT_OK)
 			break;
-		id = v != NULL ? at_verifier_map_next_id(v, user, &pos) : NULL;
+		id = NULL;
+		if (v != NULL &&
+		    (r = at_verifier_map_next_id(v, user, &pos, &id)) != AT_OK)
+			break;
 	}
 	if (r == AT_OK)
 		goto out;

@@ -276,6 +276,25 @@ enum at_err at_file_read(const char *path, enum at_file_kind kind,
 	AT_WUR AT_NONNULL(1, 6, 7);
 
 /*
+ * The two halves of at_file_read(), for a reader that needs the handle or
+ * its own size limit (the user map).  at_file_open(): every check of
+ * at_file_read() but the size; on AT_OK *fd (owned: close()) is the open
+ * file and *st its fstat(), or *fd is -1 when missing_ok and the file is
+ * missing.  at_file_read_fd(): the whole of fd, at most max bytes (else
+ * logged, as at_file_read()); *buf as at_file_read()'s.  path and kind
+ * only name the file and pick the error code.
+ */
+struct stat;
+enum at_err at_file_open(const char *path, enum at_file_kind kind,
+			 uid_t owner_uid, bool missing_ok,
+			 const struct at_log *log, int *fd, struct stat *st)
+	AT_WUR AT_NONNULL(1, 6, 7);
+enum at_err at_file_read_fd(int fd, const struct stat *st, size_t max,
+			    const char *path, enum at_file_kind kind,
+			    const struct at_log *log, char **buf, size_t *len)
+	AT_WUR AT_NONNULL(2, 4, 7, 8);
+
+/*
  * Iterate over the lines of a buffer read by at_file_read(): returns the
  * next line (without "\n" or a trailing "\r") in *line / *linelen and
  * advances *pos.  Returns 1 for a line, 0 at the end, and AT_ERR_FORMAT
@@ -448,6 +467,188 @@ int at_secret_next_line(const char *buf, size_t len, size_t *pos,
 			unsigned int *lineno, const char **line,
 			size_t *linelen, const char **why) AT_WUR;
 
+/* ------------------------------------------------------------------ */
+/* at_user_map.c: the user map */
+
+/*
+ * Limits of a user map (the text), above the AT_MAX_FILE of every other
+ * file: 1M entries of typical ids fit several times over.  Lines keep
+ * AT_MAX_LINE and fields AT_MAX_SUB.  A compiled index (MAP.cdb) is at
+ * most AT_MAP_MAX_CDB bytes.
+ */
+#define AT_MAP_MAX_FILE (256u * 1024 * 1024)
+#define AT_MAP_MAX_ENTRIES 4194304u
+#define AT_MAP_MAX_CDB ((uint64_t)1 << 30)
+#define AT_MAP_CDB_SUFFIX ".cdb"
+/* Identity alone is trusted only for a text whose ctime is this much
+ * older than the moment it was read (git's racy-git rule). */
+#define AT_MAP_RACY_SECONDS 2
+/* Parsed maps the process keeps, by path. */
+#define AT_MAP_CACHE_SLOTS 4
+#define AT_MAP_DIGEST_LEN 32
+
+struct at_user_map;
+struct at_map_ids;
+
+/* What a load used. */
+enum at_map_form {
+	AT_MAP_TEXT,		/* the text; no compiled index */
+	AT_MAP_COMPILED,	/* MAP.cdb, built from exactly this text */
+	AT_MAP_STALE,		/* the text: MAP.cdb is from other text */
+};
+
+/* A file's identity: what changes when its bytes may have. */
+struct at_map_ident {
+	uint64_t dev, ino, size;
+	int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+};
+
+/* The compiled index's meta record: the text it was built from. */
+struct at_map_meta {
+	unsigned char digest[AT_MAP_DIGEST_LEN]; /* SHA-256 of the text */
+	struct at_map_ident text;
+	int64_t compiled_sec, compiled_nsec;	/* clock before the read */
+	uint64_t entries;
+};
+#define AT_MAP_META_LEN (8 + AT_MAP_DIGEST_LEN + 10 * 8)
+
+/* at_user_map_load() flags. */
+#define AT_MAP_LOAD_NOCACHE 0x1u	/* neither use nor fill the cache */
+#define AT_MAP_LOAD_NOINDEX 0x2u	/* ignore MAP.cdb */
+
+/*
+ * Load the map at path for a lookup: the text checked as a config file
+ * (owner root or owner_uid, no group/other write, safe directories) on
+ * every call; then MAP.cdb when it is there, passes the same checks and
+ * was built from exactly this text (identity equal and settled at
+ * compile time, else the SHA-256 of the text equal); else a parsed map
+ * from the process-wide cache (identity equal and settled when it was
+ * read, else the same SHA-256); else the text parsed, O(n), and cached.
+ * A MAP.cdb that is unsafe or corrupt is an error (never skipped).
+ * *out owned: at_user_map_unref(); *form says which form.  Errors:
+ * AT_ERR_FILE (logged: the file, the line), AT_ERR_NOMEM, AT_ERR_CRYPTO.
+ */
+enum at_err at_user_map_load(const char *path, uid_t owner_uid,
+			     const struct at_log *log, unsigned int flags,
+			     struct at_user_map **out, enum at_map_form *form)
+	AT_WUR AT_NONNULL(1, 5, 6);
+
+/* An empty parsed map to at_user_map_add() to (owned: unref). */
+enum at_err at_user_map_new(struct at_user_map **out) AT_WUR AT_NONNULL(1);
+
+/* Another reference to m (threads may share a parsed map), and drop one:
+ * the last frees it. */
+struct at_user_map *at_user_map_ref(struct at_user_map *m);
+void at_user_map_unref(struct at_user_map *m);
+
+/* Is m the compiled form, and how many entries it has. */
+bool at_user_map_compiled(const struct at_user_map *m) AT_NONNULL(1);
+size_t at_user_map_count(const struct at_user_map *m) AT_NONNULL(1);
+
+/*
+ * One map field's rule, for the text and for every record of MAP.cdb:
+ * 1..AT_MAX_SUB bytes, at_str_printable(), no space; an id does not
+ * start with '#' (that line is a comment).
+ */
+bool at_user_map_field_ok(const char *s, size_t len, bool is_id)
+	AT_NONNULL(1);
+
+/*
+ * Add one entry to a parsed map that nobody else holds (line: its line,
+ * 0 for none).  On a duplicate id: AT_ERR_FILE with *dup set and
+ * *first_line the line of the first; on success *first_line is the line
+ * of the user's first entry when it has one already, else 0.  Errors:
+ * AT_ERR_FILE (a field empty, over AT_MAX_SUB bytes or not
+ * at_str_printable(), as at_verifier_add_mapping(); a duplicate),
+ * AT_ERR_TOO_LONG (AT_MAP_MAX_ENTRIES), AT_ERR_NOMEM, AT_ERR_INTERNAL (a
+ * shared or compiled map).
+ */
+enum at_err at_user_map_add(struct at_user_map *m, const char *id,
+			    size_t idlen, const char *user, size_t userlen,
+			    unsigned int line, unsigned int *first_line,
+			    bool *dup) AT_WUR AT_NONNULL(1, 2, 4, 7, 8);
+
+/*
+ * Entry k (file order) of a parsed map: its id, user and line (borrowed
+ * from m), and the line of the user's first entry when this is not it
+ * (else 0).  false past the end or for a compiled map.
+ */
+bool at_user_map_entry(const struct at_user_map *m, size_t k, const char **id,
+		       const char **user, unsigned int *line,
+		       unsigned int *user_first_line) AT_NONNULL(1, 3, 4, 5, 6);
+
+/*
+ * Parse the text buf (len bytes, NUL-terminated) into m: lines
+ * "EXTERNAL_ID LOCAL_USER", '#' comments, blank lines.  Each bad line is
+ * logged at LOG_ERR with path and its number (a duplicate also names the
+ * first line); keep_going: report every bad line, *bad counts them.
+ * Returns AT_OK, AT_ERR_FILE, AT_ERR_NOMEM.
+ */
+enum at_err at_user_map_parse(struct at_user_map *m, const char *buf,
+			      size_t len, const char *path,
+			      const struct at_log *log, bool keep_going,
+			      unsigned int *bad) AT_WUR AT_NONNULL(1, 2, 4, 7);
+
+/*
+ * The local user of id into user (usersize at least AT_MAX_SUB + 1).
+ * Returns AT_OK, AT_ERR_NOT_MAPPED, AT_ERR_FILE (a corrupt MAP.cdb
+ * record), AT_ERR_NOMEM.
+ */
+enum at_err at_user_map_find(const struct at_user_map *m, const char *id,
+			     char *user, size_t usersize) AT_WUR
+	AT_NONNULL(1, 2, 3);
+
+/* The record checks of MAP.cdb, for at_user_map_find() and the fuzzer:
+ * a local user; a list of NUL-terminated ids (*count of them). */
+enum at_err at_user_map_cdb_user(const char *val, size_t len) AT_WUR
+	AT_NONNULL(1);
+enum at_err at_user_map_cdb_ids(const char *val, size_t len, size_t *count)
+	AT_WUR AT_NONNULL(1, 3);
+
+/* The meta record, in its fixed little-endian layout; decode checks the
+ * magic, the length and every bound.  Errors: AT_ERR_FILE. */
+void at_map_meta_encode(const struct at_map_meta *meta,
+			unsigned char out[AT_MAP_META_LEN]) AT_NONNULL(1, 2);
+enum at_err at_map_meta_decode(const void *buf, size_t len,
+			       struct at_map_meta *meta) AT_WUR
+	AT_NONNULL(1, 3);
+
+/* The identity of st; is its ctime at least AT_MAP_RACY_SECONDS before
+ * (sec, nsec)? */
+void at_map_ident_of(struct at_map_ident *id, const struct stat *st)
+	AT_NONNULL(1, 2);
+bool at_map_ident_settled(const struct at_map_ident *id, int64_t sec,
+			  int64_t nsec) AT_NONNULL(1);
+
+/*
+ * `agentictrust map compile`: parse the text at path (checked as for
+ * at_user_map_load()), then write path.cdb in the same directory: a
+ * temporary file, fsync, rename, with the map's mode (group/other read
+ * at most).  *entries: how many.  Errors: AT_ERR_FILE (logged),
+ * AT_ERR_NOMEM, AT_ERR_CRYPTO.
+ */
+enum at_err at_user_map_compile(const char *path, uid_t owner_uid,
+				const struct at_log *log, size_t *entries)
+	AT_WUR AT_NONNULL(1, 4);
+
+/* The writing half, for tests that need a crafted meta record. */
+enum at_err at_user_map_write_cdb(const char *cdbpath, mode_t mode,
+				  const struct at_user_map *m,
+				  const struct at_map_meta *meta,
+				  const struct at_log *log) AT_WUR
+	AT_NONNULL(1, 3, 4);
+
+/* The seeded hash m's index uses (tests: the seed differs per map). */
+uint64_t at_user_map_hash(const struct at_user_map *m, const char *s,
+			  size_t len) AT_NONNULL(1, 2);
+
+/* Forget every cached map (tests; the library's destructor). */
+void at_user_map_cache_clear(void);
+
+/* The clock of the racy rule and of a compile's time (tests: NULL puts
+ * CLOCK_REALTIME back). */
+void at_user_map_set_clock(struct timespec (*fn)(void));
+
 /*
  * at_verifier_from_config() for a long-lived process (the PAM module):
  * the same files, opened and checked in full every call (owner, mode,
@@ -480,14 +681,26 @@ void at_cache_stats(size_t *keyrings, unsigned long *hits);
 
 /*
  * The reverse of the user map: the external ids v's map sends to the
- * local user, one per call.  Start with *pos = 0; each call returns the
- * next such id (borrowed from v, valid until v is freed) and advances
- * *pos, or NULL when there is no more (always NULL without a map).  The
- * account phase asks the state store about each id that names its user.
+ * local user, in file order, one per call.  Start with *pos = 0; each
+ * call sets *id to the next such id (borrowed from v, valid until v is
+ * freed) and advances *pos, or to NULL when there is no more (always
+ * NULL without a map).  The account phase asks the state store about
+ * each id that names its user.  Errors: AT_ERR_FILE (a corrupt MAP.cdb
+ * record, logged), AT_ERR_NOMEM, AT_ERR_INTERNAL (a *pos not handed out
+ * for user).
  */
-const char *at_verifier_map_next_id(const struct at_verifier *v,
-				    const char *user, size_t *pos)
+enum at_err at_verifier_map_next_id(struct at_verifier *v, const char *user,
+				    size_t *pos, const char **id) AT_WUR
+	AT_NONNULL(1, 2, 3, 4);
+
+/* The local user v's map sends id to (see at_user_map_find()); a
+ * corrupt record is logged. */
+enum at_err at_verifier_map_find(struct at_verifier *v, const char *id,
+				 char *user, size_t usersize) AT_WUR
 	AT_NONNULL(1, 2, 3);
+
+/* Drop v's map (at_verifier_free()). */
+void at_verifier_map_clear(struct at_verifier *v) AT_NONNULL(1);
 
 /* ------------------------------------------------------------------ */
 /* at_jwt.c: the layers under at_jwt_verify() */

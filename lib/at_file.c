@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -292,22 +293,20 @@ has_extended_acl(int fd)
 }
 
 enum at_err
-at_file_read(const char *path, enum at_file_kind kind, uid_t owner_uid,
-	     bool missing_ok, const struct at_log *log, char **buf, size_t *len)
+at_file_open(const char *path, enum at_file_kind kind, uid_t owner_uid,
+	     bool missing_ok, const struct at_log *log, int *fdp,
+	     struct stat *stp)
 {
 	enum at_err fail = kind == AT_FILE_SECRET ? AT_ERR_SECRET : AT_ERR_FILE;
 	enum at_err r = fail;
 	const char *what = kind == AT_FILE_SECRET ? "secret file" : "file";
 	struct stat st;
 	const char *name;
-	char *data = NULL;
-	size_t cap = 0, n = 0;
-	ssize_t got;
 	bool sticky;
 	int fd = -1, dirfd = -1, acl;
 
-	*buf = NULL;
-	*len = 0;
+	*fdp = -1;
+	memset(stp, 0, sizeof(*stp));
 	if (at_path_open_dir(path, what, owner_uid, missing_ok, log, &dirfd,
 			     &name, &sticky) != AT_OK)
 		goto out;
@@ -386,13 +385,38 @@ at_file_read(const char *path, enum at_file_kind kind, uid_t owner_uid,
 		       what, path, (unsigned int)(st.st_mode & 07777));
 		goto out;
 	}
-	if (st.st_size > AT_MAX_FILE) {
-		at_log(log, LOG_ERR, "%s %s: larger than %d bytes", what, path,
-		       AT_MAX_FILE);
+	*fdp = fd;
+	*stp = st;
+	fd = -1; /* transferred */
+	r = AT_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dirfd >= 0)
+		close(dirfd);
+	return r;
+}
+
+enum at_err
+at_file_read_fd(int fd, const struct stat *st, size_t max, const char *path,
+		enum at_file_kind kind, const struct at_log *log, char **buf,
+		size_t *len)
+{
+	enum at_err r = kind == AT_FILE_SECRET ? AT_ERR_SECRET : AT_ERR_FILE;
+	const char *what = kind == AT_FILE_SECRET ? "secret file" : "file";
+	char *data = NULL;
+	size_t cap = 0, n = 0;
+	ssize_t got;
+
+	*buf = NULL;
+	*len = 0;
+	if (st->st_size < 0 || (uintmax_t)st->st_size > max) {
+		at_log(log, LOG_ERR, "%s %s: larger than %zu bytes", what, path,
+		       max);
 		goto out;
 	}
 	/* st_size can change under us: read until EOF, bounded by cap. */
-	cap = (size_t)st.st_size + 1;
+	cap = (size_t)st->st_size + 1;
 	if ((data = malloc(cap)) == NULL) {
 		r = AT_ERR_NOMEM;
 		goto out;
@@ -430,10 +454,26 @@ at_file_read(const char *path, enum at_file_kind kind, uid_t owner_uid,
 out:
 	if (data != NULL)
 		at_freezero(data, cap);
+	return r;
+}
+
+enum at_err
+at_file_read(const char *path, enum at_file_kind kind, uid_t owner_uid,
+	     bool missing_ok, const struct at_log *log, char **buf, size_t *len)
+{
+	enum at_err r;
+	struct stat st;
+	int fd = -1;
+
+	*buf = NULL;
+	*len = 0;
+	r = at_file_open(path, kind, owner_uid, missing_ok, log, &fd, &st);
+	if (r != AT_OK || fd < 0)
+		goto out;
+	r = at_file_read_fd(fd, &st, AT_MAX_FILE, path, kind, log, buf, len);
+out:
 	if (fd >= 0)
 		close(fd);
-	if (dirfd >= 0)
-		close(dirfd);
 	return r;
 }
 

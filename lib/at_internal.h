@@ -8,11 +8,6 @@
 
 #include "at.h"
 
-struct at_mapping {
-	char *external_id;	/* owned */
-	char *local_user;	/* owned */
-};
-
 /* One secret the verifier holds, and where it was read from. */
 struct at_secret {
 	struct at_hmac_key *key;	/* owned */
@@ -65,8 +60,8 @@ struct at_verifier {
 	/* owned; non-NULL when the secrets above came from, or go to, the
 	 * process-wide cache: at_verifier_free() gives them back to it. */
 	struct at_cache_tag *cache;
-	struct at_mapping *map;		/* owned array of nmap entries */
-	size_t nmap;
+	struct at_user_map *map;	/* owned reference; NULL: none */
+	struct at_map_ids *map_ids;	/* owned: at_verifier_map_clear() */
 	bool has_map;			/* a user map is in force */
 	at_clock_fn clock;
 	void *clock_ctx;		/* borrowed */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * at_key.c - the verifier object: secrets (keyed HMAC state derived once
- * per secret, as libsodium's crypto_auth_hmacsha256_state), the user map
- * and the clock.
+ * per secret, as libsodium's crypto_auth_hmacsha256_state) and the clock;
+ * the user map is at_user_map.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,18 +60,12 @@ drop_secrets(struct at_verifier *v, size_t n)
 void
 at_verifier_free(struct at_verifier *v)
 {
-	size_t i;
-
 	if (v == NULL)
 		return;
 	if (v->cache != NULL)
 		at_cache_give(v);	/* takes the secrets, if still the files' */
 	drop_secrets(v, 0);
-	for (i = 0; i < v->nmap; i++) {
-		free(v->map[i].external_id);
-		free(v->map[i].local_user);
-	}
-	free(v->map);
+	at_verifier_map_clear(v);
 	at_freezero(v, sizeof(*v));
 }
 
@@ -627,133 +621,5 @@ at_verifier_check_mac(struct at_verifier *v, enum at_method method,
 			return one;
 		}
 	}
-	return r;
-}
-
-enum at_err
-at_verifier_add_mapping(struct at_verifier *v, const char *external_id,
-			const char *local_user)
-{
-	struct at_mapping *grown;
-	size_t idlen = strlen(external_id), userlen = strlen(local_user);
-	char *id = NULL, *user = NULL;
-	size_t i;
-
-	if (idlen == 0 || idlen > AT_MAX_SUB || userlen == 0 ||
-	    userlen > AT_MAX_SUB || !at_str_printable(external_id, idlen) ||
-	    !at_str_printable(local_user, userlen))
-		return AT_ERR_FILE;
-	for (i = 0; i < v->nmap; i++)
-		if (strcmp(v->map[i].external_id, external_id) == 0)
-			return AT_ERR_FILE;
-	if ((id = strdup(external_id)) == NULL ||
-	    (user = strdup(local_user)) == NULL)
-		goto nomem;
-	grown = reallocarray(v->map, v->nmap + 1, sizeof(*v->map));
-	if (grown == NULL)
-		goto nomem;
-	v->map = grown;
-	v->map[v->nmap].external_id = id;
-	v->map[v->nmap].local_user = user;
-	v->nmap++;
-	v->has_map = true;
-	return AT_OK;
-nomem:
-	free(id);
-	free(user);
-	return AT_ERR_NOMEM;
-}
-
-const char *
-at_verifier_map_next_id(const struct at_verifier *v, const char *user,
-			size_t *pos)
-{
-	while (*pos < v->nmap) {
-		const struct at_mapping *m = &v->map[(*pos)++];
-
-		if (strcmp(m->local_user, user) == 0)
-			return m->external_id;
-	}
-	return NULL;
-}
-
-/* Split one map line into two white-space separated fields. */
-static enum at_err
-user_map_line(struct at_verifier *v, const char *line, size_t len,
-	      const char *path, unsigned int lineno)
-{
-	enum at_err r = AT_ERR_FILE;
-	const char *p = line, *id, *user;
-	size_t idlen, userlen;
-	char *idz = NULL, *userz = NULL;
-
-	at_trim(&p, &len);
-	if (len == 0 || p[0] == '#')
-		return AT_OK;
-	id = p;
-	for (idlen = 0; idlen < len && p[idlen] != ' ' && p[idlen] != '\t';
-	     idlen++)
-		;
-	user = id + idlen;
-	userlen = len - idlen;
-	at_trim(&user, &userlen);
-	if (userlen == 0 || memchr(user, ' ', userlen) != NULL ||
-	    memchr(user, '\t', userlen) != NULL) {
-		at_log(v->log, LOG_ERR,
-		       "user map %s:%u: expected EXTERNAL_ID LOCAL_USER", path,
-		       lineno);
-		goto out;
-	}
-	if ((idz = strndup(id, idlen)) == NULL ||
-	    (userz = strndup(user, userlen)) == NULL) {
-		r = AT_ERR_NOMEM;
-		goto out;
-	}
-	r = at_verifier_add_mapping(v, idz, userz);
-	if (r == AT_ERR_FILE)
-		at_log(v->log, LOG_ERR,
-		       "user map %s:%u: duplicate id, or a field empty, too "
-		       "long or unprintable",
-		       path, lineno);
-out:
-	free(idz);
-	free(userz);
-	return r;
-}
-
-enum at_err
-at_verifier_load_user_map(struct at_verifier *v, const char *path,
-			  uid_t owner_uid)
-{
-	enum at_err r;
-	const char *line;
-	size_t len = 0, pos = 0, linelen;
-	unsigned int lineno = 0;
-	char *buf = NULL;
-	int more;
-
-	r = at_file_read(path, AT_FILE_CONFIG, owner_uid, false, v->log, &buf,
-			 &len);
-	if (r != AT_OK)
-		goto out;
-	/* A map file with no entries still means "map in force". */
-	v->has_map = true;
-	while ((more = at_file_next_line(buf, len, &pos, &line, &linelen)) !=
-	       0) {
-		lineno++;
-		if (more < 0) {
-			at_log(v->log, LOG_ERR,
-			       "user map %s:%u: line too long or has NUL", path,
-			       lineno);
-			r = AT_ERR_FILE;
-			goto out;
-		}
-		if ((r = user_map_line(v, line, linelen, path, lineno)) !=
-		    AT_OK)
-			goto out;
-	}
-	r = AT_OK;
-out:
-	free(buf);
 	return r;
 }

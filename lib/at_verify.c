@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "at.h"
 #include "at_internal.h"
@@ -49,8 +50,9 @@ verify_hmac(struct at_verifier *v, const char *hex, const char *user,
 {
 	enum at_err r = AT_ERR_INTERNAL;
 	unsigned char tag[AT_MAC_LEN];
-	const char *id = NULL;
-	size_t i;
+	const char *id = NULL, *cand;
+	char mapped[AT_MAX_SUB + 1];
+	size_t pos = 0;
 	int index = -1;
 	bool candidate = false;
 
@@ -65,16 +67,23 @@ verify_hmac(struct at_verifier *v, const char *hex, const char *user,
 					       &index)) == AT_OK)
 			id = user;
 	} else {
-		for (i = 0; i < v->nmap && id == NULL; i++) {
-			if (strcmp(v->map[i].local_user, user) != 0)
-				continue;
+		/* The user's ids through the map's reverse index. */
+		while (id == NULL) {
+			enum at_err nr = at_verifier_map_next_id(v, user, &pos,
+								 &cand);
+
+			if (nr != AT_OK) {
+				r = nr;
+				goto out;
+			}
+			if (cand == NULL)
+				break;
 			candidate = true;
-			r = at_verifier_check_mac(
-				v, AT_METHOD_HMAC, v->map[i].external_id,
-				strlen(v->map[i].external_id), tag,
-				sizeof(tag), &index);
+			r = at_verifier_check_mac(v, AT_METHOD_HMAC, cand,
+						  strlen(cand), tag,
+						  sizeof(tag), &index);
 			if (r == AT_OK)
-				id = v->map[i].external_id;
+				id = cand;
 			else if (r != AT_ERR_SIGNATURE)
 				goto out;
 		}
@@ -86,6 +95,20 @@ verify_hmac(struct at_verifier *v, const char *hex, const char *user,
 	if (id == NULL) {
 		if (r == AT_OK)
 			r = AT_ERR_INTERNAL;
+		goto out;
+	}
+	/* The reverse index named id for user; the forward one must agree
+	 * (a compiled index is input too). */
+	if (v->has_map &&
+	    ((r = at_verifier_map_find(v, id, mapped, sizeof(mapped))) !=
+		     AT_OK ||
+	     strcmp(mapped, user) != 0)) {
+		if (r == AT_OK || r == AT_ERR_NOT_MAPPED) {
+			at_log(v->log, LOG_ERR,
+			       "user map: the two indexes disagree (run "
+			       "agentictrust map compile again)");
+			r = AT_ERR_FILE;
+		}
 		goto out;
 	}
 	r = AT_ERR_NOMEM;
@@ -106,17 +129,16 @@ verify_jwt(struct at_verifier *v, const char *tok, size_t len,
 {
 	enum at_err r;
 	const char *local = NULL;
-	size_t i;
+	char mapped[AT_MAX_SUB + 1];
 
 	if ((r = at_jwt_verify(v, tok, len, claims)) != AT_OK)
 		goto out;
 	if (v->has_map) {
-		for (i = 0; i < v->nmap; i++)
-			if (strcmp(v->map[i].external_id, claims->sub) == 0)
-				local = v->map[i].local_user;
-		r = AT_ERR_NOT_MAPPED;
-		if (local == NULL)
+		r = at_verifier_map_find(v, claims->sub, mapped,
+					 sizeof(mapped));
+		if (r != AT_OK)
 			goto out;
+		local = mapped;
 	} else {
 		local = claims->sub;
 	}

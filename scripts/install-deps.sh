@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
 	build-essential pkg-config meson ninja-build
 	libpam0g-dev libssl-dev libjwt-dev libjansson-dev libacl1-dev acl
-	libsqlite3-dev libhiredis-dev redis-server
+	libsqlite3-dev libhiredis-dev redis-server libcdb-dev
 	postgresql apache2 libapache2-mod-authnz-pam curl
 	libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper
 	pamtester python3 python3-jwt valgrind openssl ca-certificates

@@ -10,6 +10,7 @@
  *   agentictrust verify --user U [--service NAME [--pam-dir DIR]]
  *                       [MODULE-ARGUMENT...]   < credential
  *   agentictrust check  [--service NAME [--pam-dir DIR]] [MODULE-ARGUMENT...]
+ *   agentictrust map    compile|check MAP
  *   agentictrust revoke STORE (--sub ID [--before TIME] | --token - |
  *                       --fp FP) [--reason TEXT]
  *   agentictrust unrevoke STORE (--sub ID | --token - | --fp FP)
@@ -64,6 +65,7 @@ usage(FILE *f)
 		"CREDENTIAL\n"
 		"       agentictrust check [--service NAME [--pam-dir DIR]] "
 		"[MODULE-ARGUMENT...]\n"
+		"       agentictrust map compile|check MAP\n"
 		"       agentictrust revoke STORE (--sub ID [--before TIME] | "
 		"--token - | --fp FP)\n"
 		"                           [--reason TEXT]\n"
@@ -96,6 +98,9 @@ usage(FILE *f)
 		"        with --service, the pam.d stack and the state store; "
 		"exit 1 on any\n"
 		"        error\n"
+		"map     compile the user map MAP into MAP.cdb beside it "
+		"(for big maps), or\n"
+		"        check MAP and say which form the module uses\n"
 		"revoke  refuse an id's credentials (all, or JWTs issued "
 		"before TIME), or one\n"
 		"        JWT (read from stdin, its MAC verified; or by its "
@@ -449,6 +454,8 @@ main(int argc, char **argv)
 		return cmd_verify(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "map") == 0)
+		return cmd_map(argc - 1, argv + 1);
 	if (strcmp(argv[1], "revoke") == 0 ||
 	    strcmp(argv[1], "unrevoke") == 0 ||
 	    strcmp(argv[1], "revoked") == 0 ||

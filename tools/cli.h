@@ -107,6 +107,9 @@ void cli_args_str(int argc, const char *const *argv, char *buf, size_t len)
 /* Subcommands: argv[0] is the subcommand's name.  Exit status. */
 int cmd_verify(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+/* agentictrust map compile|check MAP (cmd_map.c): 0, 1 on an error, 2 on
+ * a usage error, 3 when check finds the compiled index stale. */
+int cmd_map(int argc, char **argv);
 /*
  * The state store (cmd_store.c): cmd is "revoke", "unrevoke", "revoked"
  * or "fingerprint".

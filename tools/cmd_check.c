@@ -509,150 +509,171 @@ check_secrets(struct lint *l, const struct at_config *cfg)
 		check_same_secret(l, hpath, hopt, jpath, jopt);
 }
 
-struct map_line {
-	char *id;
-	char *user;
-	unsigned int lineno;
+/* Per-entry warnings printed for one kind before a summary line. */
+#define MAP_SHOWN 20
+/* Local users looked up with getpwnam() (NSS may be remote). */
+#define MAP_LOOKUPS 10000
+
+/* One kind of per-entry finding: the first MAP_SHOWN are printed. */
+struct map_kind {
+	unsigned long n;
+	enum lint_level level;
+	const char *what;
 };
 
+static bool
+map_show(struct lint *l, struct map_kind *k)
+{
+	(void)l;
+	return ++k->n <= MAP_SHOWN;
+}
+
+static void
+map_more(struct lint *l, const struct map_kind *k, const char *path)
+{
+	if (k->n > MAP_SHOWN)
+		say(l, k->level, "user map %s: %lu more entr%s %s", path,
+		    k->n - MAP_SHOWN, k->n - MAP_SHOWN == 1 ? "y" : "ies",
+		    k->what);
+}
+
 /*
- * The user map, every line (lib stops at the first problem): syntax,
- * fields lib accepts (at_verifier_add_mapping()), duplicate ids (error),
- * several ids for one local user and local users that do not exist
- * (warnings).
+ * The user map, every line (lib's loader stops at the first problem):
+ * syntax, fields, duplicate ids (errors, through lib's own parser), local
+ * users that do not exist or are system accounts, several ids for one
+ * local user (warnings, the first MAP_SHOWN of each), and which form the
+ * module uses (the text, the compiled index, or the text because the
+ * index is stale).
  */
 static void
 check_user_map(struct lint *l, const struct at_config *cfg)
 {
-	struct at_verifier *v = NULL;
-	struct map_line *map = NULL, *grown;
+	struct at_user_map *m = NULL;
+	enum at_map_form form;
 	const struct passwd *pw;
 	struct at_uid_range range;
-	const char *path = cfg->user_map, *line, *p, *user;
-	char *buf = NULL, *id = NULL, *local = NULL;
-	size_t len = 0, pos = 0, linelen, idlen, userlen, n = 0, i, j;
-	unsigned int lineno = 0, bad = 0;
+	struct stat st;
+	const char *path = cfg->user_map, *id, *user;
+	char *buf = NULL;
+	size_t len = 0, k;
+	unsigned int bad = 0, line, first;
+	unsigned long looked = 0, skipped = 0;
+	struct map_kind same = { 0, LINT_WARNING,
+				 "map to the same local user as an earlier "
+				 "line" };
+	struct map_kind nounix = { 0, LINT_NOTE,
+				   "name a local user that is not a Unix "
+				   "account (accounts=any)" };
+	struct map_kind missing = { 0, LINT_WARNING,
+				    "name a local user that does not exist "
+				    "on this system" };
+	struct map_kind system = { 0, LINT_WARNING,
+				   "name root or a system account" };
 	enum at_err r;
-	int more;
+	int fd = -1;
 
-	if (at_file_read(path, AT_FILE_CONFIG, geteuid(), false, &l->log, &buf,
-			 &len) != AT_OK)
-		return;
-	if (at_verifier_new(&v, cfg, NULL) != AT_OK)
+	if (at_file_open(path, AT_FILE_CONFIG, geteuid(), false, &l->log, &fd,
+			 &st) != AT_OK ||
+	    at_file_read_fd(fd, &st, AT_MAP_MAX_FILE, path, AT_FILE_CONFIG,
+			    &l->log, &buf, &len) != AT_OK)
+		goto out;
+	if (at_user_map_new(&m) != AT_OK)
 		goto nomem;
-	while ((more = at_file_next_line(buf, len, &pos, &line, &linelen)) !=
-	       0) {
-		lineno++;
-		if (more < 0) {
-			say(l, LINT_ERROR,
-			    "user map %s:%u: line longer than %d bytes or with "
-			    "a NUL byte",
-			    path, lineno, AT_MAX_LINE);
-			bad++;
-			break;
-		}
-		/* The split of lib's user_map_line(). */
-		p = line;
-		at_trim(&p, &linelen);
-		if (linelen == 0 || p[0] == '#')
-			continue;
-		for (idlen = 0;
-		     idlen < linelen && p[idlen] != ' ' && p[idlen] != '\t';
-		     idlen++)
-			;
-		user = p + idlen;
-		userlen = linelen - idlen;
-		at_trim(&user, &userlen);
-		if (userlen == 0 || memchr(user, ' ', userlen) != NULL ||
-		    memchr(user, '\t', userlen) != NULL) {
-			say(l, LINT_ERROR,
-			    "user map %s:%u: expected EXTERNAL_ID LOCAL_USER",
-			    path, lineno);
-			bad++;
-			continue;
-		}
-		if ((id = strndup(p, idlen)) == NULL ||
-		    (local = strndup(user, userlen)) == NULL)
-			goto nomem;
-		for (i = 0; i < n && strcmp(map[i].id, id) != 0; i++)
-			;
-		if (i < n) {
-			say(l, LINT_ERROR,
-			    "user map %s:%u: duplicate external id (first on "
-			    "line %u)",
-			    path, lineno, map[i].lineno);
-			bad++;
-		} else if ((r = at_verifier_add_mapping(v, id, local)) ==
-			   AT_ERR_NOMEM) {
-			goto nomem;
-		} else if (r != AT_OK) {
-			say(l, LINT_ERROR,
-			    "user map %s:%u: a field is longer than %d bytes "
-			    "or unprintable",
-			    path, lineno, AT_MAX_SUB);
-			bad++;
-		} else {
-			grown = reallocarray(map, n + 1, sizeof(*map));
-			if (grown == NULL)
-				goto nomem;
-			map = grown;
-			map[n].id = id;
-			map[n].user = local;
-			map[n].lineno = lineno;
-			n++;
-			id = local = NULL; /* transferred */
-		}
-		free(id);
-		free(local);
-		id = local = NULL;
-	}
+	/* Each bad line is an error line through l->log. */
+	r = at_user_map_parse(m, buf, len, path, &l->log, true, &bad);
+	if (r == AT_ERR_NOMEM)
+		goto nomem;
 	if (at_login_defs_read(AT_DEFAULT_LOGIN_DEFS, geteuid(), NULL,
 			       &range) != AT_OK) {
 		range.min = AT_DEFAULT_UID_MIN;
 		range.max = AT_DEFAULT_UID_MAX;
 	}
-	for (i = 0; i < n; i++) {
-		if ((pw = getpwnam(map[i].user)) == NULL && cfg->accounts_any)
-			say(l, LINT_NOTE,
-			    "user map %s:%u: the local user is not a Unix "
-			    "account (accounts=any)",
-			    path, map[i].lineno);
-		else if (pw == NULL)
-			say(l, LINT_WARNING,
-			    "user map %s:%u: the local user does not exist on "
-			    "this system",
-			    path, map[i].lineno);
-		else if (at_uid_classify(pw->pw_uid, &range) != AT_UID_NORMAL)
-			say(l, LINT_WARNING,
-			    "user map %s:%u: the local user is %s (uid %lu): "
-			    "allowed, since the map is the only authority",
-			    path, map[i].lineno,
-			    pw->pw_uid == 0 ? "root" : "a system account",
-			    (unsigned long)pw->pw_uid);
-		for (j = 0; j < i && strcmp(map[j].user, map[i].user) != 0;
-		     j++)
-			;
-		if (j < i)
-			say(l, LINT_WARNING,
-			    "user map %s:%u: maps to the same local user as "
-			    "line %u",
-			    path, map[i].lineno, map[j].lineno);
+	for (k = 0; at_user_map_entry(m, k, &id, &user, &line, &first); k++) {
+		if (first != 0) {
+			if (map_show(l, &same))
+				say(l, LINT_WARNING,
+				    "user map %s:%u: maps to the same local "
+				    "user as line %u",
+				    path, line, first);
+			continue; /* the user was looked up at its first */
+		}
+		if (looked >= MAP_LOOKUPS) {
+			skipped++;
+			continue;
+		}
+		looked++;
+		if ((pw = getpwnam(user)) == NULL && cfg->accounts_any) {
+			if (map_show(l, &nounix))
+				say(l, LINT_NOTE,
+				    "user map %s:%u: the local user is not a "
+				    "Unix account (accounts=any)",
+				    path, line);
+		} else if (pw == NULL) {
+			if (map_show(l, &missing))
+				say(l, LINT_WARNING,
+				    "user map %s:%u: the local user does not "
+				    "exist on this system",
+				    path, line);
+		} else if (at_uid_classify(pw->pw_uid, &range) !=
+			   AT_UID_NORMAL) {
+			if (map_show(l, &system))
+				say(l, LINT_WARNING,
+				    "user map %s:%u: the local user is %s (uid "
+				    "%lu): allowed, since the map is the only "
+				    "authority",
+				    path, line,
+				    pw->pw_uid == 0 ? "root"
+						    : "a system account",
+				    (unsigned long)pw->pw_uid);
+		}
 	}
-	if (bad == 0)
-		say(l, LINT_OK, "user map %s: %zu entr%s", path, n,
-		    n == 1 ? "y" : "ies");
+	map_more(l, &same, path);
+	map_more(l, &nounix, path);
+	map_more(l, &missing, path);
+	map_more(l, &system, path);
+	if (skipped > 0)
+		say(l, LINT_NOTE,
+		    "user map %s: the local users of %lu more entr%s not "
+		    "looked up (only the first %d)",
+		    path, skipped, skipped == 1 ? "y is" : "ies are",
+		    MAP_LOOKUPS);
+	if (bad > 0)
+		goto out;
+	say(l, LINT_OK, "user map %s: %zu entr%s", path, at_user_map_count(m),
+	    at_user_map_count(m) == 1 ? "y" : "ies");
+	at_user_map_unref(m);
+	m = NULL;
+	/* The form the module uses now (a bad MAP.cdb: lib's error). */
+	if (at_user_map_load(path, geteuid(), &l->log, AT_MAP_LOAD_NOCACHE,
+			     &m, &form) != AT_OK)
+		goto out;
+	if (form == AT_MAP_COMPILED)
+		say(l, LINT_OK,
+		    "user map %s: the module uses the compiled index "
+		    "%s" AT_MAP_CDB_SUFFIX " (built from this text)",
+		    path, path);
+	else if (form == AT_MAP_STALE)
+		say(l, LINT_WARNING,
+		    "user map %s: the compiled index %s" AT_MAP_CDB_SUFFIX
+		    " was built from other text: the module reads the text "
+		    "on every authentication; run agentictrust map compile "
+		    "%s",
+		    path, path, path);
+	else
+		say(l, LINT_OK,
+		    "user map %s: the module reads the text (no compiled "
+		    "index%s)",
+		    path,
+		    at_user_map_count(m) > 10000
+			    ? "; a map this size: agentictrust map compile"
+			    : "");
 	goto out;
 nomem:
 	say(l, LINT_ERROR, "out of memory");
 out:
-	free(id);
-	free(local);
-	for (i = 0; i < n; i++) {
-		free(map[i].id);
-		free(map[i].user);
-	}
-	free(map);
-	at_verifier_free(v);
+	at_user_map_unref(m);
+	if (fd >= 0)
+		close(fd);
 	free(buf);
 }
 

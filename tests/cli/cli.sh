@@ -1002,6 +1002,63 @@ run check secret_file="$T/both" user_map="$T/map_bad"
 rc_is "check: malformed map line" 1
 has "check: malformed map line named" '^error: user map .*/map_bad:1: expected EXTERNAL_ID LOCAL_USER$'
 
+# The compiled user map: agentictrust map compile / check, and which form
+# check says the module uses.
+run check secret_file="$T/both" user_map="$T/map_same"
+has "check: a text map without an index" '^ok: user map .*/map_same: the module reads the text \(no compiled index\)$'
+run map check "$T/map_same"
+rc_is "map check: a text map" 0
+has "map check: entries and users" '^ok: user map .*/map_same: 2 entries, 1 local user$'
+has "map check: the text is in use" '^ok: the module reads the text \(no .*/map_same\.cdb\)$'
+run map compile "$T/map_same"
+rc_is "map compile" 0
+has "map compile: says what it wrote" '^ok: .*/map_same\.cdb: 2 entries compiled from .*/map_same$'
+if [ -f "$T/map_same.cdb" ] && [ "$(stat -c %a "$T/map_same.cdb")" = "$(stat -c %a "$T/map_same")" ]; then
+	ok "map compile: MAP.cdb beside MAP, with its mode"
+else
+	not_ok "map compile: MAP.cdb beside MAP, with its mode"
+fi
+run map check "$T/map_same"
+rc_is "map check: compiled and current" 0
+has "map check: the index is in use" '^ok: the module uses the compiled index .*/map_same\.cdb \(built from this text\)$'
+run check secret_file="$T/both" user_map="$T/map_same"
+rc_is "check: a compiled map" 0
+has "check: says the index is in use" '^ok: user map .*/map_same: the module uses the compiled index .*/map_same\.cdb \(built from this text\)$'
+printf 'ext-3 %s\n' "$U" >>"$T/map_same"
+run map check "$T/map_same"
+rc_is "map check: stale index" 3
+has "map check: stale named, compile again" '^warning: .*/map_same\.cdb was built from other text: the module reads the text on every authentication; run agentictrust map compile .*/map_same$'
+run check secret_file="$T/both" user_map="$T/map_same"
+rc_is "check: a stale index is a warning" 0
+has "check: stale index warned" '^warning: user map .*/map_same: the compiled index .*/map_same\.cdb was built from other text: the module reads the text on every authentication; run agentictrust map compile '
+run map compile "$T/map_same"
+run map check "$T/map_same"
+rc_is "map check: current again after compile" 0
+chmod 0666 "$T/map_same.cdb"
+run check secret_file="$T/both" user_map="$T/map_same"
+rc_is "check: an unsafe index is an error" 1
+has "check: unsafe index named" "^error: file $(q "$T/map_same.cdb"): mode 0666 is group or world writable"
+run map check "$T/map_same"
+rc_is "map check: an unsafe index is an error" 1
+printf 'not a cdb' >"$T/map_same.cdb"
+chmod 0644 "$T/map_same.cdb"
+run map check "$T/map_same"
+rc_is "map check: a corrupt index is an error" 1
+has "map check: corrupt index named" 'map_same\.cdb: corrupt or not made by agentictrust map compile'
+rm -f "$T/map_same.cdb"
+run map compile "$T/map_dup"
+rc_is "map compile: a map the module refuses" 1
+has "map compile: the line named" 'map_dup:3: duplicate external id \(first on line 1\)$'
+[ ! -e "$T/map_dup.cdb" ] && ok "map compile: nothing written for a bad map" ||
+	not_ok "map compile: nothing written for a bad map"
+run map check "$T/map_bad"
+rc_is "map check: a bad line" 1
+has "map check: bad line named" 'map_bad:1: expected EXTERNAL_ID LOCAL_USER$'
+run map frobnicate "$T/map_ok"
+rc_is "map: unknown verb" 2
+run map compile
+rc_is "map: no MAP" 2
+
 # Options: the library's refusals, with its message.
 run check secret_file="$T/both" bogus
 rc_is "check: unknown option" 1

@@ -1357,6 +1357,93 @@ test_user_map_unmapped(void **state)
 	assert_last_reason("user_not_mapped");
 }
 
+
+/* Compile f's map into MAP.cdb as `agentictrust map compile` does. */
+static void
+map_compile(struct fixture *f)
+{
+	size_t n = 0;
+
+	assert_int_equal(at_user_map_compile(f->path_map, geteuid(), NULL, &n),
+			 AT_OK);
+}
+
+/*
+ * In one process, each transaction sees the map as it is now: rewritten
+ * (other user, same size), an id added, an id removed, with or without a
+ * compiled MAP.cdb beside it (stale after a rewrite until compiled
+ * again), and a MAP.cdb that turns unsafe or corrupt fails closed.
+ */
+static void
+user_map_rewrites(struct fixture *f, bool compiled)
+{
+	char *hex42 = good_hmac(f, "agent-42"), *tok42 = good_token(f, "agent-42");
+	char *tok43 = good_token(f, "agent-43");
+	char *cdb = own(f, test_path(AT_TEST_DIR, "user_map.cdb"));
+	char map[256];
+
+	snprintf(map, sizeof(map), "agent-42 %s\nagent-43 %s\n", user,
+		 EDGE_USER);
+	assert_int_equal(test_write_file(f->path_map, map, 0644), 0);
+	if (compiled)
+		map_compile(f);
+	auth_one("at_user_map", user, tok42, PAM_SUCCESS);
+	auth_one("at_user_map", user, hex42, PAM_SUCCESS);
+	auth_one("at_user_map", user, tok43, PAM_AUTH_ERR);
+	assert_last_reason("user_mismatch");
+	/* The same size, the two users swapped, right away. */
+	snprintf(map, sizeof(map), "agent-42 %s\nagent-43 %s\n", EDGE_USER,
+		 user);
+	assert_int_equal(test_write_file(f->path_map, map, 0644), 0);
+	auth_one("at_user_map", user, tok42, PAM_AUTH_ERR);
+	assert_last_reason("user_mismatch");
+	auth_one("at_user_map", user, hex42, PAM_AUTH_ERR);
+	auth_one("at_user_map", user, tok43, PAM_SUCCESS);
+	if (compiled) {
+		map_compile(f);
+		auth_one("at_user_map", user, tok43, PAM_SUCCESS);
+		auth_one("at_user_map", user, tok42, PAM_AUTH_ERR);
+	}
+	/* An id removed. */
+	snprintf(map, sizeof(map), "agent-42 %s\n", EDGE_USER);
+	assert_int_equal(test_write_file(f->path_map, map, 0644), 0);
+	auth_one("at_user_map", user, tok43, PAM_USER_UNKNOWN);
+	assert_last_reason("user_not_mapped");
+	if (!compiled)
+		return;
+	map_compile(f);
+	auth_one("at_user_map", user, tok43, PAM_USER_UNKNOWN);
+	/* MAP.cdb made group writable: refused, not skipped. */
+	assert_int_equal(chmod(cdb, 0664), 0);
+	capture_reset();
+	auth_one("at_user_map", EDGE_USER, tok42, PAM_SERVICE_ERR);
+	assert_last_reason("file_unusable");
+	assert_logged("user_map.cdb: mode 0664 is group or world writable");
+	assert_int_equal(chmod(cdb, 0644), 0);
+	auth_one("at_user_map", EDGE_USER, tok42, PAM_SUCCESS);
+	/* Corrupt: refused. */
+	assert_int_equal(truncate(cdb, 100), 0);
+	capture_reset();
+	auth_one("at_user_map", EDGE_USER, tok42, PAM_SERVICE_ERR);
+	assert_last_reason("file_unusable");
+	assert_logged("corrupt");
+	/* Gone: the text again. */
+	assert_int_equal(unlink(cdb), 0);
+	auth_one("at_user_map", EDGE_USER, tok42, PAM_SUCCESS);
+}
+
+static void
+test_user_map_rewrite_text(void **state)
+{
+	user_map_rewrites(*state, false);
+}
+
+static void
+test_user_map_rewrite_compiled(void **state)
+{
+	user_map_rewrites(*state, true);
+}
+
 /* ------------------------------------------------------------------ */
 /* local accounts: root and system accounts (issue 7, item 6) */
 
@@ -4222,9 +4309,8 @@ test_store_account_only(void **state)
  * mapped to it: each is asked about; another user's id is not.
  */
 static void
-test_store_account_user_map(void **state)
+store_account_user_map(struct fixture *f, bool compiled)
 {
-	struct fixture *f = *state;
 	char *tok = good_token(f, "agent-7");
 
 	assert_int_equal(test_write_file(f->path_map,
@@ -4233,6 +4319,9 @@ test_store_account_user_map(void **state)
 					 "agent-9 " EDGE_USER "\n",
 					 0644),
 			 0);
+	/* The reverse records of MAP.cdb, when compiled. */
+	if (compiled)
+		map_compile(f);
 	account_only("at_store_map", user, PAM_SUCCESS);
 	store_revoke(AT_REVOKE_SUB, "agent-9", 0);
 	store_revoke(AT_REVOKE_SUB, user, 0); /* not an id under the map */
@@ -4257,6 +4346,18 @@ test_store_account_user_map(void **state)
 	capture_reset();
 	auth_one("at_store_map", user, tok, PAM_AUTH_ERR);
 	assert_last_reason("revoked");
+}
+
+static void
+test_store_account_user_map(void **state)
+{
+	store_account_user_map(*state, false);
+}
+
+static void
+test_store_account_user_map_compiled(void **state)
+{
+	store_account_user_map(*state, true);
 }
 
 /* Hold the store's write lock from another process until released. */
@@ -4504,6 +4605,8 @@ main(void)
 		T(test_allow_no_exp),
 		T(test_user_map_mapped),
 		T(test_user_map_unmapped),
+		T(test_user_map_rewrite_text),
+		T(test_user_map_rewrite_compiled),
 		T(test_system_user_root_refused),
 		T(test_system_user_below_uid_min),
 		T(test_system_user_login_defs),
@@ -4581,6 +4684,7 @@ main(void)
 		T(test_store_account_seal),
 		T(test_store_account_only),
 		T(test_store_account_user_map),
+		T(test_store_account_user_map_compiled),
 		T(test_store_unavailable),
 		T(test_store_error_never_allowed),
 		T(test_store_redis_down),
