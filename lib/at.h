@@ -140,9 +140,11 @@ enum at_err at_token_fingerprint(const char *tok, size_t len,
  * A-Za-z0-9-_ only, no padding, no white space, length mod 4 != 1, and the
  * unused low bits of the last character zero (canonical encoding).
  * at_b64url_check() validates without decoding.
- * at_b64url_decode() writes at most outcap bytes to out and the decoded
- * length to *outlen.  Returns AT_OK or AT_ERR_BASE64 (also when outcap is
- * too small).
+ * at_b64url_decode() validates and decodes in one table-driven pass into
+ * the caller's out (a stack buffer will do: no allocation), writing at
+ * most outcap bytes and the decoded length to *outlen.  Returns AT_OK or
+ * AT_ERR_BASE64 (also when outcap is too small); on failure *outlen is 0
+ * and out holds none of the decoded bytes.
  */
 enum at_err at_b64url_check(const char *in, size_t len) AT_WUR;
 enum at_err at_b64url_decode(const char *in, size_t len, unsigned char *out,
