@@ -397,6 +397,22 @@ enum at_err at_hmac_key_verify(struct at_hmac_key *k, const void *msg,
 			       size_t msglen, const unsigned char *tag,
 			       size_t taglen) AT_WUR AT_NONNULL(1);
 
+/*
+ * SHA-256 state for token fingerprints, fetched once and restarted for
+ * each token (at_token_fingerprint() fetches on every call).  Not
+ * thread-safe: one per verifier.  *out is owned: at_sha256_free().
+ * Errors: AT_ERR_NOMEM, AT_ERR_CRYPTO.
+ */
+struct at_sha256;
+
+enum at_err at_sha256_new(struct at_sha256 **out) AT_WUR AT_NONNULL(1);
+/* Free; h may be NULL. */
+void at_sha256_free(struct at_sha256 *h);
+/* at_token_fingerprint() through h: the same AT_FP_LEN hex digits. */
+enum at_err at_sha256_fingerprint(struct at_sha256 *h, const char *tok,
+				  size_t len, char out[AT_FP_LEN + 1])
+	AT_WUR AT_NONNULL(1, 4);
+
 /* ------------------------------------------------------------------ */
 /* at_key.c */
 

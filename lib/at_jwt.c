@@ -217,7 +217,10 @@ jws_verify(struct at_verifier *v, const char *tok, size_t len,
 		goto out;
 	claims->secret_index = index;
 	/* Only now: input whose MAC did not verify may be a password. */
-	if ((r = at_token_fingerprint(tok, len, claims->fp)) != AT_OK)
+	if (v->sha256 == NULL && (r = at_sha256_new(&v->sha256)) != AT_OK)
+		goto out;
+	if ((r = at_sha256_fingerprint(v->sha256, tok, len, claims->fp)) !=
+	    AT_OK)
 		goto out;
 	/* Any header but the common one is parsed and checked in full. */
 	if (!common) {

@@ -69,6 +69,7 @@ at_verifier_free(struct at_verifier *v)
 		free(v->map[i].local_user);
 	}
 	free(v->map);
+	at_sha256_free(v->sha256);
 	at_freezero(v, sizeof(*v));
 }
 
