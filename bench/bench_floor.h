@@ -31,6 +31,7 @@
 struct bench_floor {
 	EVP_MAC_CTX *ctx;	 /* owned: bench_floor_free() */
 	signed char b64[256]; /* base64url value of each byte, or -1 */
+	signed char hex[256]; /* hex digit value of each byte, or -1 */
 };
 
 /* Key the floor once.  Returns false on an OpenSSL failure. */
@@ -47,6 +48,9 @@ bench_floor_init(struct bench_floor *f, const void *key, size_t keylen)
 	memset(f->b64, -1, sizeof(f->b64));
 	for (i = 0; i < 64; i++)
 		f->b64[(unsigned char)alphabet[i]] = (signed char)i;
+	memset(f->hex, -1, sizeof(f->hex));
+	for (i = 0; i < 256; i++)
+		f->hex[i] = (signed char)OPENSSL_hexchar2int((unsigned char)i);
 	if ((mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL)) == NULL)
 		return false;
 	f->ctx = EVP_MAC_CTX_new(mac);
@@ -117,8 +121,8 @@ bench_floor_hmac(struct bench_floor *f, const char *hex, const char *id,
 	size_t i;
 
 	for (i = 0; i < 32; i++) {
-		hi = OPENSSL_hexchar2int((unsigned char)hex[2 * i]);
-		lo = OPENSSL_hexchar2int((unsigned char)hex[2 * i + 1]);
+		hi = f->hex[(unsigned char)hex[2 * i]];
+		lo = f->hex[(unsigned char)hex[2 * i + 1]];
 		if (hi < 0 || lo < 0)
 			return false;
 		tag[i] = (unsigned char)(hi << 4 | lo);
