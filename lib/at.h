@@ -157,8 +157,8 @@ void at_b64url_encode(const unsigned char *in, size_t len, char *out);
 
 /*
  * Hex.  at_hex_decode() takes exactly 2*outlen hex digits, either case.
- * Returns AT_OK or AT_ERR_FORMAT.  at_hex_encode() writes 2*len lowercase
- * digits and a NUL.
+ * Returns AT_OK or AT_ERR_FORMAT (then out holds no decoded byte).
+ * at_hex_encode() writes 2*len lowercase digits and a NUL.
  */
 enum at_err at_hex_decode(const char *in, size_t inlen, unsigned char *out,
 			  size_t outlen) AT_WUR;

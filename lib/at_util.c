@@ -289,32 +289,47 @@ at_b64url_encode(const unsigned char *in, size_t len, char *out)
 	out[n] = '\0';
 }
 
-static int
-hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+/* Hex digit value of each byte, either case, or X (0xff): bit 0x10 set. */
+#define X 0xff
+static const unsigned char hex_table[256] = {
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  X,  X,  X,  X,  X,  X,
+	 X, 10, 11, 12, 13, 14, 15,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X, 10, 11, 12, 13, 14, 15,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+};
+#undef X
 
 enum at_err
 at_hex_decode(const char *in, size_t inlen, unsigned char *out, size_t outlen)
 {
+	const unsigned char *u = (const unsigned char *)in;
+	unsigned int hi, lo, bad = 0;
 	size_t i;
-	int hi, lo;
 
 	if (in == NULL || out == NULL || inlen != 2 * outlen)
 		return AT_ERR_FORMAT;
+	/* One table-driven pass; the verdict once, after it. */
 	for (i = 0; i < outlen; i++) {
-		hi = hex_value((unsigned char)in[2 * i]);
-		lo = hex_value((unsigned char)in[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return AT_ERR_FORMAT;
+		hi = hex_table[u[2 * i]];
+		lo = hex_table[u[2 * i + 1]];
+		bad |= hi | lo;
 		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	if (bad & 0x10) {
+		at_wipe(out, outlen);
+		return AT_ERR_FORMAT;
 	}
 	return AT_OK;
 }

@@ -752,6 +752,56 @@ test_b64url_decode_failure_leaves_nothing(void **state)
 /* ------------------------------------------------------------------ */
 /* hex */
 
+/* The digit rule of the hex decoder before its table (commit fca62a5). */
+static int
+ref_hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Every pair of bytes, alone and after a good pair: the table-driven
+ * decoder accepts exactly the pairs the old one did, with the same byte,
+ * and leaves nothing decoded when it refuses. */
+static void
+test_hex_differential_all_pairs(void **state)
+{
+	unsigned char out[2];
+	char in[4] = { 'a', 'B' };
+	unsigned int hi, lo;
+	bool ok;
+
+	(void)state;
+	for (hi = 0; hi < 256; hi++)
+		for (lo = 0; lo < 256; lo++) {
+			in[2] = (char)hi;
+			in[3] = (char)lo;
+			ok = ref_hex_value((unsigned char)hi) >= 0 &&
+			     ref_hex_value((unsigned char)lo) >= 0;
+			memset(out, 0xa5, sizeof(out));
+			assert_at(at_hex_decode(in, 4, out, 2),
+				  ok ? AT_OK : AT_ERR_FORMAT);
+			if (ok) {
+				assert_int_equal(out[0], 0xab);
+				assert_int_equal(
+					out[1],
+					ref_hex_value((unsigned char)hi) << 4 |
+						ref_hex_value(
+							(unsigned char)lo));
+			} else {
+				assert_int_equal(out[0], 0);
+				assert_int_equal(out[1], 0);
+			}
+			assert_at(at_hex_decode(in + 2, 2, out, 1),
+				  ok ? AT_OK : AT_ERR_FORMAT);
+		}
+}
+
 static void
 test_hex_round_trip(void **state)
 {
@@ -944,6 +994,7 @@ main(void)
 		cmocka_unit_test(test_b64url_rejects_null_input),
 		cmocka_unit_test(test_b64url_decode_outcap_too_small),
 		cmocka_unit_test(test_hex_round_trip),
+		cmocka_unit_test(test_hex_differential_all_pairs),
 		cmocka_unit_test(test_hex_decode_either_case),
 		cmocka_unit_test(test_hex_decode_rejects_bad_digit),
 		cmocka_unit_test(test_hex_decode_rejects_wrong_length),
