@@ -486,9 +486,12 @@ const char *at_verifier_map_next_id(const struct at_verifier *v,
  * signing input against every secret BEFORE any JSON is parsed, then the
  * header parsed with duplicate keys rejected and checked: alg exactly
  * "HS256", typ absent or "JWT" (any case), no crit/jku/x5u/jwk/x5c/cty/
- * enc/zip/b64.  On AT_OK, *payload (owned: at_freezero(*payload,
- * *payload_len + 1)) holds the decoded payload bytes plus a NUL, and
- * claims->secret_index / kid are set.
+ * enc/zip/b64.  The one header whose verdict is known without a parse,
+ * jsonwebtoken's {"alg":"HS256","typ":"JWT"} byte for byte (its segment
+ * compared exactly), is not parsed; any other is.  On AT_OK, *payload
+ * (owned: at_freezero(*payload, *payload_len + 1)) holds the decoded
+ * payload bytes plus a NUL, and claims->secret_index / kid / fp are set.
+ * (at_jwt_verify() runs the same layer with the payload on its stack.)
  */
 enum at_err at_jws_verify(struct at_verifier *v, const char *tok, size_t len,
 			  struct at_claims *claims, unsigned char **payload,

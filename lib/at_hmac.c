@@ -6,10 +6,11 @@
  * the padded key into the inner and outer digest states.  Later
  * EVP_MAC_init() calls with a NULL key restart from those states, so each
  * verification costs two SHA-256 finalisations and no key schedule.
- * (OpenSSL 3.0 still allocates twice inside each restart and
- * finalisation, duplicating the keyed digest states; the library adds no
- * allocation of its own.  EVP_MAC_CTX_dup of a keyed template, re-keying
- * and HMAC() one-shot all measured slower.)
+ * (OpenSSL 3.0 still allocates inside, once in the restart and once in
+ * the finalisation, duplicating a keyed digest state; this file adds no
+ * allocation of its own.  EVP_MAC_CTX_dup of a keyed template (11
+ * allocations), re-keying (5) and HMAC() one-shot (13) all measured
+ * slower on Debian 12.)
  *
  * A struct at_sha256 is the plain SHA-256 a verifier fingerprints tokens
  * with: the digest fetched once, so that each fingerprint skips the
