@@ -6,8 +6,14 @@
  *
  *   mac      at_hmac_key_mac() on a 140-byte signing input (keyed state
  *            reused), plus how many OpenSSL allocations one call makes
+ *   floor-jwt, floor-hmac  the floor of bench_floor.h for the same JWT
+ *            and HMAC credential
  *   hmac     at_verify_credential() with a 64-hex HMAC credential
  *   jwt      at_verify_credential() with a typical jsonwebtoken-shaped JWT
+ *            (these four interleaved in rounds, timed in thread CPU
+ *            time: medians, each with its ratio to its floor as the
+ *            median of the rounds' ratios, and heap allocations per
+ *            operation, every library's, except under a sanitizer)
  *   setup    at_verifier_new + add_secret + free (per-authentication cost)
  *   load     at_verifier_from_config() reading a secret file from disk:
  *            the module's per-authentication file cost, with the
@@ -28,6 +34,7 @@
 
 #include "at.h"
 #include "bench.h"
+#include "bench_floor.h"
 #include "test_common.h"
 
 static size_t ossl_allocs;
@@ -58,11 +65,104 @@ count_free(void *p, const char *file, int line)
 	free(p);
 }
 
+/*
+ * Every heap allocation in the process (lib, jansson, OpenSSL, libc),
+ * counted by interposing malloc; not under a sanitizer, which owns the
+ * allocator.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define BENCH_NO_MALLOC_COUNT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define BENCH_NO_MALLOC_COUNT 1
+#endif
+#endif
+
+static size_t heap_allocs;
+
+#ifndef BENCH_NO_MALLOC_COUNT
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+
+void *
+malloc(size_t n)
+{
+	heap_allocs++;
+	return __libc_malloc(n);
+}
+
+void *
+calloc(size_t m, size_t n)
+{
+	heap_allocs++;
+	return __libc_calloc(m, n);
+}
+
+void *
+realloc(void *p, size_t n)
+{
+	heap_allocs++;
+	return __libc_realloc(p, n);
+}
+#endif
+
+/*
+ * This thread's CPU time: a verification is CPU-bound, and time spent
+ * descheduled on a loaded machine is not its cost.
+ */
+static double
+cpu_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define ROUNDS 31
+enum { K_FLOOR_JWT, K_JWT, K_FLOOR_HMAC, K_HMAC, K_N };
+
 static void
 report(const char *what, double secs, long n)
 {
 	printf("%-8s %10ld ops  %9.3f us/op  %12.0f ops/s\n", what, n,
 	       secs / (double)n * 1e6, (double)n / secs);
+}
+
+/* One operation of kind k; false when it did not verify. */
+static bool
+one_op(int k, struct at_verifier *v, struct bench_floor *fl, const char *jwt,
+       const char *hmac, struct at_claims *claims)
+{
+	switch (k) {
+	case K_FLOOR_JWT:
+		return bench_floor_jwt(fl, jwt, strlen(jwt));
+	case K_JWT:
+		return at_verify_credential(v, jwt, strlen(jwt), "user-42",
+					    claims) == AT_OK;
+	case K_FLOOR_HMAC:
+		return bench_floor_hmac(fl, hmac, "user-42", 7);
+	case K_HMAC:
+		return at_verify_credential(v, hmac, strlen(hmac), "user-42",
+					    claims) == AT_OK;
+	}
+	return false;
 }
 
 int
@@ -76,6 +176,10 @@ main(int argc, char **argv)
 	struct at_verifier *v = NULL;
 	char logbuf[160], *dir = NULL, *path = NULL;
 	double jwt_s, load, logvalue;
+	double per[K_N][ROUNDS], ratio[2][ROUNDS];
+	size_t allocs[K_N];
+	struct bench_floor fl;
+	int k, round;
 	struct at_claims claims;
 	struct at_hmac_key *key = NULL;
 	unsigned char mac[AT_MAC_LEN];
@@ -96,7 +200,8 @@ main(int argc, char **argv)
 	if (at_verifier_new(&v, &cfg, NULL) != AT_OK ||
 	    at_verifier_add_secret(v, TEST_SECRET, strlen(TEST_SECRET)) !=
 		    AT_OK ||
-	    at_hmac_key_new(&key, TEST_SECRET, strlen(TEST_SECRET)) != AT_OK)
+	    at_hmac_key_new(&key, TEST_SECRET, strlen(TEST_SECRET)) != AT_OK ||
+	    !bench_floor_init(&fl, TEST_SECRET, strlen(TEST_SECRET)))
 		return 1;
 	at_verifier_set_clock(v, bench_fixed_clock, &t);
 	jwt = test_jws_sign(
@@ -120,20 +225,48 @@ main(int argc, char **argv)
 			failures++;
 	report("mac", bench_now_s() - t0, n);
 
-	t0 = bench_now_s();
-	for (i = 0; i < n; i++)
-		if (at_verify_credential(v, hmac, strlen(hmac), "user-42",
-					 &claims) != AT_OK)
+	/* Interleaved rounds, so that load from elsewhere on the machine
+	 * falls on every kind alike. */
+	/* Warm: the first JWT makes the verifier's digest state. */
+	for (k = 0; k < K_N; k++) {
+		if (!one_op(k, v, &fl, jwt, hmac, &claims))
 			failures++;
-	report("hmac", bench_now_s() - t0, n);
+		allocs[k] = 0;
+	}
+	for (round = 0; round < ROUNDS; round++) {
+		for (k = 0; k < K_N; k++) {
+			size_t a0 = heap_allocs;
 
-	t0 = bench_now_s();
-	for (i = 0; i < n; i++)
-		if (at_verify_credential(v, jwt, strlen(jwt), "user-42",
-					 &claims) != AT_OK)
-			failures++;
-	jwt_s = (bench_now_s() - t0) / (double)n;
-	report("jwt", jwt_s * (double)n, n);
+			t0 = cpu_now_s();
+			for (i = 0; i < n / ROUNDS; i++)
+				if (!one_op(k, v, &fl, jwt, hmac, &claims))
+					failures++;
+			per[k][round] = (cpu_now_s() - t0) /
+					(double)(n / ROUNDS) * 1e9;
+			allocs[k] += heap_allocs - a0;
+		}
+		ratio[0][round] = per[K_JWT][round] / per[K_FLOOR_JWT][round];
+		ratio[1][round] = per[K_HMAC][round] / per[K_FLOOR_HMAC][round];
+	}
+	jwt_s = 0;
+	for (k = 0; k < K_N; k++) {
+		static const char *const names[K_N] = { "floor-jwt", "jwt",
+							"floor-hmac", "hmac" };
+		double med = median(per[k], ROUNDS);
+
+		if (k == K_JWT)
+			jwt_s = med / 1e9;
+		printf("%-10s %8.0f ns/op CPU (median of %d)", names[k], med,
+		       ROUNDS);
+#ifndef BENCH_NO_MALLOC_COUNT
+		printf("  %.1f allocation(s)/op",
+		       (double)allocs[k] / (double)(n / ROUNDS * ROUNDS));
+#endif
+		if (k == K_JWT || k == K_HMAC)
+			printf("  %.2fx its floor",
+			       median(ratio[k == K_HMAC], ROUNDS));
+		printf("\n");
+	}
 
 	t0 = bench_now_s();
 	for (i = 0; i < n / 10; i++) {
@@ -194,6 +327,7 @@ main(int argc, char **argv)
 
 	at_claims_clear(&claims);
 	at_hmac_key_free(key);
+	bench_floor_free(&fl);
 	at_verifier_free(v);
 	free(jwt);
 	free(hmac);

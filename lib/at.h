@@ -140,9 +140,11 @@ enum at_err at_token_fingerprint(const char *tok, size_t len,
  * A-Za-z0-9-_ only, no padding, no white space, length mod 4 != 1, and the
  * unused low bits of the last character zero (canonical encoding).
  * at_b64url_check() validates without decoding.
- * at_b64url_decode() writes at most outcap bytes to out and the decoded
- * length to *outlen.  Returns AT_OK or AT_ERR_BASE64 (also when outcap is
- * too small).
+ * at_b64url_decode() validates and decodes in one table-driven pass into
+ * the caller's out (a stack buffer will do: no allocation), writing at
+ * most outcap bytes and the decoded length to *outlen.  Returns AT_OK or
+ * AT_ERR_BASE64 (also when outcap is too small); on failure *outlen is 0
+ * and out holds none of the decoded bytes.
  */
 enum at_err at_b64url_check(const char *in, size_t len) AT_WUR;
 enum at_err at_b64url_decode(const char *in, size_t len, unsigned char *out,
@@ -155,8 +157,8 @@ void at_b64url_encode(const unsigned char *in, size_t len, char *out);
 
 /*
  * Hex.  at_hex_decode() takes exactly 2*outlen hex digits, either case.
- * Returns AT_OK or AT_ERR_FORMAT.  at_hex_encode() writes 2*len lowercase
- * digits and a NUL.
+ * Returns AT_OK or AT_ERR_FORMAT (then out holds no decoded byte).
+ * at_hex_encode() writes 2*len lowercase digits and a NUL.
  */
 enum at_err at_hex_decode(const char *in, size_t inlen, unsigned char *out,
 			  size_t outlen) AT_WUR;
@@ -413,6 +415,22 @@ enum at_err at_hmac_key_mac(struct at_hmac_key *k, const void *msg,
 enum at_err at_hmac_key_verify(struct at_hmac_key *k, const void *msg,
 			       size_t msglen, const unsigned char *tag,
 			       size_t taglen) AT_WUR AT_NONNULL(1);
+
+/*
+ * SHA-256 state for token fingerprints, fetched once and restarted for
+ * each token (at_token_fingerprint() fetches on every call).  Not
+ * thread-safe: one per verifier.  *out is owned: at_sha256_free().
+ * Errors: AT_ERR_NOMEM, AT_ERR_CRYPTO.
+ */
+struct at_sha256;
+
+enum at_err at_sha256_new(struct at_sha256 **out) AT_WUR AT_NONNULL(1);
+/* Free; h may be NULL. */
+void at_sha256_free(struct at_sha256 *h);
+/* at_token_fingerprint() through h: the same AT_FP_LEN hex digits. */
+enum at_err at_sha256_fingerprint(struct at_sha256 *h, const char *tok,
+				  size_t len, char out[AT_FP_LEN + 1])
+	AT_WUR AT_NONNULL(1, 4);
 
 /* ------------------------------------------------------------------ */
 /* at_key.c */
@@ -711,9 +729,12 @@ void at_verifier_map_clear(struct at_verifier *v) AT_NONNULL(1);
  * signing input against every secret BEFORE any JSON is parsed, then the
  * header parsed with duplicate keys rejected and checked: alg exactly
  * "HS256", typ absent or "JWT" (any case), no crit/jku/x5u/jwk/x5c/cty/
- * enc/zip/b64.  On AT_OK, *payload (owned: at_freezero(*payload,
- * *payload_len + 1)) holds the decoded payload bytes plus a NUL, and
- * claims->secret_index / kid are set.
+ * enc/zip/b64.  The one header whose verdict is known without a parse,
+ * jsonwebtoken's {"alg":"HS256","typ":"JWT"} byte for byte (its segment
+ * compared exactly), is not parsed; any other is.  On AT_OK, *payload
+ * (owned: at_freezero(*payload, *payload_len + 1)) holds the decoded
+ * payload bytes plus a NUL, and claims->secret_index / kid / fp are set.
+ * (at_jwt_verify() runs the same layer with the payload on its stack.)
  */
 enum at_err at_jws_verify(struct at_verifier *v, const char *tok, size_t len,
 			  struct at_claims *claims, unsigned char **payload,

@@ -65,6 +65,8 @@ struct at_verifier {
 	bool has_map;			/* a user map is in force */
 	at_clock_fn clock;
 	void *clock_ctx;		/* borrowed */
+	struct at_sha256 *sha256;	/* owned: token fingerprints; made by
+					 * the first JWT whose MAC verified */
 };
 
 /*

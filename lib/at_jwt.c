@@ -87,29 +87,6 @@ parse_object(const unsigned char *buf, size_t len, json_t **out)
 	return AT_OK;
 }
 
-/* Decode one base64url segment into a new NUL-terminated buffer. */
-static enum at_err
-decode_segment(const char *seg, size_t len, unsigned char **out,
-	       size_t *outlen)
-{
-	size_t cap = at_b64url_decoded_len(len) + 1;
-	unsigned char *buf;
-	enum at_err r;
-
-	*out = NULL;
-	*outlen = 0;
-	if ((buf = malloc(cap)) == NULL)
-		return AT_ERR_NOMEM;
-	r = at_b64url_decode(seg, len, buf, cap - 1, outlen);
-	if (r != AT_OK) {
-		at_freezero(buf, cap);
-		return r;
-	}
-	buf[*outlen] = '\0';
-	*out = buf;
-	return AT_OK;
-}
-
 static enum at_err
 check_header(json_t *hdr, struct at_claims *claims)
 {
@@ -143,19 +120,55 @@ check_header(json_t *hdr, struct at_claims *claims)
 	return AT_OK;
 }
 
-enum at_err
-at_jws_verify(struct at_verifier *v, const char *tok, size_t len,
-	      struct at_claims *claims, unsigned char **payload,
-	      size_t *payload_len)
+/*
+ * The header jsonwebtoken emits, {"alg":"HS256","typ":"JWT"}, as its
+ * segment.  Strict base64url gives a byte string exactly one spelling, so
+ * this segment, and no other, decodes to those 27 bytes; and those bytes
+ * parse to alg "HS256", typ "JWT", no other parameter: check_header()'s
+ * verdict on them is known (AT_OK, no kid) without jansson.
+ */
+static const char common_header[] = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+
+/*
+ * Room for the decoded header and payload of the longest credential, each
+ * followed by a NUL: together they decode from fewer than
+ * AT_MAX_CREDENTIAL characters, 3 bytes for every 4.
+ */
+#define AT_JWS_BUF (AT_MAX_CREDENTIAL / 4 * 3 + 2)
+
+/* Decode one segment into buf at *used, NUL-terminated; advance *used. */
+static enum at_err
+decode_into(const char *seg, size_t len, unsigned char *buf, size_t cap,
+	    size_t *used, size_t *outlen)
+{
+	if (*used >= cap ||
+	    at_b64url_decode(seg, len, buf + *used, cap - *used - 1,
+			     outlen) != AT_OK)
+		return AT_ERR_BASE64;
+	buf[*used + *outlen] = '\0';
+	*used += *outlen + 1;
+	return AT_OK;
+}
+
+/*
+ * at_jws_verify() into the caller's buffer (AT_JWS_BUF bytes: no
+ * allocation): on AT_OK *payload points into buf.  *used is how much of
+ * buf holds decoded bytes, for the caller to wipe, whatever the result.
+ */
+static enum at_err
+jws_verify(struct at_verifier *v, const char *tok, size_t len,
+	   struct at_claims *claims, unsigned char *buf, size_t cap,
+	   size_t *used, const unsigned char **payload, size_t *payload_len)
 {
 	enum at_err r = AT_ERR_INTERNAL;
 	const char *dot1, *dot2, *hseg, *pseg, *sseg;
-	size_t hlen, plen, slen, siglen = 0, hdrlen = 0;
-	unsigned char sig[AT_MAC_LEN + 3];
-	unsigned char *hdrbuf = NULL;
+	size_t hlen, plen, slen, siglen = 0, hdrlen = 0, poff;
+	unsigned char sig[AT_MAC_LEN];
 	json_t *hdr = NULL;
 	int index = -1;
+	bool common;
 
+	*used = 0;
 	*payload = NULL;
 	*payload_len = 0;
 	if (len > AT_MAX_CREDENTIAL) {
@@ -176,13 +189,20 @@ at_jws_verify(struct at_verifier *v, const char *tok, size_t len,
 	slen = len - hlen - plen - 2;
 	if (memchr(sseg, '.', slen) != NULL)
 		goto out;
-	r = AT_ERR_BASE64;
-	if (at_b64url_check(hseg, hlen) != AT_OK ||
-	    at_b64url_check(pseg, plen) != AT_OK ||
-	    at_b64url_check(sseg, slen) != AT_OK)
+	/* Strict base64url, each segment validated and decoded in one pass
+	 * (header, payload, signature: the order of the verdicts). */
+	common = hlen == sizeof(common_header) - 1 &&
+		 memcmp(hseg, common_header, hlen) == 0;
+	if (!common &&
+	    (r = decode_into(hseg, hlen, buf, cap, used, &hdrlen)) != AT_OK)
+		goto out;
+	poff = *used;
+	if ((r = decode_into(pseg, plen, buf, cap, used, payload_len)) !=
+	    AT_OK)
 		goto out;
 	if (at_b64url_decoded_len(slen) != AT_MAC_LEN) {
-		r = AT_ERR_SIG_LENGTH;
+		r = at_b64url_check(sseg, slen) == AT_OK ? AT_ERR_SIG_LENGTH :
+							   AT_ERR_BASE64;
 		goto out;
 	}
 	if ((r = at_b64url_decode(sseg, slen, sig, sizeof(sig), &siglen)) !=
@@ -197,21 +217,54 @@ at_jws_verify(struct at_verifier *v, const char *tok, size_t len,
 		goto out;
 	claims->secret_index = index;
 	/* Only now: input whose MAC did not verify may be a password. */
-	if ((r = at_token_fingerprint(tok, len, claims->fp)) != AT_OK)
+	if (v->sha256 == NULL && (r = at_sha256_new(&v->sha256)) != AT_OK)
 		goto out;
-	if ((r = decode_segment(hseg, hlen, &hdrbuf, &hdrlen)) != AT_OK)
+	if ((r = at_sha256_fingerprint(v->sha256, tok, len, claims->fp)) !=
+	    AT_OK)
 		goto out;
-	if ((r = parse_object(hdrbuf, hdrlen, &hdr)) != AT_OK)
-		goto out;
-	if ((r = check_header(hdr, claims)) != AT_OK)
-		goto out;
-	if ((r = decode_segment(pseg, plen, payload, payload_len)) != AT_OK)
-		goto out;
+	/* Any header but the common one is parsed and checked in full. */
+	if (!common) {
+		if ((r = parse_object(buf, hdrlen, &hdr)) != AT_OK)
+			goto out;
+		if ((r = check_header(hdr, claims)) != AT_OK)
+			goto out;
+	}
+	*payload = buf + poff;
 	r = AT_OK;
 out:
+	if (r != AT_OK) {
+		*payload = NULL;
+		*payload_len = 0;
+	}
 	at_wipe(sig, sizeof(sig));
-	at_freezero(hdrbuf, hdrlen + 1);
 	json_decref(hdr);
+	return r;
+}
+
+enum at_err
+at_jws_verify(struct at_verifier *v, const char *tok, size_t len,
+	      struct at_claims *claims, unsigned char **payload,
+	      size_t *payload_len)
+{
+	enum at_err r;
+	unsigned char buf[AT_JWS_BUF];
+	const unsigned char *p = NULL;
+	size_t used = 0, plen = 0;
+
+	*payload = NULL;
+	*payload_len = 0;
+	r = jws_verify(v, tok, len, claims, buf, sizeof(buf), &used, &p,
+		       &plen);
+	if (r != AT_OK)
+		goto out;
+	if ((*payload = malloc(plen + 1)) == NULL) {
+		r = AT_ERR_NOMEM;
+		goto out;
+	}
+	memcpy(*payload, p, plen + 1);
+	*payload_len = plen;
+out:
+	at_wipe(buf, used);
 	return r;
 }
 
@@ -423,16 +476,18 @@ at_jwt_verify(struct at_verifier *v, const char *tok, size_t len,
 	      struct at_claims *claims)
 {
 	enum at_err r;
-	unsigned char *payload = NULL;
-	size_t payload_len = 0;
+	unsigned char buf[AT_JWS_BUF];
+	const unsigned char *payload = NULL;
+	size_t used = 0, payload_len = 0;
 
-	r = at_jws_verify(v, tok, len, claims, &payload, &payload_len);
+	r = jws_verify(v, tok, len, claims, buf, sizeof(buf), &used, &payload,
+		       &payload_len);
 	if (r != AT_OK)
 		goto out;
 	r = at_jwt_check_claims(v->cfg, payload, payload_len,
 				at_verifier_now(v), claims);
 out:
-	at_freezero(payload, payload_len + 1);
+	at_wipe(buf, used);
 	return r;
 }
 

@@ -66,6 +66,7 @@ at_verifier_free(struct at_verifier *v)
 		at_cache_give(v);	/* takes the secrets, if still the files' */
 	drop_secrets(v, 0);
 	at_verifier_map_clear(v);
+	at_sha256_free(v->sha256);
 	at_freezero(v, sizeof(*v));
 }
 

@@ -149,22 +149,32 @@ at_strfreezero(char *s)
 	at_freezero(s, strlen(s));
 }
 
-/* Base64url alphabet value of c, or -1 (RFC 4648 section 5, table 2). */
-static int
-b64url_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
+/*
+ * Base64url value of each byte (RFC 4648 section 5, table 2), or X (0xff)
+ * for a byte outside the alphabet: '=', '+', '/', white space, NUL and
+ * every byte >= 0x80 included.  A valid value is below 64, so OR-ing the
+ * values of a group tests all of them at once (bit 0x40 set: one was X).
+ */
+#define X 0xff
+static const unsigned char b64url_table[256] = {
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X, 62,  X,  X,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61,  X,  X,  X,  X,  X,  X,
+	 X,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,  X,  X,  X,  X, 63,
+	 X, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+};
+#undef X
 
 size_t
 at_b64url_decoded_len(size_t len)
@@ -172,53 +182,86 @@ at_b64url_decoded_len(size_t len)
 	return len / 4 * 3 + (len % 4 == 0 ? 0 : len % 4 - 1);
 }
 
-enum at_err
-at_b64url_check(const char *in, size_t len)
+/*
+ * The one pass behind at_b64url_check() and at_b64url_decode(): out NULL
+ * only validates.  Whole groups of 4 characters first, then the final 2
+ * or 3; the caller has checked len and the room in out.
+ */
+static enum at_err
+b64url_pass(const unsigned char *in, size_t len, unsigned char *out)
 {
-	size_t i;
-	int last;
+	size_t i, n = 0, whole = len - len % 4;
+	unsigned int a, b, c, d;
 
-	if (in == NULL || len % 4 == 1)
-		return AT_ERR_BASE64;
-	for (i = 0; i < len; i++)
-		if (b64url_value((unsigned char)in[i]) < 0)
+	for (i = 0; i < whole; i += 4) {
+		a = b64url_table[in[i]];
+		b = b64url_table[in[i + 1]];
+		c = b64url_table[in[i + 2]];
+		d = b64url_table[in[i + 3]];
+		if ((a | b | c | d) & 0x40)
 			return AT_ERR_BASE64;
-	if (len % 4 == 0)
-		return AT_OK;
+		if (out != NULL) {
+			out[n] = (unsigned char)(a << 2 | b >> 4);
+			out[n + 1] = (unsigned char)(b << 4 | c >> 2);
+			out[n + 2] = (unsigned char)(c << 6 | d);
+		}
+		n += 3;
+	}
 	/*
 	 * Canonical form: a final group of 2 characters carries 8 bits (4 low
 	 * bits unused), of 3 characters 16 bits (2 unused).  Non-zero unused
 	 * bits give a second spelling of the same bytes; refuse it so each
 	 * token has exactly one encoding (RFC 4648 section 3.5).
 	 */
-	last = b64url_value((unsigned char)in[len - 1]);
-	if (len % 4 == 2 && (last & 0x0f) != 0)
-		return AT_ERR_BASE64;
-	if (len % 4 == 3 && (last & 0x03) != 0)
-		return AT_ERR_BASE64;
+	switch (len % 4) {
+	case 2:
+		a = b64url_table[in[i]];
+		b = b64url_table[in[i + 1]];
+		if ((a | b) & 0x40 || (b & 0x0f) != 0)
+			return AT_ERR_BASE64;
+		if (out != NULL)
+			out[n] = (unsigned char)(a << 2 | b >> 4);
+		break;
+	case 3:
+		a = b64url_table[in[i]];
+		b = b64url_table[in[i + 1]];
+		c = b64url_table[in[i + 2]];
+		if ((a | b | c) & 0x40 || (c & 0x03) != 0)
+			return AT_ERR_BASE64;
+		if (out != NULL) {
+			out[n] = (unsigned char)(a << 2 | b >> 4);
+			out[n + 1] = (unsigned char)(b << 4 | c >> 2);
+		}
+		break;
+	default:
+		break;
+	}
 	return AT_OK;
+}
+
+enum at_err
+at_b64url_check(const char *in, size_t len)
+{
+	if (in == NULL || len % 4 == 1)
+		return AT_ERR_BASE64;
+	return b64url_pass((const unsigned char *)in, len, NULL);
 }
 
 enum at_err
 at_b64url_decode(const char *in, size_t len, unsigned char *out,
 		 size_t outcap, size_t *outlen)
 {
-	uint32_t acc = 0;
-	size_t i, n = 0;
-	int bits = 0;
+	size_t n;
 
 	*outlen = 0;
-	if (at_b64url_check(in, len) != AT_OK)
+	if (in == NULL || len % 4 == 1)
 		return AT_ERR_BASE64;
-	if (at_b64url_decoded_len(len) > outcap)
+	if ((n = at_b64url_decoded_len(len)) > outcap)
 		return AT_ERR_BASE64;
-	for (i = 0; i < len; i++) {
-		acc = (acc << 6) | (uint32_t)b64url_value((unsigned char)in[i]);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[n++] = (unsigned char)(acc >> bits);
-		}
+	if (b64url_pass((const unsigned char *)in, len, out) != AT_OK) {
+		/* Decoded before the bad byte was seen: leave none of it. */
+		at_wipe(out, n);
+		return AT_ERR_BASE64;
 	}
 	*outlen = n;
 	return AT_OK;
@@ -246,32 +289,47 @@ at_b64url_encode(const unsigned char *in, size_t len, char *out)
 	out[n] = '\0';
 }
 
-static int
-hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+/* Hex digit value of each byte, either case, or X (0xff): bit 0x10 set. */
+#define X 0xff
+static const unsigned char hex_table[256] = {
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  X,  X,  X,  X,  X,  X,
+	 X, 10, 11, 12, 13, 14, 15,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X, 10, 11, 12, 13, 14, 15,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	 X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+};
+#undef X
 
 enum at_err
 at_hex_decode(const char *in, size_t inlen, unsigned char *out, size_t outlen)
 {
+	const unsigned char *u = (const unsigned char *)in;
+	unsigned int hi, lo, bad = 0;
 	size_t i;
-	int hi, lo;
 
 	if (in == NULL || out == NULL || inlen != 2 * outlen)
 		return AT_ERR_FORMAT;
+	/* One table-driven pass; the verdict once, after it. */
 	for (i = 0; i < outlen; i++) {
-		hi = hex_value((unsigned char)in[2 * i]);
-		lo = hex_value((unsigned char)in[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return AT_ERR_FORMAT;
+		hi = hex_table[u[2 * i]];
+		lo = hex_table[u[2 * i + 1]];
+		bad |= hi | lo;
 		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	if (bad & 0x10) {
+		at_wipe(out, outlen);
+		return AT_ERR_FORMAT;
 	}
 	return AT_OK;
 }

@@ -427,6 +427,44 @@ test_mac_null_message_with_length_refused(void **state)
 	at_hmac_key_free(NULL);
 }
 
+/*
+ * The fingerprint digest state: FIPS 180-2's "abc" and the 56-byte
+ * message (two blocks), then the same state reused for the empty
+ * message: each the first AT_FP_LEN hex digits of its SHA-256, and
+ * at_token_fingerprint()'s answer.
+ */
+static void
+test_sha256_fingerprint_vectors(void **state)
+{
+	static const struct {
+		const char *msg, *fp;
+	} v[] = {
+		{ "abc", "ba7816bf8f01cfea414140de5dae2223" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "248d6a61d20638b8e5c026930c3e6039" },
+		{ "", "e3b0c44298fc1c149afbf4c8996fb924" },
+		{ "abc", "ba7816bf8f01cfea414140de5dae2223" },
+	};
+	struct at_sha256 *h = NULL;
+	char got[AT_FP_LEN + 1], ref[AT_FP_LEN + 1];
+	size_t i;
+
+	(void)state;
+	assert_at(at_sha256_new(&h), AT_OK);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		assert_at(at_sha256_fingerprint(h, v[i].msg, strlen(v[i].msg),
+						got),
+			  AT_OK);
+		assert_string_equal(got, v[i].fp);
+		assert_at(at_token_fingerprint(v[i].msg, strlen(v[i].msg),
+					       ref),
+			  AT_OK);
+		assert_string_equal(ref, v[i].fp);
+	}
+	at_sha256_free(h);
+	at_sha256_free(NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -452,6 +490,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_key_state_independent_of_history),
 		cmocka_unit_test(test_null_key_with_length_refused),
 		cmocka_unit_test(test_mac_null_message_with_length_refused),
+		cmocka_unit_test(test_sha256_fingerprint_vectors),
 	};
 
 	if (argc != 3) {

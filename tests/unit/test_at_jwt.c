@@ -781,6 +781,142 @@ test_header_invalid_utf8(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* header: the one jsonwebtoken emits is not parsed; every other one is */
+
+/* The segment at_jwt.c compares against: b64url(HDR), 36 characters. */
+#define HDR_SEGMENT "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+
+static void
+test_common_header_segment(void **state)
+{
+	struct unit_verifier *f = *state;
+	char *h = b64(HDR, strlen(HDR)), *tok;
+
+	assert_string_equal(h, HDR_SEGMENT);
+	free(h);
+	/* Verified without its parse: what the parse would have proved. */
+	tok = test_jws_sign(HDR, GOOD_PAYLOAD, TEST_SECRET,
+			    strlen(TEST_SECRET));
+	assert_at(verify_tok(f, tok), AT_OK);
+	assert_null(f->claims.kid);
+	assert_int_equal(f->claims.secret_index, 0);
+	assert_string_equal(f->claims.sub, "alice");
+	free(tok);
+}
+
+/* The fast path skips only the header's parse: never the MAC, never the
+ * payload's parse or claims. */
+static void
+test_common_header_still_checked(void **state)
+{
+	struct unit_verifier *f = *state;
+	char *tok = sign_segments(HDR_SEGMENT, "e30", "wrong key, 32 bytes "
+						      "long, at least......");
+
+	assert_at(verify_tok(f, tok), AT_ERR_SIGNATURE);
+	free(tok);
+	assert_at(verify_payload(f, "{\"sub\":\"alice\",\"exp\":1700000300"),
+		  AT_ERR_JSON);
+	assert_at(verify_payload(f, "[\"alice\"]"), AT_ERR_NOT_OBJECT);
+	assert_at(verify_payload(f, "{\"sub\":\"alice\",\"exp\":1}"),
+		  AT_ERR_EXPIRED);
+	assert_at(verify_payload(f, "{\"exp\":1700000300}"), AT_ERR_SUB);
+}
+
+/*
+ * Headers a byte or so away from the common one: each is parsed and
+ * checked in full, with the verdict it had before the fast path existed
+ * (this table passes against the code of commit fca62a5).
+ */
+static void
+test_common_header_neighbours(void **state)
+{
+	static const struct {
+		const char *hdr;
+		size_t len; /* 0: strlen */
+		enum at_err want;
+	} v[] = {
+		{ "{\"alg\":\"HS256\", \"typ\":\"JWT\"}", 0, AT_OK },
+		{ "{ \"alg\":\"HS256\",\"typ\":\"JWT\"}", 0, AT_OK },
+		{ "{\"alg\":\"HS256\",\"typ\":\"JWT\"}\n", 0, AT_OK },
+		{ "{\"typ\":\"JWT\",\"alg\":\"HS256\"}", 0, AT_OK },
+		{ "{\"alg\":\"HS256\",\"typ\":\"jwt\"}", 0, AT_OK },
+		{ "{\"alg\":\"HS256\",\"typ\":\"J\\u0057T\"}", 0, AT_OK },
+		{ "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"k\"}", 0,
+		  AT_OK },
+		{ "{\"alg\":\"HS256\",\"typ\":\"JWS\"}", 0, AT_ERR_TYP },
+		{ "{\"alg\":\"HS256\",\"typ\":\"JWT \"}", 0, AT_ERR_TYP },
+		{ "{\"alg\":\"HS257\",\"typ\":\"JWT\"}", 0, AT_ERR_ALG },
+		{ "{\"alg\":\"hs256\",\"typ\":\"JWT\"}", 0, AT_ERR_ALG },
+		{ "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"typ\":\"JWT\"}", 0,
+		  AT_ERR_DUPLICATE_KEY },
+		{ "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"crit\":[\"exp\"]}", 0,
+		  AT_ERR_HEADER },
+		{ "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":1}", 0,
+		  AT_ERR_HEADER },
+		{ "{\"alg\":\"HS256\",\"typ\":\"JWT\"|", 0, AT_ERR_JSON },
+		{ "{\"alg\":\"HS256\",\"typ\":\"JWT\"}x", 0, AT_ERR_JSON },
+		{ "{\"alg\":\"HS256\",\"typ\":\"JWT\"}{}", 0, AT_ERR_JSON },
+		{ "{\"alg\":\"HS256\",\"typ\":\"JWT\"}\0", 28, AT_ERR_JSON },
+		{ "{\"alg\":\"HS256\",\"typ\":\"JWT\0\"}", 27, AT_ERR_JSON },
+		{ "[\"alg\",\"HS256\",\"typ\",\"JWT\"]", 0, AT_ERR_NOT_OBJECT },
+		{ "{\"alg\":\"HS256\",\"typ\":\"JWT\"", 0, AT_ERR_JSON },
+		{ "\"alg\":\"HS256\",\"typ\":\"JWT\"}", 0, AT_ERR_JSON },
+	};
+	struct unit_verifier *f = *state;
+	size_t i, len;
+	char *tok;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		len = v[i].len != 0 ? v[i].len : strlen(v[i].hdr);
+		tok = sign_raw(v[i].hdr, len, GOOD_PAYLOAD,
+			       strlen(GOOD_PAYLOAD));
+		if (verify_tok(f, tok) != v[i].want)
+			fail_msg("header %zu: %s, want %s", i,
+				 at_err_reason(verify_tok(f, tok)),
+				 at_err_reason(v[i].want));
+		free(tok);
+	}
+}
+
+/* The common segment with its last character changed: one byte off
+ * ("|" for the closing brace), so the parse runs and refuses it. */
+static void
+test_common_header_last_character(void **state)
+{
+	char seg[] = HDR_SEGMENT;
+	char *tok;
+
+	seg[sizeof(seg) - 2] = '8';
+	tok = sign_segments(seg, "eyJzdWIiOiJhbGljZSIsImV4cCI6MTcwMDAwMDMwMH0",
+			    TEST_SECRET);
+	assert_at(verify_tok(*state, tok), AT_ERR_JSON);
+	free(tok);
+}
+
+/* The fingerprint of a verified token, from the verifier's reused digest
+ * state, is at_token_fingerprint()'s, token after token. */
+static void
+test_fingerprint_reused_state(void **state)
+{
+	struct unit_verifier *f = *state;
+	char want[AT_FP_LEN + 1], *tok;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		tok = test_jws_sign(i == 1 ? "{\"alg\":\"HS256\"}" : HDR,
+				    i == 2 ? "{\"sub\":\"bob\",\"exp\":1700000300}"
+					   : GOOD_PAYLOAD,
+				    TEST_SECRET, strlen(TEST_SECRET));
+		assert_at(verify_tok(f, tok), AT_OK);
+		assert_at(at_token_fingerprint(tok, strlen(tok), want), AT_OK);
+		assert_int_equal(strlen(f->claims.fp), AT_FP_LEN);
+		assert_string_equal(f->claims.fp, want);
+		free(tok);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* header: alg pinned to HS256 even when signed with the right key */
 
 #define ALG_TEST(name, hdr)                                                    \
@@ -2000,6 +2136,16 @@ main(int argc, char **argv)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_common_header_segment,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_common_header_still_checked,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_common_header_neighbours,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_common_header_last_character, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fingerprint_reused_state,
+						setup, teardown),
 		T(test_valid_token),
 		T(test_all_claims_reported),
 		T(test_clock_is_the_injected_one),

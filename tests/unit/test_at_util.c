@@ -554,8 +554,253 @@ test_b64url_decode_outcap_too_small(void **state)
 	assert_int_equal(n, 6);
 }
 
+/*
+ * The decoder as it was before the single-pass table (commit fca62a5),
+ * kept verbatim as the reference: the table-driven one must accept,
+ * refuse and decode exactly as it did.
+ */
+static int
+ref_b64url_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+static enum at_err
+ref_b64url_check(const char *in, size_t len)
+{
+	size_t i;
+	int last;
+
+	if (in == NULL || len % 4 == 1)
+		return AT_ERR_BASE64;
+	for (i = 0; i < len; i++)
+		if (ref_b64url_value((unsigned char)in[i]) < 0)
+			return AT_ERR_BASE64;
+	if (len % 4 == 0)
+		return AT_OK;
+	last = ref_b64url_value((unsigned char)in[len - 1]);
+	if (len % 4 == 2 && (last & 0x0f) != 0)
+		return AT_ERR_BASE64;
+	if (len % 4 == 3 && (last & 0x03) != 0)
+		return AT_ERR_BASE64;
+	return AT_OK;
+}
+
+static enum at_err
+ref_b64url_decode(const char *in, size_t len, unsigned char *out,
+		  size_t outcap, size_t *outlen)
+{
+	uint32_t acc = 0;
+	size_t i, n = 0;
+	int bits = 0;
+
+	*outlen = 0;
+	if (ref_b64url_check(in, len) != AT_OK)
+		return AT_ERR_BASE64;
+	if (at_b64url_decoded_len(len) > outcap)
+		return AT_ERR_BASE64;
+	for (i = 0; i < len; i++) {
+		acc = (acc << 6) |
+		      (uint32_t)ref_b64url_value((unsigned char)in[i]);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	*outlen = n;
+	return AT_OK;
+}
+
+/* xorshift64: the same inputs on every run, so a failure reproduces. */
+static uint64_t
+next_rand(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static void
+test_b64url_differential(void **state)
+{
+	/* Mostly the alphabet, so that many inputs are valid and reach the
+	 * tail checks; then the near misses: padding, the standard
+	 * alphabet, white space, '.', NUL, bytes >= 0x80 and neighbours of
+	 * the alphabet's ranges. */
+	static const char pool[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+		"AQgw-_Zz09"
+		"=+/ \t\n.@[`{:,\x7f\x80\xc3\xff";
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	unsigned char got[40], want[40];
+	char in[40];
+	size_t i, len, cap, ngot, nwant, valid = 0;
+	int round;
+	enum at_err rg, rw;
+
+	(void)state;
+	for (round = 0; round < 400000; round++) {
+		len = (size_t)(next_rand(&x) % sizeof(in));
+		for (i = 0; i < len; i++) {
+			uint64_t r = next_rand(&x);
+
+			/* Every byte value now and then, NUL included. */
+			in[i] = r % 16 == 0 ? (char)(r >> 8) :
+					      pool[(r >> 8) % (sizeof(pool) - 1)];
+		}
+		cap = (size_t)(next_rand(&x) % 32);
+		memset(got, 0xa5, sizeof(got));
+		memset(want, 0xa5, sizeof(want));
+		rg = at_b64url_decode(in, len, got, cap, &ngot);
+		rw = ref_b64url_decode(in, len, want, cap, &nwant);
+		assert_at(rg, rw);
+		assert_int_equal(ngot, nwant);
+		assert_at(at_b64url_check(in, len), ref_b64url_check(in, len));
+		if (rg == AT_OK) {
+			valid++;
+			assert_memory_equal(got, want, ngot);
+		}
+		/* Never a byte past outcap, whatever the input. */
+		for (i = cap; i < sizeof(got); i++)
+			assert_int_equal(got[i], 0xa5);
+	}
+	/* The generator must reach both verdicts often, or this test
+	 * proves little. */
+	assert_true(valid > 10000);
+	assert_true(valid < 390000);
+}
+
+/* Every 2- and 3-character tail, and a full group, byte by byte. */
+static void
+test_b64url_differential_exhaustive_tails(void **state)
+{
+	unsigned char got[8], want[8];
+	size_t ngot, nwant;
+	char in[4];
+	unsigned int a, b, c;
+
+	(void)state;
+	for (a = 0; a < 256; a++)
+		for (b = 0; b < 256; b++) {
+			in[0] = 'Q';
+			in[1] = 'Q';
+			in[2] = (char)a;
+			in[3] = (char)b;
+			assert_at(at_b64url_decode(in + 2, 2, got, 8, &ngot),
+				  ref_b64url_decode(in + 2, 2, want, 8,
+						    &nwant));
+			assert_int_equal(ngot, nwant);
+			assert_memory_equal(got, want, ngot);
+			assert_at(at_b64url_decode(in, 4, got, 8, &ngot),
+				  ref_b64url_decode(in, 4, want, 8, &nwant));
+			assert_int_equal(ngot, nwant);
+			assert_memory_equal(got, want, ngot);
+			for (c = 0; c < 256; c += 5) {
+				in[0] = (char)c;
+				assert_at(at_b64url_decode(in, 3, got, 8,
+							   &ngot),
+					  ref_b64url_decode(in, 3, want, 8,
+							    &nwant));
+				assert_int_equal(ngot, nwant);
+				assert_memory_equal(got, want, ngot);
+			}
+		}
+}
+
+/* A refused input leaves none of its decoded bytes in out. */
+static void
+test_b64url_decode_failure_leaves_nothing(void **state)
+{
+	unsigned char out[16];
+	size_t n = 99, i;
+
+	(void)state;
+	memset(out, 0xa5, sizeof(out));
+	/* Six valid bytes, then '=' in the last group. */
+	assert_at(at_b64url_decode("Zm9vYmFyZm8=", 12, out, sizeof(out), &n),
+		  AT_ERR_BASE64);
+	assert_int_equal(n, 0);
+	for (i = 0; i < 9; i++)
+		assert_int_equal(out[i], 0);
+	for (; i < sizeof(out); i++)
+		assert_int_equal(out[i], 0xa5);
+	/* Non-canonical tail after a good group. */
+	memset(out, 0xa5, sizeof(out));
+	assert_at(at_b64url_decode("Zm9vZh", 6, out, sizeof(out), &n),
+		  AT_ERR_BASE64);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(out[i], 0);
+	/* The empty string is valid, decodes to nothing; NULL never is. */
+	assert_at(at_b64url_decode("", 0, out, 0, &n), AT_OK);
+	assert_int_equal(n, 0);
+	assert_at(at_b64url_decode(NULL, 0, out, sizeof(out), &n),
+		  AT_ERR_BASE64);
+}
+
 /* ------------------------------------------------------------------ */
 /* hex */
+
+/* The digit rule of the hex decoder before its table (commit fca62a5). */
+static int
+ref_hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Every pair of bytes, alone and after a good pair: the table-driven
+ * decoder accepts exactly the pairs the old one did, with the same byte,
+ * and leaves nothing decoded when it refuses. */
+static void
+test_hex_differential_all_pairs(void **state)
+{
+	unsigned char out[2];
+	char in[4] = { 'a', 'B' };
+	unsigned int hi, lo;
+	bool ok;
+
+	(void)state;
+	for (hi = 0; hi < 256; hi++)
+		for (lo = 0; lo < 256; lo++) {
+			in[2] = (char)hi;
+			in[3] = (char)lo;
+			ok = ref_hex_value((unsigned char)hi) >= 0 &&
+			     ref_hex_value((unsigned char)lo) >= 0;
+			memset(out, 0xa5, sizeof(out));
+			assert_at(at_hex_decode(in, 4, out, 2),
+				  ok ? AT_OK : AT_ERR_FORMAT);
+			if (ok) {
+				assert_int_equal(out[0], 0xab);
+				assert_int_equal(
+					out[1],
+					ref_hex_value((unsigned char)hi) << 4 |
+						ref_hex_value(
+							(unsigned char)lo));
+			} else {
+				assert_int_equal(out[0], 0);
+				assert_int_equal(out[1], 0);
+			}
+			assert_at(at_hex_decode(in + 2, 2, out, 1),
+				  ok ? AT_OK : AT_ERR_FORMAT);
+		}
+}
 
 static void
 test_hex_round_trip(void **state)
@@ -735,6 +980,9 @@ main(void)
 		cmocka_unit_test(test_log_line_round_trip),
 		cmocka_unit_test(test_wipe_clears),
 		cmocka_unit_test(test_b64url_rfc4648_vectors),
+		cmocka_unit_test(test_b64url_differential),
+		cmocka_unit_test(test_b64url_differential_exhaustive_tails),
+		cmocka_unit_test(test_b64url_decode_failure_leaves_nothing),
 		cmocka_unit_test(test_b64url_url_alphabet),
 		cmocka_unit_test(test_b64url_round_trip_all_lengths),
 		cmocka_unit_test(test_b64url_rejects_padding),
@@ -746,6 +994,7 @@ main(void)
 		cmocka_unit_test(test_b64url_rejects_null_input),
 		cmocka_unit_test(test_b64url_decode_outcap_too_small),
 		cmocka_unit_test(test_hex_round_trip),
+		cmocka_unit_test(test_hex_differential_all_pairs),
 		cmocka_unit_test(test_hex_decode_either_case),
 		cmocka_unit_test(test_hex_decode_rejects_bad_digit),
 		cmocka_unit_test(test_hex_decode_rejects_wrong_length),
