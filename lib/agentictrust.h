@@ -68,7 +68,8 @@ extern "C" {
 #define AT_MAX_SECRETS 16	/* lines in a secret file */
 #define AT_MAX_SUB 256		/* bytes of an external id (JWT sub) */
 #define AT_MAX_CLAIM 1024	/* bytes of iss; of email / name, or dropped */
-#define AT_MAX_FILE 65536	/* bytes of any config, map or secret file */
+#define AT_MAX_FILE 65536	/* bytes of a config or secret file (a user
+				 * map: 256 MiB, see pam_agentictrust(8)) */
 #define AT_MAX_LINE 4096	/* bytes of one line in those files */
 #define AT_MAX_LEEWAY 300	/* seconds */
 #define AT_DEFAULT_LEEWAY 60	/* seconds */

@@ -944,13 +944,46 @@ struct cache_slot {
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cache_slot cache[AT_MAP_CACHE_SLOTS];
 static uint64_t cache_tick;
+static pthread_once_t cache_atfork_once = PTHREAD_ONCE_INIT;
+
+/*
+ * fork() while another thread holds cache_lock would leave it held
+ * forever in the child (a threaded server whose child authenticates), as
+ * at_cache.c's lock: the same handlers, registered before first use.
+ */
+static void
+cache_fork_prepare(void)
+{
+	pthread_mutex_lock(&cache_lock);
+}
+
+static void
+cache_fork_release(void)
+{
+	pthread_mutex_unlock(&cache_lock);
+}
+
+static void
+cache_register_atfork(void)
+{
+	(void)pthread_atfork(cache_fork_prepare, cache_fork_release,
+			     cache_fork_release);
+}
+
+/* Take cache_lock, its fork handlers registered first. */
+static void
+cache_lock_take(void)
+{
+	(void)pthread_once(&cache_atfork_once, cache_register_atfork);
+	pthread_mutex_lock(&cache_lock);
+}
 
 void
 at_user_map_cache_clear(void)
 {
 	size_t i;
 
-	pthread_mutex_lock(&cache_lock);
+	cache_lock_take();
 	for (i = 0; i < AT_MAP_CACHE_SLOTS; i++) {
 		free(cache[i].path);
 		at_user_map_unref(cache[i].map);
@@ -986,7 +1019,7 @@ cache_get(const char *path, const struct at_map_ident *text,
 	struct cache_slot *s;
 	struct at_user_map *m = NULL;
 
-	pthread_mutex_lock(&cache_lock);
+	cache_lock_take();
 	if ((s = cache_find(path)) == NULL)
 		goto out;
 	if (digest == NULL) {
@@ -1019,7 +1052,7 @@ cache_put(const char *path, const struct at_map_ident *text,
 
 	if ((copy = strdup(path)) == NULL)
 		return; /* not cached: still correct */
-	pthread_mutex_lock(&cache_lock);
+	cache_lock_take();
 	if ((s = cache_find(path)) == NULL) {
 		s = &cache[0];
 		for (i = 0; i < AT_MAP_CACHE_SLOTS; i++) {

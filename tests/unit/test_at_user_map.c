@@ -7,7 +7,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -723,6 +727,70 @@ test_cache_settled_identity(void **state)
 	assert_string_equal(mapped(f, "agent-7"), "carol");
 }
 
+/* A thread that loads the map through the cache until told to stop. */
+struct spin {
+	const char *path;
+	atomic_bool stop;
+};
+
+static void *
+spin_loads(void *arg)
+{
+	struct spin *s = arg;
+	struct at_user_map *m;
+	enum at_map_form form;
+
+	while (!atomic_load(&s->stop)) {
+		m = NULL;
+		if (at_user_map_load(s->path, getuid(), NULL, 0, &m, &form) ==
+		    AT_OK)
+			at_user_map_unref(m);
+	}
+	return NULL;
+}
+
+/*
+ * A threaded server that forks while another thread holds the map
+ * cache's lock: the child's first load must not wait forever for a lock
+ * no thread of it will ever release.  Each child gets 5 s (SIGALRM).
+ */
+static void
+test_cache_fork_while_locked(void **state)
+{
+	struct fixture *f = *state;
+	struct spin s = { .path = f->map };
+	struct at_user_map *m;
+	enum at_map_form form;
+	pthread_t t;
+	pid_t pid;
+	int i, status, hung = 0;
+
+	write_map(f, "agent-7 alice\n");
+	atomic_init(&s.stop, false);
+	assert_int_equal(pthread_create(&t, NULL, spin_loads, &s), 0);
+	for (i = 0; i < 300 && hung == 0; i++) {
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			alarm(5);
+			m = NULL;
+			if (at_user_map_load(f->map, getuid(), NULL, 0, &m,
+					     &form) != AT_OK)
+				_exit(1);
+			_exit(0);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+			hung++;
+		else
+			assert_true(WIFEXITED(status) &&
+				    WEXITSTATUS(status) == 0);
+	}
+	atomic_store(&s.stop, true);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(hung, 0);
+}
+
 static void
 test_meta_decode(void **state)
 {
@@ -775,6 +843,7 @@ main(void)
 		T(test_cdb_unsafe),
 		T(test_cache_rewrite_and_chmod),
 		T(test_cache_settled_identity),
+		T(test_cache_fork_while_locked),
 		T(test_meta_decode),
 	};
 
