@@ -24,6 +24,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pwd.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@
 #define PAM_SM_AUTH
 #define PAM_SM_ACCOUNT
 #define PAM_SM_SESSION
+#include <openssl/sha.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
@@ -183,10 +185,14 @@ struct env_data {
  * The seal key: random per process, made when libpam first loads the
  * module (pam_start), so that a child forked afterwards shares it; never
  * leaves the process.  The module is linked -z nodelete, so the key lives
- * until the process exits: in a long-lived process a later handle may get
- * a freed one's address, and the seal's expiry (at_seal_expiry()) is what
- * bounds that, as it already did for a threaded server, which kept the
- * module loaded while any handle was open.
+ * until the process exits, and in a long-lived process a later handle
+ * may get a freed one's address.  So the number a seal binds for its
+ * handle (seal_handle()) is the address together with how many handles
+ * that held this module's data have ended in the process: a seal made in
+ * a handle that has ended opens in no later handle, whatever its address.
+ * (A handle in which the module set no data, such as the sshd monitor's
+ * before it opened the seal of its child, is not counted when it ends;
+ * the seal's expiry, at_seal_expiry(), bounds that case.)
  */
 static unsigned char seal_key[AT_SEAL_KEY_LEN];
 static bool seal_key_ok;
@@ -207,11 +213,32 @@ seal_key_wipe(void)
 	at_cache_flush();
 }
 
+static _Atomic uint64_t handles_ended;
+
+/* The handle number a seal binds: SHA-256(address, handles_ended). */
+static uint64_t
+seal_handle(pam_handle_t *pamh)
+{
+	unsigned char in[16], md[SHA256_DIGEST_LENGTH];
+	uint64_t addr = (uint64_t)(uintptr_t)pamh;
+	uint64_t ended = atomic_load(&handles_ended), h;
+
+	memcpy(in, &addr, sizeof(addr));
+	memcpy(in + sizeof(addr), &ended, sizeof(ended));
+	SHA256(in, sizeof(in), md);
+	memcpy(&h, md, sizeof(h));
+	return h;
+}
+
 static void
 free_data(pam_handle_t *pamh, void *data, int error_status)
 {
 	(void)pamh;
-	(void)error_status;
+	/* pam_end(), not pam_set_data() replacing the item: a handle that
+	 * held our data has ended and its address may be handed out again
+	 * (seal_handle()). */
+	if (!(error_status & PAM_DATA_REPLACE))
+		atomic_fetch_add(&handles_ended, 1);
 	free(data);
 }
 
@@ -649,9 +676,9 @@ export_claims(pam_handle_t *pamh, const char *user, const struct at_claims *c,
 	if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS ||
 	    service == NULL)
 		goto out;
-	/* The handle's address: the same in a child forked after
-	 * pam_start() (sshd's keyboard-interactive authentication). */
-	if ((r = at_seal_make(seal_key, service, user, (uintptr_t)pamh,
+	/* The handle's number (seal_handle()): the same in a child forked
+	 * after pam_start() (sshd's keyboard-interactive authentication). */
+	if ((r = at_seal_make(seal_key, service, user, seal_handle(pamh),
 			      at_seal_expiry(c, leeway, time(NULL)), entries,
 			      &seal)) != AT_OK) {
 		if (r == AT_ERR_NOMEM) {
@@ -1046,7 +1073,7 @@ verified_entries(pam_handle_t *pamh, char **entries, enum env_state *state)
 		    who == NULL)
 			continue;
 		/* Made in this handle (its address), not yet expired. */
-		r = at_seal_open(seal_key, service, who, (uintptr_t)pamh,
+		r = at_seal_open(seal_key, service, who, seal_handle(pamh),
 				 time(NULL), seal, entries);
 		if (r == AT_ERR_NOMEM)
 			return PAM_BUF_ERR;
