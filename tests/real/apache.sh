@@ -62,14 +62,7 @@ else
 	rt_bail "setup: shipped files not installed as expected" \
 		"$(ls -l "$RT_SECRET_FILE" /etc/security/agentictrust-$SVC.conf "/etc/pam.d/$SVC")"
 fi
-out=$("$RT_CLI" check --service "$SVC" 2>&1)
-rc=$?
-if [ $rc -eq 0 ]; then
-	rt_ok "agentictrust check --service $SVC: no errors"
-else
-	rt_not_ok "agentictrust check --service $SVC: no errors (exit $rc)" "$out"
-fi
-rt_diag "$(printf '%s\n' "$out" | grep -E '^(warning|note)' | head -n 5)"
+rt_check_service_clean "$SVC"
 
 # ---------------------------------------------------------------- httpd
 mkdir -m 0755 "$AP" "$AP/htdocs" "$AP/logs" "$AP/run" || rt_bail "mkdir $AP"

@@ -405,6 +405,33 @@ rt_useradd_system() {
 	echo "$1" >>"$RT_TMP/users"
 }
 
+# rt_make_secrets: a fresh secret in $RT_SECRET_FILE and another in
+# $RT_OTHER_SECRET (for forged credentials), both 0600 and both in the
+# leak patterns that no log may contain.
+rt_make_secrets() {
+	(umask 077; "$RT_PY" -c 'import secrets; print(secrets.token_hex(32))' \
+		>"$RT_SECRET_FILE") || rt_bail "make the secret"
+	(umask 077; "$RT_PY" -c 'import secrets; print(secrets.token_hex(32))' \
+		>"$RT_OTHER_SECRET") || rt_bail "make the other secret"
+	head -n1 "$RT_SECRET_FILE" >>"$RT_TMP/leak-patterns"
+	head -n1 "$RT_OTHER_SECRET" >>"$RT_TMP/leak-patterns"
+}
+
+# rt_check_service_clean SERVICE: agentictrust check --service SERVICE
+# finds no error in the installed stack and files (its warnings and notes
+# go to the diagnostics).
+rt_check_service_clean() {
+	local out rc
+	out=$("$RT_CLI" check --service "$1" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		rt_ok "agentictrust check --service $1: no errors"
+	else
+		rt_not_ok "agentictrust check --service $1: no errors (exit $rc)" "$out"
+	fi
+	rt_diag "$(printf '%s\n' "$out" | grep -E '^(warning|note)')"
+}
+
 # rt_agentictrust_files MODE: the secret and the config the shipped pam.d
 # stacks name (config=/etc/security/agentictrust.conf), made from the
 # shipped conf/agentictrust.conf.example with "mode = MODE".
@@ -413,12 +440,7 @@ rt_agentictrust_files() {
 	RT_SECRET_FILE=/etc/security/agentictrust.secret
 	RT_OTHER_SECRET=$RT_TMP/cred/other.secret
 	mkdir -p /etc/security
-	(umask 077; "$RT_PY" -c 'import secrets; print(secrets.token_hex(32))' \
-		>"$RT_SECRET_FILE") || rt_bail "make the secret"
-	(umask 077; "$RT_PY" -c 'import secrets; print(secrets.token_hex(32))' \
-		>"$RT_OTHER_SECRET") || rt_bail "make the other secret"
-	head -n1 "$RT_SECRET_FILE" >>"$RT_TMP/leak-patterns"
-	head -n1 "$RT_OTHER_SECRET" >>"$RT_TMP/leak-patterns"
+	rt_make_secrets
 	sed "s/^mode = jwt\$/mode = $1/" "$RT_SRC/conf/agentictrust.conf.example" \
 		>"$conf" || rt_bail "write $conf"
 	grep -q "^mode = $1\$" "$conf" ||
@@ -447,12 +469,7 @@ rt_service_files() {
 		rt_bail "install conf/pam.d/$svc"
 	install -m 0644 -o root -g root "$RT_SRC/conf/$svc/agentictrust-$svc.conf" "$conf" ||
 		rt_bail "install conf/$svc/agentictrust-$svc.conf"
-	(umask 077; "$RT_PY" -c 'import secrets; print(secrets.token_hex(32))' \
-		>"$RT_SECRET_FILE") || rt_bail "make the secret"
-	(umask 077; "$RT_PY" -c 'import secrets; print(secrets.token_hex(32))' \
-		>"$RT_OTHER_SECRET") || rt_bail "make the other secret"
-	head -n1 "$RT_SECRET_FILE" >>"$RT_TMP/leak-patterns"
-	head -n1 "$RT_OTHER_SECRET" >>"$RT_TMP/leak-patterns"
+	rt_make_secrets
 	chown "root:$grp" "$RT_SECRET_FILE" || rt_bail "chown root:$grp $RT_SECRET_FILE"
 	chmod 0640 "$RT_SECRET_FILE" || rt_bail "chmod 0640 $RT_SECRET_FILE"
 }

@@ -56,14 +56,7 @@ else
 	rt_bail "file owners and modes: $got"
 fi
 
-out=$("$RT_CLI" check --service "$SVC" 2>&1)
-rc=$?
-if [ $rc -eq 0 ]; then
-	rt_ok "agentictrust check --service $SVC: no errors"
-else
-	rt_not_ok "agentictrust check --service $SVC: no errors (exit $rc)" "$out"
-fi
-rt_diag "$out"
+rt_check_service_clean "$SVC"
 
 as_pg() {
 	setpriv --reuid=postgres --regid=postgres --init-groups -- \
