@@ -82,7 +82,8 @@ figure_or() {
 figure "floor: pre-keyed HMAC-SHA256" "floor for an HMAC credential" \
 	"libagentictrust at_verify_credential, JWT |" \
 	"libagentictrust at_verify_credential, HMAC credential |" \
-	"one long-lived process (real libpam" \
+	"one long-lived process (real libpam, pam_start_confdir): pam_agentictrust, a PAM user with no passwd entry (accounts=any) |" \
+	"one long-lived process (real libpam, pam_start_confdir): pam_agentictrust, a Unix account (root) |" \
 	"library JWT verify, 200-byte token" \
 	"library JWT verify, 4096-byte token" \
 	"floor, 200-byte token" "floor, 512-byte token" \
