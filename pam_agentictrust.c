@@ -35,6 +35,7 @@
 #define PAM_SM_AUTH
 #define PAM_SM_ACCOUNT
 #define PAM_SM_SESSION
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -200,6 +201,18 @@ static bool seal_key_ok;
 __attribute__((constructor)) static void
 seal_key_init(void)
 {
+	/*
+	 * libcrypto's first use initialises it; do it here with two flags
+	 * that only make a short-lived process (sudo, su, sshd's per-login
+	 * children) pay less: no error strings (nothing here prints
+	 * OpenSSL's), and no atexit() cleanup (the process is exiting; the
+	 * module is never unloaded, -z nodelete).  A process that already
+	 * initialised libcrypto keeps its own settings; the configuration
+	 * file (openssl.cnf, FIPS) is loaded as before.
+	 */
+	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS |
+				      OPENSSL_INIT_NO_ATEXIT,
+				  NULL);
 	seal_key_ok = at_seal_keygen(seal_key) == AT_OK;
 }
 
