@@ -137,7 +137,7 @@ echo "- commit: $commit ($branch)"
 echo "- load average at the start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 echo "- build: $buildtype ($builddir); $(cc --version 2>/dev/null | head -n 1)"
 echo "- libraries: OpenSSL $(ver libssl3), jansson $(ver libjansson4), libjwt $(ver libjwt0), Linux-PAM $(ver libpam0g)"
-echo "- PAM stacks: an auth and an account line of the module (config= an empty file, accounts=any, secret_file= one secret) or of pam_permit; the PAM user bench-agent is no Unix account"
+echo "- PAM stacks: an auth and an account line of the module (config= an empty file, secret_file= one secret; accounts=any for the PAM user bench-agent, which is no Unix account, or allow_system_users for root, which is) or of pam_permit"
 if [ "${AT_BENCH_CLOCK:-}" = wall ]; then
 	echo "- clock: wall time (--wall)"
 else
