@@ -48,6 +48,7 @@
 #include "at.h"
 #include "at_store.h"
 #include "test_common.h"
+#include "test_syslog.h"
 #include "test_logfmt.h"
 
 #ifndef AT_TEST_DIR
@@ -86,16 +87,8 @@ static struct {
 static size_t ncaptured;
 static bool capture_overflow;
 
-void __syslog_chk(int prio, int flag, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void __vsyslog_chk(int prio, int flag, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
-
-static void capture(int prio, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
-
-static void
-capture(int prio, const char *fmt, va_list ap)
+void
+test_syslog_capture(int prio, const char *fmt, va_list ap)
 {
 	int n;
 
@@ -108,53 +101,6 @@ capture(int prio, const char *fmt, va_list ap)
 		capture_overflow = true;
 	captured[ncaptured].prio = LOG_PRI(prio);
 	ncaptured++;
-}
-
-void
-openlog(const char *ident, int option, int facility)
-{
-	(void)ident;
-	(void)option;
-	(void)facility;
-}
-
-void
-closelog(void)
-{
-}
-
-void
-vsyslog(int prio, const char *fmt, va_list ap)
-{
-	capture(prio, fmt, ap);
-}
-
-void
-syslog(int prio, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	capture(prio, fmt, ap);
-	va_end(ap);
-}
-
-void
-__vsyslog_chk(int prio, int flag, const char *fmt, va_list ap)
-{
-	(void)flag;
-	capture(prio, fmt, ap);
-}
-
-void
-__syslog_chk(int prio, int flag, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)flag;
-	va_start(ap, fmt);
-	capture(prio, fmt, ap);
-	va_end(ap);
 }
 
 static void
@@ -2507,7 +2453,6 @@ test_setcred(void **state)
 	assert_pamtest(run_pamtest("at_default", user, &conv, after, NULL),
 		       after);
 }
-
 
 /* ------------------------------------------------------------------ */
 /* length awareness: a failed credential at a client's buffer limit */

@@ -41,6 +41,7 @@
 #include <sys/acl.h>
 
 #include "test_common.h"
+#include "test_syslog.h"
 
 #ifndef AT_CACHE_DIR
 #error "AT_CACHE_DIR must be defined by the build"
@@ -62,21 +63,14 @@ static __thread char last_reason[64];
 static __thread bool saw_reuse;
 static atomic_uint verdict_lines;
 
-void __syslog_chk(int prio, int flag, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void __vsyslog_chk(int prio, int flag, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
-
-static void capture(const char *fmt, va_list ap)
-	__attribute__((format(printf, 1, 0)));
-
-static void
-capture(const char *fmt, va_list ap)
+void
+test_syslog_capture(int prio, const char *fmt, va_list ap)
 {
 	char line[2048];
 	const char *r;
 	size_t n;
 
+	(void)prio;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	if (strstr(line, "keyed secret(s) reused") != NULL)
 		saw_reuse = true;
@@ -89,57 +83,6 @@ capture(const char *fmt, va_list ap)
 		n = sizeof(last_reason) - 1;
 	memcpy(last_reason, r, n);
 	last_reason[n] = '\0';
-}
-
-void
-openlog(const char *ident, int option, int facility)
-{
-	(void)ident;
-	(void)option;
-	(void)facility;
-}
-
-void
-closelog(void)
-{
-}
-
-void
-vsyslog(int prio, const char *fmt, va_list ap)
-{
-	(void)prio;
-	capture(fmt, ap);
-}
-
-void
-syslog(int prio, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)prio;
-	va_start(ap, fmt);
-	capture(fmt, ap);
-	va_end(ap);
-}
-
-void
-__vsyslog_chk(int prio, int flag, const char *fmt, va_list ap)
-{
-	(void)prio;
-	(void)flag;
-	capture(fmt, ap);
-}
-
-void
-__syslog_chk(int prio, int flag, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)prio;
-	(void)flag;
-	va_start(ap, fmt);
-	capture(fmt, ap);
-	va_end(ap);
 }
 
 /* ------------------------------------------------------------------ */

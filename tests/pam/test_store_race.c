@@ -40,6 +40,7 @@
 #include <security/pam_appl.h>
 
 #include "test_common.h"
+#include "test_syslog.h"
 #include "test_redis.h"
 
 #ifndef AT_RACE_DIR
@@ -60,71 +61,14 @@
 static char captured[CAPTURE_MAX][CAPTURE_LEN];
 static size_t ncaptured;
 
-void __syslog_chk(int prio, int flag, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void __vsyslog_chk(int prio, int flag, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
 
-static void capture(const char *fmt, va_list ap)
-	__attribute__((format(printf, 1, 0)));
-
-static void
-capture(const char *fmt, va_list ap)
+void
+test_syslog_capture(int prio, const char *fmt, va_list ap)
 {
+	(void)prio;
 	if (ncaptured == CAPTURE_MAX)
 		return;
 	vsnprintf(captured[ncaptured++], CAPTURE_LEN, fmt, ap);
-}
-
-void
-openlog(const char *ident, int option, int facility)
-{
-	(void)ident;
-	(void)option;
-	(void)facility;
-}
-
-void
-closelog(void)
-{
-}
-
-void
-vsyslog(int prio, const char *fmt, va_list ap)
-{
-	(void)prio;
-	capture(fmt, ap);
-}
-
-void
-syslog(int prio, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)prio;
-	va_start(ap, fmt);
-	capture(fmt, ap);
-	va_end(ap);
-}
-
-void
-__vsyslog_chk(int prio, int flag, const char *fmt, va_list ap)
-{
-	(void)prio;
-	(void)flag;
-	capture(fmt, ap);
-}
-
-void
-__syslog_chk(int prio, int flag, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)prio;
-	(void)flag;
-	va_start(ap, fmt);
-	capture(fmt, ap);
-	va_end(ap);
 }
 
 /* ------------------------------------------------------------------ */
