@@ -379,27 +379,6 @@ calibrate(bench_op op, void *ctx)
 	return n > 0 ? n : 1;
 }
 
-/*
- * The round whose value is the median of v (the lower one for an even
- * n).  Reporting that round's pair keeps a row's two times and its ratio
- * consistent, while the ratio stays the median of per-round ratios.
- */
-static int
-median_round(const double *v, int n)
-{
-	int k, j, less, same;
-
-	for (k = 0; k < n; k++) {
-		less = same = 0;
-		for (j = 0; j < n; j++) {
-			less += v[j] < v[k];
-			same += v[j] == v[k];
-		}
-		if (less <= (n - 1) / 2 && (n - 1) / 2 < less + same)
-			return k;
-	}
-	return 0;
-}
 
 /*
  * KEY against its baseline, in interleaved rounds so that drift (a
@@ -422,7 +401,7 @@ row(const char *key, bench_op op, void *ctx, bench_op bop, void *bctx)
 				   : a[k];
 		r[k] = a[k] / b[k];
 	}
-	k = median_round(bop != NULL ? r : a, rounds);
+	k = bench_median_round(bop != NULL ? r : a, rounds);
 	printf("row %s %.1f %.1f %.3f\n", key, a[k] * 1e9, b[k] * 1e9, r[k]);
 	fflush(stdout);
 }

@@ -68,27 +68,6 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp,
 	return PAM_SUCCESS;
 }
 
-/*
- * The round whose value is the median of v (the lower one for an even
- * n).  Reporting that round's pair keeps a row's two times and its ratio
- * consistent, while the ratio stays the median of per-round ratios.
- */
-static int
-median_round(const double *v, int n)
-{
-	int k, j, less, same;
-
-	for (k = 0; k < n; k++) {
-		less = same = 0;
-		for (j = 0; j < n; j++) {
-			less += v[j] < v[k];
-			same += v[j] == v[k];
-		}
-		if (less <= (n - 1) / 2 && (n - 1) / 2 < less + same)
-			return k;
-	}
-	return 0;
-}
 
 /* The first line of path, without its newline.  Owned: free(). */
 static char *
@@ -175,7 +154,7 @@ txn(int argc, char **argv)
 			return 1;
 		r[k] = a[k] / b[k];
 	}
-	k = median_round(r, rounds);
+	k = bench_median_round(r, rounds);
 	printf("row txn %.1f %.1f %.3f\n", a[k] * 1e9, b[k] * 1e9, r[k]);
 	free(answer);
 	return 0;
@@ -311,7 +290,7 @@ spawn(int argc, char **argv)
 			continue;
 		for (k = 0; k < rounds; k++)
 			r[k] = t[i][k] / t[0][k];
-		k = median_round(i == 0 ? t[0] : r, rounds);
+		k = bench_median_round(i == 0 ? t[0] : r, rounds);
 		printf("spawn %s %.1f %.1f %.3f %ld\n", svc[i], t[i][k] * 1e9,
 		       t[0][k] * 1e9, r[k], runs[i] * rounds);
 	}
