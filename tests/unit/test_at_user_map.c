@@ -765,6 +765,11 @@ test_cache_fork_while_locked(void **state)
 	pid_t pid;
 	int i, status, hung = 0;
 
+	/* Each child exits with the spinning thread's load in flight, whose
+	 * allocations valgrind's leak check (which runs in every forked
+	 * child) reports; the plain and sanitizer builds run it. */
+	if (getenv("AT_TEST_UNDER_VALGRIND") != NULL)
+		skip();
 	write_map(f, "agent-7 alice\n");
 	atomic_init(&s.stop, false);
 	assert_int_equal(pthread_create(&t, NULL, spin_loads, &s), 0);
