@@ -173,27 +173,36 @@ ent_user(const struct at_user_map *m, const struct map_ent *e)
 	return m->pool + e->user;
 }
 
-/* The slot of id in byid: its entry's, or the empty one it would take. */
+/*
+ * The slot of key in one of the two tables (byid by external id, byuser
+ * by local user): its entry's, or the empty one it would take.
+ */
+static size_t
+slot_of(const struct at_user_map *m, const uint32_t *slots, bool by_user,
+	const char *key, size_t len)
+{
+	size_t i = (size_t)map_hash(m, key, len) & m->mask;
+	const struct map_ent *e;
+
+	while (slots[i] != 0) {
+		e = &m->ent[slots[i] - 1];
+		if (strcmp(by_user ? ent_user(m, e) : ent_id(m, e), key) == 0)
+			break;
+		i = (i + 1) & m->mask;
+	}
+	return i;
+}
+
 static size_t
 slot_of_id(const struct at_user_map *m, const char *id, size_t len)
 {
-	size_t i = (size_t)map_hash(m, id, len) & m->mask;
-
-	while (m->byid[i] != 0 &&
-	       strcmp(ent_id(m, &m->ent[m->byid[i] - 1]), id) != 0)
-		i = (i + 1) & m->mask;
-	return i;
+	return slot_of(m, m->byid, false, id, len);
 }
 
 static size_t
 slot_of_user(const struct at_user_map *m, const char *user, size_t len)
 {
-	size_t i = (size_t)map_hash(m, user, len) & m->mask;
-
-	while (m->byuser[i] != 0 &&
-	       strcmp(ent_user(m, &m->ent[m->byuser[i] - 1]), user) != 0)
-		i = (i + 1) & m->mask;
-	return i;
+	return slot_of(m, m->byuser, true, user, len);
 }
 
 /* Double the slots and re-insert every entry. */

@@ -41,6 +41,7 @@
 #include <sys/acl.h>
 
 #include "test_common.h"
+#include "test_conv.h"
 #include "test_syslog.h"
 
 #ifndef AT_CACHE_DIR
@@ -126,29 +127,6 @@ write_conf(const char *extra)
 	assert_int_equal(test_write_file(conf_path, conf, 0644), 0);
 }
 
-static int
-token_conv(int num_msg, const struct pam_message **msg,
-	   struct pam_response **resp, void *appdata)
-{
-	struct pam_response *r;
-	int i;
-
-	if (num_msg <= 0 || num_msg > PAM_MAX_NUM_MSG)
-		return PAM_CONV_ERR;
-	if ((r = calloc((size_t)num_msg, sizeof(*r))) == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < num_msg; i++)
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF &&
-		    (r[i].resp = strdup(appdata)) == NULL) {
-			while (i-- > 0)
-				free(r[i].resp);
-			free(r);
-			return PAM_BUF_ERR;
-		}
-	*resp = r;
-	return PAM_SUCCESS;
-}
-
 /*
  * One whole transaction with cred: pam_authenticate()'s code, after
  * pam_acct_mgmt() (asserted to agree) when it succeeded.  The verdict's
@@ -157,7 +135,7 @@ token_conv(int num_msg, const struct pam_message **msg,
 static int
 transaction(char *cred)
 {
-	struct pam_conv conv = { token_conv, cred };
+	struct pam_conv conv = { test_token_conv, cred };
 	pam_handle_t *h = NULL;
 	int rc, arc;
 

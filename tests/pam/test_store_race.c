@@ -40,6 +40,7 @@
 #include <security/pam_appl.h>
 
 #include "test_common.h"
+#include "test_conv.h"
 #include "test_syslog.h"
 #include "test_redis.h"
 
@@ -86,32 +87,6 @@ struct result {
 	char reason[32];	/* reason= of its last verdict line */
 	char first[512];	/* its first log line, for a failure */
 };
-
-/* Answer every prompt with the token (appdata). */
-static int
-token_conv(int num_msg, const struct pam_message **msg,
-	   struct pam_response **resp, void *appdata)
-{
-	struct pam_response *r;
-	int i;
-
-	if (num_msg <= 0 || num_msg > PAM_MAX_NUM_MSG)
-		return PAM_CONV_ERR;
-	if ((r = calloc((size_t)num_msg, sizeof(*r))) == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < num_msg; i++) {
-		if (msg[i]->msg_style != PAM_PROMPT_ECHO_OFF)
-			continue;
-		if ((r[i].resp = strdup(appdata)) == NULL) {
-			while (i-- > 0)
-				free(r[i].resp);
-			free(r);
-			return PAM_BUF_ERR;
-		}
-	}
-	*resp = r;
-	return PAM_SUCCESS;
-}
 
 /* The verdict lines among the captured ones, and the last one's reason. */
 static void
@@ -222,7 +197,7 @@ one_round(int round)
 	pid_t pids[CHILDREN];
 	pam_handle_t *pamh[CHILDREN];
 	char *tok = mint(round), c;
-	struct pam_conv pc = {token_conv, tok};
+	struct pam_conv pc = {test_token_conv, tok};
 	size_t got;
 	ssize_t n;
 
@@ -347,7 +322,7 @@ static int
 group_setup(void **state)
 {
 	char conf[2048], path[600], url[700];
-	struct pam_conv pc = {token_conv, NULL};
+	struct pam_conv pc = {test_token_conv, NULL};
 	pam_handle_t *pamh = NULL;
 	char *tok;
 	int rc;
