@@ -21,6 +21,7 @@
  * either) treats it as not verified.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pwd.h>
@@ -28,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -144,6 +146,35 @@ struct exp_data {
 	double exp;		/* the JWT's exp claim */
 	unsigned int leeway;	/* seconds, from the auth line */
 	char user[];		/* the PAM user it was accepted for */
+};
+
+/*
+ * pam_set_data() key: the options the auth phase loaded, kept for the
+ * account phase of the same handle (kept_options()), so that one
+ * transaction reads and checks its config file once, not once per
+ * phase.  Reused only by an account line with the same arguments in a
+ * process with the same euid, and only while the config file is the one
+ * that was read: same identity (device, inode, size, mode, owner, mtime,
+ * ctime; or still missing), and settled when it was read (its ctime at
+ * least CONFIG_SETTLED seconds earlier).  Otherwise the account phase
+ * loads its options itself, as it does in a handle whose auth phase
+ * ended elsewhere (sshd's child).
+ */
+#define AT_DATA_CONFIG "pam_agentictrust_config"
+/*
+ * A rewrite right after the read, within one tick of the file system's
+ * clock and of the same size, would leave the identity unchanged; a file
+ * whose last change is this old cannot be in that case (git's "racily
+ * clean" rule; lib/at_user_map.c uses the same for MAP.cdb).
+ */
+#define CONFIG_SETTLED 2
+struct kept_config {
+	struct at_config cfg;	/* owned: at_config_clear() */
+	struct stat st;		/* the config file's, when !missing */
+	bool missing;		/* the default config file did not exist */
+	uid_t euid;
+	size_t argslen;
+	char args[];		/* argv, each argument with its NUL */
 };
 
 /*
@@ -294,6 +325,134 @@ remember_entries(pam_handle_t *pamh, const char *user, const char *entries)
 	    PAM_SUCCESS)
 		free(d);
 	return ret;
+}
+
+/* argv as kept_config.args: each argument followed by its NUL. */
+static size_t
+args_len(int argc, const char **argv)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		n += strlen(argv[i]) + 1;
+	return n;
+}
+
+static bool
+args_equal(const struct kept_config *k, int argc, const char **argv)
+{
+	size_t off = 0, n;
+	int i;
+
+	if (args_len(argc, argv) != k->argslen)
+		return false;
+	for (i = 0; i < argc; i++) {
+		n = strlen(argv[i]) + 1;
+		if (memcmp(k->args + off, argv[i], n) != 0)
+			return false;
+		off += n;
+	}
+	return true;
+}
+
+/* The config file's identity now: 1 found, 0 missing, -1 cannot tell. */
+static int
+config_identity(const struct at_config *cfg, struct stat *st)
+{
+	const char *path = cfg->config_file != NULL ? cfg->config_file
+						    : AT_DEFAULT_CONFIG;
+
+	if (fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 1;
+	return errno == ENOENT ? 0 : -1;
+}
+
+static bool
+same_identity(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size && a->st_mode == b->st_mode &&
+	       a->st_uid == b->st_uid && a->st_gid == b->st_gid &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static void
+free_kept_config(pam_handle_t *pamh, void *data, int error_status)
+{
+	struct kept_config *k = data;
+
+	at_config_clear(&k->cfg);
+	free_data(pamh, k, error_status);
+}
+
+/*
+ * Keep the auth phase's options for the account phase (AT_DATA_CONFIG);
+ * *cfg is moved into the kept copy and left empty.  Best effort: options
+ * that cannot be kept are loaded again by the account phase, so nothing
+ * here fails the authentication.
+ */
+static void
+keep_options(pam_handle_t *pamh, struct at_config *cfg, int argc,
+	     const char **argv)
+{
+	struct kept_config *k;
+	struct stat st;
+	size_t alen = args_len(argc, argv), off = 0, n;
+	int found, i;
+
+	memset(&st, 0, sizeof(st));
+	if ((found = config_identity(cfg, &st)) < 0 ||
+	    (found == 1 &&
+	     (time_t)st.st_ctim.tv_sec > time(NULL) - CONFIG_SETTLED))
+		return;
+	if ((k = calloc(1, sizeof(*k) + alen)) == NULL)
+		return;
+	for (i = 0; i < argc; i++) {
+		n = strlen(argv[i]) + 1;
+		memcpy(k->args + off, argv[i], n);
+		off += n;
+	}
+	k->argslen = alen;
+	k->euid = geteuid();
+	k->missing = found == 0;
+	k->st = st;
+	k->cfg = *cfg; /* moved: the strings now belong to k */
+	at_config_init(cfg);
+	if (pam_set_data(pamh, AT_DATA_CONFIG, k, free_kept_config) !=
+	    PAM_SUCCESS) {
+		*cfg = k->cfg; /* moved back, freed by the caller */
+		free(k);
+	}
+}
+
+/*
+ * The options the auth phase of this handle kept for an account line
+ * with these arguments, when its config file is still the one it read;
+ * else NULL (the caller loads them).
+ */
+static const struct at_config *
+kept_options(pam_handle_t *pamh, int argc, const char **argv)
+{
+	const void *data = NULL;
+	const struct kept_config *k;
+	struct stat st;
+	int found;
+
+	if (pam_get_data(pamh, AT_DATA_CONFIG, &data) != PAM_SUCCESS ||
+	    data == NULL)
+		return NULL;
+	k = data;
+	if (k->euid != geteuid() || !args_equal(k, argc, argv))
+		return NULL;
+	found = config_identity(&k->cfg, &st);
+	if (found < 0 || (found == 0) != k->missing ||
+	    (found == 1 && !same_identity(&st, &k->st)))
+		return NULL;
+	return &k->cfg;
 }
 
 /*
@@ -469,7 +628,10 @@ forget_previous(pam_handle_t *pamh)
 
 	if ((ret = pam_set_data(pamh, AT_DATA_EXP, NULL, NULL)) !=
 		    PAM_SUCCESS ||
-	    (ret = pam_set_data(pamh, AT_DATA_ENV, NULL, NULL)) != PAM_SUCCESS)
+	    (ret = pam_set_data(pamh, AT_DATA_ENV, NULL, NULL)) !=
+		    PAM_SUCCESS ||
+	    (ret = pam_set_data(pamh, AT_DATA_CONFIG, NULL, NULL)) !=
+		    PAM_SUCCESS)
 		return ret;
 	return set_env(pamh, NULL, &changed, &removed);
 }
@@ -876,6 +1038,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	cur_phase = "auth";
 	at_config_init(&cfg);
 	at_claims_init(&claims);
+	/* The config file and the secret file usually share a directory:
+	 * one walk from "/" for both, in this call only (at_walk_memo_begin). */
+	at_walk_memo_begin();
 	if ((ret = forget_previous(pamh)) != PAM_SUCCESS) {
 		log_result(pamh, LOG_ERR, "refused", NULL,
 			   env_fail_reason(ret), &claims);
@@ -999,8 +1164,10 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	log_dropped(pamh, user, "email", claims.email_drop);
 	log_dropped(pamh, user, "name", claims.name_drop);
 	log_result(pamh, LOG_INFO, "accepted", user, "ok", &claims);
+	keep_options(pamh, &cfg, argc, argv);
 	ret = PAM_SUCCESS;
 out:
+	at_walk_memo_end();
 	at_strfreezero(cred);
 	at_claims_clear(&claims);
 	at_verifier_free(v);
@@ -1342,6 +1509,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct at_log log = { log_to_pam, pamh, false };
 	struct at_config cfg;
+	const struct at_config *opts;
 	struct at_claims claims;
 	const void *data = NULL, *envdata = NULL, *user = NULL;
 	const struct exp_data *d;
@@ -1388,8 +1556,20 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			log_session(pamh, LOG_NOTICE, "session", "other_user",
 				    changed, removed);
 	}
-	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
+	/* The auth phase's options when this handle's auth phase read them
+	 * and the config file is unchanged; else read them here. */
+	at_walk_memo_begin();
+	if ((opts = kept_options(pamh, argc, argv)) != NULL) {
+		log.debug = opts->debug;
+		if (opts->debug)
+			mod_syslog(pamh, LOG_DEBUG,
+				   "options of the auth phase reused");
+	} else if ((ret = load_options(pamh, argc, argv, &cfg, &log)) !=
+		   PAM_SUCCESS) {
 		goto out;
+	} else {
+		opts = &cfg;
+	}
 	/* A seal that opens is remembered under AT_DATA_ENV (and stays in
 	 * the environment): the setcred and session phases find it there. */
 	if ((ret = verified_entries(pamh, &entries, &state)) != PAM_SUCCESS) {
@@ -1400,12 +1580,12 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			ret = PAM_SYSTEM_ERR;
 		goto out;
 	}
-	if (cfg.store != NULL &&
-	    (ret = account_store_check(pamh, &cfg, &log, user, state,
+	if (opts->store != NULL &&
+	    (ret = account_store_check(pamh, opts, &log, user, state,
 				       entries)) != PAM_IGNORE)
 		goto out;
 	if (state == ENV_VERIFIED && verified_for_user(pamh, user)) {
-		if (cfg.debug)
+		if (opts->debug)
 			mod_syslog(pamh, LOG_DEBUG, "%s: success",
 				   data != NULL ? "JWT still valid"
 						: "credential verified in "
@@ -1413,7 +1593,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		ret = PAM_SUCCESS;
 		goto out;
 	}
-	if (cfg.debug)
+	if (opts->debug)
 		mod_syslog(pamh, LOG_DEBUG, "%s: ignored",
 			   other ? "JWT accepted for another user"
 			   : state == ENV_VERIFIED
@@ -1422,6 +1602,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 				   : "no credential verified in this handle");
 	ret = PAM_IGNORE;
 out:
+	at_walk_memo_end();
 	free(entries);
 	at_claims_clear(&claims);
 	at_config_clear(&cfg);

@@ -73,6 +73,91 @@ dir_ok(const struct stat *st, const char *shown, const char *what,
 	return true;
 }
 
+/*
+ * The walk memo of this thread (at_walk_memo_begin()): the directory the
+ * last walk reached, as an O_PATH descriptor that passed every check,
+ * and the directory part of the path that named it.
+ */
+struct walk_memo {
+	bool active;
+	int dirfd;		/* owned; -1: none kept */
+	uid_t owner_uid;	/* the rule it was checked against */
+	size_t dirlen;
+	char dir[PATH_MAX];	/* path up to and with its last '/' */
+};
+static __thread struct walk_memo memo = { .dirfd = -1 };
+
+static void
+memo_drop(void)
+{
+	if (memo.dirfd >= 0)
+		close(memo.dirfd);
+	memo.dirfd = -1;
+}
+
+void
+at_walk_memo_begin(void)
+{
+	memo_drop();
+	memo.active = true;
+}
+
+void
+at_walk_memo_end(void)
+{
+	memo_drop();
+	memo.active = false;
+}
+
+/* Keep a copy of a walk's result for the next path in that directory. */
+static void
+memo_keep(const char *path, size_t dirlen, uid_t owner_uid, int dirfd)
+{
+	memo_drop();
+	/* A copy that cannot be made only costs the next walk. */
+	if ((memo.dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return;
+	memo.owner_uid = owner_uid;
+	memo.dirlen = dirlen;
+	memcpy(memo.dir, path, dirlen);
+}
+
+/*
+ * The kept directory for path, when path is in it: a new descriptor of
+ * the same directory (not found again by its name, so nothing can have
+ * been swapped in since it was walked), its owner and mode checked again
+ * with fstat.  1: *dirfd set; 0: not kept, walk; -1: refused (logged).
+ */
+static int
+memo_reuse(const char *path, size_t dirlen, const char *what,
+	   uid_t owner_uid, const struct at_log *log, int *dirfd,
+	   bool *sticky)
+{
+	char shown[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	if (!memo.active || memo.dirfd < 0 || memo.owner_uid != owner_uid ||
+	    memo.dirlen != dirlen || memcmp(memo.dir, path, dirlen) != 0)
+		return 0;
+	if ((fd = fcntl(memo.dirfd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return 0;
+	if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
+	/* The directory as the path names it, for the log line. */
+	memcpy(shown, path, dirlen);
+	shown[dirlen > 1 ? dirlen - 1 : dirlen] = '\0';
+	if (!dir_ok(&st, shown, what, path, owner_uid, log)) {
+		close(fd);
+		return -1;
+	}
+	*dirfd = fd;
+	*sticky = st.st_uid == 0 && (st.st_mode & S_ISVTX) != 0;
+	return 1;
+}
+
 /* "/" as the start of a walk: an O_PATH descriptor, checked. */
 static int
 open_root(const char *what, const char *path, uid_t owner_uid,
@@ -134,6 +219,14 @@ at_path_open_dir(const char *path, const char *what, uid_t owner_uid,
 	}
 	/* The directory part; components are cut out of rest in place. */
 	len = (size_t)(last - path);
+	switch (memo_reuse(path, len, what, owner_uid, log, dirfd, sticky)) {
+	case 1:
+		*name = last;
+		r = AT_OK;
+		goto out;
+	case -1:
+		goto out;
+	}
 	memcpy(rest, path, len);
 	rest[len] = '\0';
 	if ((fd = open_root(what, path, owner_uid, log, sticky)) < 0)
@@ -244,6 +337,8 @@ at_path_open_dir(const char *path, const char *what, uid_t owner_uid,
 	*name = last;
 	fd = -1; /* transferred */
 	r = AT_OK;
+	if (memo.active)
+		memo_keep(path, len, owner_uid, *dirfd);
 out:
 	if (*dirfd < 0)
 		*sticky = false;

@@ -1157,6 +1157,122 @@ test_path_check_dirs(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* the walk memo (at_walk_memo_begin/end) */
+
+/* How many descriptors this process has open. */
+static int
+open_fds(void)
+{
+	int n = 0, fd;
+
+	for (fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+static enum at_err
+read_into(struct fixture *f, const char *path)
+{
+	if (f->buf != NULL)
+		at_freezero(f->buf, f->len + 1);
+	f->buf = NULL;
+	return at_file_read(path, AT_FILE_SECRET, getuid(), false,
+			    &f->ulog.log, &f->buf, &f->len);
+}
+
+/*
+ * Within a memo, a second file of the same directory is opened relative
+ * to the directory the first walk checked: swapping the directory for
+ * another by rename does not redirect it (it reads the first directory's
+ * file), and outside the memo the path is walked again.
+ */
+static void
+test_memo_same_directory(void **state)
+{
+	struct fixture *f = *state;
+	char *d = mkdir_mode(f->dir, "keys", 0700);
+	char *moved = test_path(f->dir, "keys.old");
+	char *a = test_path(d, "a"), *b = test_path(d, "b");
+	int fds = open_fds();
+
+	assert_int_equal(test_write_file(a, "first\n", 0600), 0);
+	assert_int_equal(test_write_file(b, "old b\n", 0600), 0);
+	at_walk_memo_begin();
+	assert_at(read_into(f, a), AT_OK);
+	/* keys is now another directory with another b. */
+	assert_int_equal(rename(d, moved), 0);
+	free(mkdir_mode(f->dir, "keys", 0700));
+	assert_int_equal(test_write_file(b, "new b\n", 0600), 0);
+	assert_at(read_into(f, b), AT_OK);
+	assert_string_equal(f->buf, "old b\n");
+	at_walk_memo_end();
+	assert_int_equal(open_fds(), fds);
+	assert_at(read_into(f, b), AT_OK);
+	assert_string_equal(f->buf, "new b\n");
+	/* Repeated ends and a memo that kept nothing are harmless. */
+	at_walk_memo_end();
+	at_walk_memo_begin();
+	at_walk_memo_end();
+	assert_int_equal(open_fds(), fds);
+	free(a);
+	free(b);
+	free(moved);
+	free(d);
+}
+
+/* The kept directory's own owner and mode are checked again on reuse:
+ * a chmod between the two reads refuses the second. */
+static void
+test_memo_rechecks_directory(void **state)
+{
+	struct fixture *f = *state;
+	char *d = mkdir_mode(f->dir, "keys", 0700);
+	char *a = test_path(d, "a"), *b = test_path(d, "b");
+
+	assert_int_equal(test_write_file(a, "a\n", 0600), 0);
+	assert_int_equal(test_write_file(b, "b\n", 0600), 0);
+	at_walk_memo_begin();
+	assert_at(read_into(f, a), AT_OK);
+	assert_int_equal(chmod(d, 0777), 0);
+	assert_at(read_into(f, b), AT_ERR_SECRET);
+	assert_logged(f, d, "mode 0777");
+	at_walk_memo_end();
+	assert_int_equal(chmod(d, 0700), 0);
+	assert_at(read_into(f, b), AT_OK);
+	free(a);
+	free(b);
+	free(d);
+}
+
+/* Only the same directory, spelled the same, is reused: a file in a
+ * subdirectory, or the same directory spelled otherwise, is walked. */
+static void
+test_memo_other_directory_walked(void **state)
+{
+	struct fixture *f = *state;
+	char *d = mkdir_mode(f->dir, "keys", 0700);
+	char *sub = mkdir_mode(d, "sub", 0777);
+	char *a = test_path(d, "a"), *c = test_path(sub, "c");
+	char dotted[PATH_MAX];
+
+	assert_int_equal(test_write_file(a, "a\n", 0600), 0);
+	assert_int_equal(test_write_file(c, "c\n", 0600), 0);
+	snprintf(dotted, sizeof(dotted), "%s/./a", d);
+	at_walk_memo_begin();
+	assert_at(read_into(f, a), AT_OK);
+	/* sub is world writable: only a walk of it refuses. */
+	assert_at(read_into(f, c), AT_ERR_SECRET);
+	assert_logged(f, sub, "mode 0777");
+	assert_at(read_into(f, dotted), AT_OK);
+	at_walk_memo_end();
+	free(a);
+	free(c);
+	free(sub);
+	free(d);
+}
+
+/* ------------------------------------------------------------------ */
 /* at_file_next_line */
 
 static void
@@ -1308,6 +1424,9 @@ main(void)
 		T(test_dir_missing_parent),
 		T(test_sticky_dir_hard_link),
 		T(test_path_check_dirs),
+		T(test_memo_same_directory),
+		T(test_memo_rechecks_directory),
+		T(test_memo_other_directory_walked),
 		cmocka_unit_test(test_lines_basic),
 		cmocka_unit_test(test_lines_only_one_cr_stripped),
 		cmocka_unit_test(test_lines_empty_buffer),
