@@ -61,7 +61,7 @@
  * whether the cache said it reused keyed secrets */
 
 static __thread char last_reason[64];
-static __thread bool saw_reuse;
+static __thread bool saw_reuse, saw_options_reused;
 static atomic_uint verdict_lines;
 
 void
@@ -75,6 +75,8 @@ test_syslog_capture(int prio, const char *fmt, va_list ap)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	if (strstr(line, "keyed secret(s) reused") != NULL)
 		saw_reuse = true;
+	if (strstr(line, "options of the auth phase reused") != NULL)
+		saw_options_reused = true;
 	if ((r = strstr(line, " reason=")) == NULL)
 		return;
 	atomic_fetch_add(&verdict_lines, 1);
@@ -133,7 +135,7 @@ write_conf(const char *extra)
  * reason is left in last_reason.
  */
 static int
-transaction(char *cred)
+transaction_of(const char *service, char *cred, void (*between)(void))
 {
 	struct pam_conv conv = { test_token_conv, cred };
 	pam_handle_t *h = NULL;
@@ -141,13 +143,22 @@ transaction(char *cred)
 
 	last_reason[0] = '\0';
 	saw_reuse = false;
-	if (pam_start(SERVICE, TEST_USER, &conv, &h) != PAM_SUCCESS)
+	saw_options_reused = false;
+	if (pam_start(service, TEST_USER, &conv, &h) != PAM_SUCCESS)
 		return -1;
 	rc = pam_authenticate(h, 0);
+	if (rc == PAM_SUCCESS && between != NULL)
+		between();
 	if (rc == PAM_SUCCESS && (arc = pam_acct_mgmt(h, 0)) != PAM_SUCCESS)
 		rc = -2 - arc;
 	pam_end(h, rc);
 	return rc;
+}
+
+static int
+transaction(char *cred)
+{
+	return transaction_of(SERVICE, cred, NULL);
 }
 
 static char *tok_a, *tok_b, *tok_c, *hmac_a;
@@ -430,6 +441,67 @@ test_many_files(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* the account phase and the auth phase's options */
+
+/* Wait until the config file's last change is CONFIG_SETTLED (2) seconds
+ * old, with a second to spare. */
+static void
+wait_settled(void)
+{
+	struct stat st;
+
+	assert_int_equal(stat(conf_path, &st), 0);
+	while (time(NULL) < st.st_ctime + 3)
+		usleep(100 * 1000);
+}
+
+static void
+break_conf(void)
+{
+	/* An unknown key: loading these options fails. */
+	write_conf("no_such_option = 1\n");
+}
+
+/*
+ * The account phase uses the options its auth phase loaded in the same
+ * handle (one config read per transaction), but only from a settled,
+ * unchanged config file and for an account line with the same arguments.
+ */
+static void
+test_account_reuses_options(void **state)
+{
+	(void)state;
+	/* Just written: not settled, loaded again by the account phase. */
+	expect(tok_a, PAM_SUCCESS, "ok");
+	assert_false(saw_options_reused);
+	wait_settled();
+	expect(tok_a, PAM_SUCCESS, "ok");
+	assert_true(saw_options_reused);
+	/* Rewritten between the two phases: the account phase sees it. */
+	assert_int_equal(transaction_of(SERVICE, tok_a, break_conf),
+			 -2 - PAM_SERVICE_ERR);
+	assert_false(saw_options_reused);
+	assert_string_equal(last_reason, "bad_config");
+	/* And so does the next transaction's auth phase. */
+	expect(tok_a, PAM_SERVICE_ERR, "bad_config");
+	write_conf("mode = any\n");
+	wait_settled();
+	/* Other arguments on the account line: its own options. */
+	assert_int_equal(transaction_of("at_cache_acct_args", tok_a, NULL),
+			 PAM_SUCCESS);
+	assert_false(saw_options_reused);
+	assert_int_equal(transaction_of("at_cache_acct_args", tok_a,
+					break_conf),
+			 -2 - PAM_SERVICE_ERR);
+	/* A failed authentication keeps nothing. */
+	write_conf("mode = any\n");
+	wait_settled();
+	expect(tok_b, PAM_AUTH_ERR, "bad_signature");
+	expect(tok_a, PAM_SUCCESS, "ok");
+	assert_true(saw_options_reused);
+}
+
+/* ------------------------------------------------------------------ */
 /* threads */
 
 #define THREADS 4
@@ -531,6 +603,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_config_rewrite, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_account_reuses_options,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_files, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
