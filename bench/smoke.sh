@@ -84,6 +84,8 @@ figure "floor: pre-keyed HMAC-SHA256" "floor for an HMAC credential" \
 	"libagentictrust at_verify_credential, HMAC credential |" \
 	"one long-lived process (real libpam, pam_start_confdir): pam_agentictrust, a PAM user with no passwd entry (accounts=any) |" \
 	"one long-lived process (real libpam, pam_start_confdir): pam_agentictrust, a Unix account (root) |" \
+	"the same, the floor module (bench/pam_floor.c), a Unix account (root) |" \
+	"the same, the floor module, a PAM user with no passwd entry |" \
 	"library JWT verify, 200-byte token" \
 	"library JWT verify, 4096-byte token" \
 	"floor, 200-byte token" "floor, 512-byte token" \
@@ -105,6 +107,9 @@ figure_or "libjwt " "not built"
 figure_or "PyJWT" "not installed"
 figure_or "node" "not installed"
 figure_or "a whole pamtester process" "pamtester not installed"
+if command -v pamtester >/dev/null; then
+	figure "the same, the floor module (loads libcrypto, one OpenSSL HMAC) |"
+fi
 figure_or "text map, 10 entries" "no figure \(is pamtester installed\?\)"
 for m in 1k 10k 100k 1M; do
 	figure_or "text map, $m entries" \

@@ -90,7 +90,8 @@ module=$builddir/pam_agentictrust.so
 cli=$builddir/tools/agentictrust
 compare=$builddir/bench/bench_compare
 process=$builddir/bench/bench_process
-for f in "$module" "$cli" "$compare" "$process"; do
+floor_module=$builddir/bench/pam_floor.so
+for f in "$module" "$cli" "$compare" "$process" "$floor_module"; do
 	[ -e "$f" ] || die "$f is missing (build it first)"
 done
 
@@ -340,6 +341,13 @@ svc at-bench "$args"
 # line of /etc/passwd (allow_system_users, since root is refused
 # otherwise), as on an sshd or sudo host; no test user is created.
 svc at-bench-unix "config=$tmp/empty.conf allow_system_users secret_file=$tmp/secret"
+# The floor module (bench/pam_floor.c): the least a module under issue
+# 10's rules does (re-read both small files, the prompt, getpwnam_r, a
+# pre-keyed OpenSSL HMAC, one syslog line; no parent directory walked, no
+# JSON, no policy).  Never installed.
+printf 'auth\trequired\t%s config=%s secret_file=%s\naccount\trequired\t%s\n' \
+	"$floor_module" "$tmp/empty.conf" "$tmp/secret" "$floor_module" \
+	>"$pamd/at-bench-floor"
 printf 'auth\trequired\tpam_permit.so\naccount\trequired\tpam_permit.so\n' \
 	>"$pamd/at-bench-permit"
 printf 'auth\trequired\tpam_deny.so\naccount\trequired\tpam_deny.so\n' \
@@ -385,17 +393,35 @@ txn_out=$("$process" txn "$pamd" root "$tmp/cred-root" "$txn_n" "$rounds" \
 set -- $txn_out
 line "one long-lived process (real libpam, pam_start_confdir): pam_agentictrust, a Unix account (root)" \
 	"$3" "$5" "pam_permit" "$4"
+txn_out=$("$process" txn "$pamd" root "$tmp/cred-root" "$txn_n" "$rounds" \
+	at-bench-floor at-bench-permit) || die "the libpam transaction failed"
+set -- $txn_out
+line "the same, the floor module (bench/pam_floor.c), a Unix account (root)" \
+	"$3" "$5" "pam_permit" "$4"
+txn_out=$("$process" txn "$pamd" "$user" "$tmp/cred" "$txn_n" "$rounds" \
+	at-bench-floor at-bench-permit) || die "the libpam transaction failed"
+set -- $txn_out
+line "the same, the floor module, a PAM user with no passwd entry" \
+	"$3" "$5" "pam_permit" "$4"
 
 # shellcheck disable=SC2046 # set -- $(...) splits into fields on purpose
 if ! command -v pamtester >/dev/null; then
 	skip "a whole pamtester process per authentication" \
 		"pamtester not installed" "pam_permit"
 elif spawn_out=$("${spawn_env[@]}" "$process" spawn "$tmp/cred" "$spawn_n" \
-	"$rounds" 30 "$user" at-bench-permit at-bench) &&
+	"$rounds" 30 "$user" at-bench-permit at-bench at-bench-floor) &&
 	set -- $(grep '^spawn at-bench ' <<<"$spawn_out") &&
 	[ $# -eq 6 ]; then
 	line "a whole pamtester process per authentication ($how): pam_agentictrust" \
 		"$3" "$5" "pam_permit" "$4"
+	# shellcheck disable=SC2046 # split into fields on purpose
+	set -- $(grep '^spawn at-bench-floor ' <<<"$spawn_out")
+	if [ $# -eq 6 ]; then
+		line "the same, the floor module (loads libcrypto, one OpenSSL HMAC)" \
+			"$3" "$5" "pam_permit" "$4"
+	else
+		die "pamtester and the floor module: $spawn_out"
+	fi
 else
 	die "pamtester and the module: ${spawn_out:-}"
 fi
