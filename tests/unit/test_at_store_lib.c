@@ -14,6 +14,7 @@
  */
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,10 +54,19 @@ in_child(void (*fn)(const char *), const char *arg)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		/* A crash kills the child, which the parent reports; not
+		 * cmocka's handler, which would run the next tests in it. */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		signal(SIGILL, SIG_DFL);
+		signal(SIGFPE, SIG_DFL);
+		signal(SIGABRT, SIG_DFL);
 		fn(arg);
 		_exit(0);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("the child died of signal %d", WTERMSIG(status));
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
