@@ -74,10 +74,9 @@ static struct {
 	AT_STORE_FN(redisSetTimeout);
 } hr;
 
-#define SYM(f)                                                                 \
-	{                                                                      \
-#f, (void **)&hr.f                                             \
-	}
+/* clang-format off */
+#define SYM(f) { #f, (void **)&hr.f }
+/* clang-format on */
 static const struct at_store_sym hr_syms[] = {
 	SYM(freeReplyObject),
 	SYM(redisAppendCommandArgv),

@@ -63,10 +63,9 @@ static struct {
 	AT_STORE_FN(sqlite3_step);
 } sq;
 
-#define SYM(f)                                                                 \
-	{                                                                      \
-#f, (void **)&sq.f                                             \
-	}
+/* clang-format off */
+#define SYM(f) { #f, (void **)&sq.f }
+/* clang-format on */
 static const struct at_store_sym sq_syms[] = {
 	SYM(sqlite3_bind_int),	     SYM(sqlite3_bind_int64),
 	SYM(sqlite3_bind_null),	     SYM(sqlite3_bind_text),
