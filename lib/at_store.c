@@ -4,6 +4,7 @@
  * credential asks, and dispatch to the backend (at_store_sqlite.c,
  * at_store_redis.c).  See at_store.h.
  */
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,80 @@
 #include <syslog.h>
 
 #include "at_store.h"
+
+/* ------------------------------------------------------------------ */
+/* The backends' libraries (at_store.h, struct at_store_lib) */
+
+/* at_store_test_set_soname(): by kind, NULL = the build's. */
+static const char *test_soname[AT_STORE_REDIS_UNIX + 1];
+
+void
+at_store_test_set_soname(enum at_store_kind kind, const char *soname)
+{
+	/* One library for both Redis kinds: hr_lib's kind is REDIS_TCP. */
+	if (kind == AT_STORE_REDIS_UNIX)
+		kind = AT_STORE_REDIS_TCP;
+	if ((int)kind > 0 &&
+	    (size_t)kind < sizeof(test_soname) / sizeof(test_soname[0]))
+		test_soname[kind] = soname;
+}
+
+void
+at_store_lib_load(struct at_store_lib *lib)
+{
+	const char *soname = lib->soname, *err;
+	void *h;
+	size_t i;
+
+	lib->ok = false;
+	if ((size_t)lib->kind < sizeof(test_soname) / sizeof(test_soname[0]) &&
+	    test_soname[lib->kind] != NULL)
+		soname = test_soname[lib->kind];
+	/* RTLD_LOCAL: its symbols stay out of the host's namespace. */
+	if ((h = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		err = dlerror();
+		snprintf(lib->why, sizeof(lib->why), "cannot load %s", soname);
+		snprintf(lib->err, sizeof(lib->err), "%s",
+			 err != NULL ? err : "unknown error");
+		return;
+	}
+	for (i = 0; i < lib->nsyms; i++) {
+		(void)dlerror();
+		if ((*lib->syms[i].fn = dlsym(h, lib->syms[i].name)) == NULL) {
+			err = dlerror();
+			snprintf(lib->why, sizeof(lib->why), "%s: no symbol %s",
+				 soname, lib->syms[i].name);
+			snprintf(lib->err, sizeof(lib->err), "%s",
+				 err != NULL ? err : "it is NULL");
+			goto fail;
+		}
+	}
+	/* Never dlclose()d: the table points into it for good. */
+	lib->ok = true;
+	return;
+fail:
+	for (i = 0; i < lib->nsyms; i++)
+		*lib->syms[i].fn = NULL;
+	/* Still not closed: a library half-used by another caller in the
+	 * process is not ours to unmap. */
+}
+
+enum at_err
+at_store_lib_ready(const struct at_store_lib *lib, const struct at_log *log)
+{
+	char v[2 * sizeof(lib->err)];
+
+	if (lib->ok)
+		return AT_OK;
+	/* why is the build's soname and symbol; err is ld.so's text,
+	 * which quotes file names: escaped. */
+	at_log(log, LOG_ERR, "store: %s (%s)",
+	       lib->why[0] != '\0' ? lib->why : "library not loaded",
+	       at_log_value(v, sizeof(v), lib->err));
+	return AT_ERR_STORE;
+}
+
+/* ------------------------------------------------------------------ */
 
 /* Read the one-line password file (AT_FILE_SECRET rules). */
 static enum at_err
@@ -63,7 +138,7 @@ enum at_err
 at_store_open(const struct at_config *cfg, uid_t owner_uid,
 	      const struct at_log *log, struct at_store **out)
 {
-	struct at_store_url u = { 0 };
+	struct at_store_url u = {0};
 	struct at_store *s = NULL;
 	char *pw = NULL;
 	size_t pwlen = 0;
@@ -84,17 +159,18 @@ at_store_open(const struct at_config *cfg, uid_t owner_uid,
 	s->timeout_ms = cfg->store_timeout_ms;
 	if (u.kind == AT_STORE_SQLITE) {
 		if (cfg->store_password_file != NULL) {
-			at_log(log, LOG_ERR, "store: store_password_file is "
-					     "for Redis; a sqlite store has "
-					     "none");
+			at_log(log, LOG_ERR,
+			       "store: store_password_file is "
+			       "for Redis; a sqlite store has "
+			       "none");
 			r = AT_ERR_CONFIG;
 			goto out;
 		}
 		r = at_store_sqlite_open(s, &u, owner_uid);
 	} else {
 		if (cfg->store_password_file != NULL &&
-		    (r = read_password(cfg->store_password_file, owner_uid,
-				       log, &pw, &pwlen)) != AT_OK)
+		    (r = read_password(cfg->store_password_file, owner_uid, log,
+				       &pw, &pwlen)) != AT_OK)
 			goto out;
 		r = at_store_redis_open(s, &u, pw, pwlen);
 	}
@@ -132,8 +208,8 @@ at_store_backend_name(const struct at_store *s)
 
 enum at_err
 at_store_query_from_claims(const struct at_config *cfg,
-			   const struct at_claims *c, bool consume,
-			   time_t now, char keybuf[AT_STORE_MAX_USE_KEY + 1],
+			   const struct at_claims *c, bool consume, time_t now,
+			   char keybuf[AT_STORE_MAX_USE_KEY + 1],
 			   struct at_store_query *q)
 {
 	memset(q, 0, sizeof(*q));
@@ -160,9 +236,7 @@ at_store_query_from_claims(const struct at_config *cfg,
 		return AT_ERR_INTERNAL;
 	q->use_key = keybuf;
 	/* Kept past any host's leeway: a shorter one would re-open it. */
-	q->use_until = c->has_exp
-			       ? (int64_t)floor(c->exp) + AT_MAX_LEEWAY
-			       : 0;
+	q->use_until = c->has_exp ? (int64_t)floor(c->exp) + AT_MAX_LEEWAY : 0;
 	return AT_OK;
 }
 
@@ -178,8 +252,7 @@ at_store_check(struct at_store *s, const struct at_store_query *q)
 static bool
 revocation_ok(const struct at_revocation *r)
 {
-	if (r->id == NULL || r->id[0] == '\0' ||
-	    strlen(r->id) > AT_MAX_SUB ||
+	if (r->id == NULL || r->id[0] == '\0' || strlen(r->id) > AT_MAX_SUB ||
 	    !at_str_printable(r->id, strlen(r->id)))
 		return false;
 	if (r->kind != AT_REVOKE_SUB && r->kind != AT_REVOKE_TOKEN)

@@ -263,6 +263,62 @@ struct at_store {
 };
 
 /*
+ * A backend's library (libsqlite3, libhiredis), loaded by its soname the
+ * first time a store of its kind is opened, not at the module's load:
+ * most hosts configure no store=, and every process that loads the
+ * module would otherwise map and relocate both (about 0.7 ms of CPU for
+ * libsqlite3 alone per sudo or su).  The soname is fixed by the build
+ * (lib/meson.build), never taken from the environment or a config file;
+ * the loader's normal search finds it (and ignores LD_LIBRARY_PATH in a
+ * setuid program).  dlopen(RTLD_NOW | RTLD_LOCAL) once per process
+ * (pthread_once: threaded hosts, and a fork keeps what was loaded), every
+ * symbol resolved into the backend's table of function pointers, never
+ * dlclose()d (the module is -z nodelete: the library stays too).
+ *
+ * The backend keeps one static struct at_store_lib and its own
+ * pthread_once_t whose routine calls at_store_lib_load(); its open calls
+ * at_store_lib_ready() after pthread_once().  syms[i].fn points at a
+ * member of the backend's table, declared typeof(f) * so that the
+ * compiler checks every call against the library's header.
+ */
+/* A member of a backend's table: f's own type, so calls are checked. */
+#define AT_STORE_FN(f) __typeof__(f) *f
+
+struct at_store_sym {
+	const char *name;
+	void **fn;
+};
+
+struct at_store_lib {
+	enum at_store_kind kind;	/* whose soname (test hook) */
+	const char *soname;		/* from the build */
+	const struct at_store_sym *syms;
+	size_t nsyms;
+	bool ok;			/* set once, by at_store_lib_load() */
+	char why[128];	/* what failed: the soname, the symbol */
+	char err[256];	/* dlerror()'s text */
+};
+
+/* The pthread_once routine's work: dlopen, dlsym all, or record why not
+ * (and leave every pointer NULL). */
+void at_store_lib_load(struct at_store_lib *lib) AT_NONNULL(1);
+/* AT_OK when loaded; else one LOG_ERR line (the library or symbol and
+ * dlerror()'s text) and AT_ERR_STORE: a broken installation is the
+ * store failing, which store_unavailable=allow never lets through. */
+enum at_err at_store_lib_ready(const struct at_store_lib *lib,
+			       const struct at_log *log) AT_WUR
+	AT_NONNULL(1);
+
+/*
+ * Tests only (tests/unit/test_at_store_lib.c): load soname instead of the
+ * build's for stores of kind, so that the load can be made to fail.  Must
+ * be called before the first store of that kind is opened; the string is
+ * borrowed for the life of the process.  Not in libagentictrust.so (this
+ * library is internal, hidden visibility).
+ */
+void at_store_test_set_soname(enum at_store_kind kind, const char *soname);
+
+/*
  * Open the backend into s (ops, be set on AT_OK; prefix, timeout_ms and
  * log already set).  password (may be NULL) is borrowed, its length
  * passwordlen; the backend wipes any copy it keeps.

@@ -41,6 +41,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,53 @@
 #include <hiredis/hiredis.h>
 
 #include "at_store.h"
+
+/*
+ * libhiredis, loaded when the first redis store is opened (at_store.h,
+ * struct at_store_lib).  Every function this file calls, and only
+ * through this table.
+ */
+static struct {
+	AT_STORE_FN(freeReplyObject);
+	AT_STORE_FN(redisAppendCommandArgv);
+	AT_STORE_FN(redisBufferRead);
+	AT_STORE_FN(redisBufferWrite);
+	AT_STORE_FN(redisConnectUnixWithTimeout);
+	AT_STORE_FN(redisConnectWithTimeout);
+	AT_STORE_FN(redisFree);
+	AT_STORE_FN(redisGetReplyFromReader);
+	AT_STORE_FN(redisSetTimeout);
+} hr;
+
+/* clang-format off */
+#define SYM(f) { #f, (void **)&hr.f }
+/* clang-format on */
+static const struct at_store_sym hr_syms[] = {
+	SYM(freeReplyObject),
+	SYM(redisAppendCommandArgv),
+	SYM(redisBufferRead),
+	SYM(redisBufferWrite),
+	SYM(redisConnectUnixWithTimeout),
+	SYM(redisConnectWithTimeout),
+	SYM(redisFree),
+	SYM(redisGetReplyFromReader),
+	SYM(redisSetTimeout),
+};
+#undef SYM
+
+static struct at_store_lib hr_lib = {
+	.kind = AT_STORE_REDIS_TCP,
+	.soname = AT_HIREDIS_SONAME,
+	.syms = hr_syms,
+	.nsyms = sizeof(hr_syms) / sizeof(hr_syms[0]),
+};
+static pthread_once_t hr_once = PTHREAD_ONCE_INIT;
+
+static void
+hr_load(void)
+{
+	at_store_lib_load(&hr_lib);
+}
 
 /* What `agentictrust revoked` lists at most (and so holds in memory). */
 #define RD_MAX_LIST 100000
@@ -219,7 +267,7 @@ rd_set_timeout(redisContext *c, int64_t deadline)
 		left = 1;
 	tv.tv_sec = (time_t)(left / 1000);
 	tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
-	(void)redisSetTimeout(c, tv);
+	(void)hr.redisSetTimeout(c, tv);
 }
 
 /*
@@ -277,7 +325,7 @@ rd_free_replies(redisReply **rep, size_t n)
 
 	for (i = 0; i < n; i++) {
 		if (rep[i] != NULL)
-			freeReplyObject(rep[i]);
+			hr.freeReplyObject(rep[i]);
 		rep[i] = NULL;
 	}
 }
@@ -311,14 +359,14 @@ rd_replies(struct at_store *s, const char *what, int64_t deadline,
 	for (i = 0; i < n; i++) {
 		for (;;) {
 			aux = NULL;
-			if (redisGetReplyFromReader(c, &aux) != REDIS_OK) {
+			if (hr.redisGetReplyFromReader(c, &aux) != REDIS_OK) {
 				r = rd_io_error(s, what);
 				goto fail;
 			}
 			if (aux != NULL)
 				break;
 			for (;;) {
-				if (redisBufferWrite(c, &done) != REDIS_OK) {
+				if (hr.redisBufferWrite(c, &done) != REDIS_OK) {
 					r = rd_io_error(s, what);
 					goto fail;
 				}
@@ -330,7 +378,7 @@ rd_replies(struct at_store *s, const char *what, int64_t deadline,
 			}
 			if ((w = rd_wait(c->fd, POLLIN, deadline)) <= 0)
 				goto timeout;
-			if (redisBufferRead(c) != REDIS_OK) {
+			if (hr.redisBufferRead(c) != REDIS_OK) {
 				r = rd_io_error(s, what);
 				goto fail;
 			}
@@ -387,7 +435,7 @@ rd_append(struct at_store *s, int argc, const char **argv,
 {
 	struct rd *be = s->be;
 
-	if (redisAppendCommandArgv(be->c, argc, argv, argvlen) != REDIS_OK) {
+	if (hr.redisAppendCommandArgv(be->c, argc, argv, argvlen) != REDIS_OK) {
 		be->broken = true;
 		rd_fail(s, "cannot queue a command", "out of memory");
 		return false;
@@ -610,7 +658,7 @@ rd_check(struct at_store *s, const struct at_store_query *q)
 	}
 out:
 	if (rep != NULL)
-		freeReplyObject(rep);
+		hr.freeReplyObject(rep);
 	return r;
 }
 
@@ -670,7 +718,7 @@ rd_revoke(struct at_store *s, const struct at_revocation *r)
 	e = AT_OK;
 out:
 	if (rep != NULL)
-		freeReplyObject(rep);
+		hr.freeReplyObject(rep);
 	free(reason);
 	free(sub);
 	return e;
@@ -711,7 +759,7 @@ rd_unrevoke(struct at_store *s, enum at_revocation_kind kind, const char *id,
 	r = AT_OK;
 out:
 	if (rep != NULL)
-		freeReplyObject(rep);
+		hr.freeReplyObject(rep);
 	return r;
 }
 
@@ -982,7 +1030,7 @@ rd_list(struct at_store *s, time_t now, struct at_revocation **list, size_t *n)
 		offs = NULL;
 		idx = NULL;
 		nk = 0;
-		freeReplyObject(scan);
+		hr.freeReplyObject(scan);
 		scan = NULL;
 	} while (strcmp(cursor, "0") != 0);
 	if (l.n > 0)
@@ -1011,7 +1059,7 @@ out:
 	free(offs);
 	free(idx);
 	if (scan != NULL)
-		freeReplyObject(scan);
+		hr.freeReplyObject(scan);
 	at_revocations_free(l.v, l.n);
 	return r;
 }
@@ -1135,7 +1183,7 @@ rd_close(struct at_store *s)
 
 	if (be == NULL)
 		return;
-	redisFree(be->c);
+	hr.redisFree(be->c);
 	free(be);
 	s->be = NULL;
 }
@@ -1318,8 +1366,12 @@ at_store_redis_open(struct at_store *s, const struct at_store_url *u,
 	int64_t deadline = rd_now_ms() + s->timeout_ms;
 	uid_t owner = 0;
 	int fl;
-	enum at_err r = AT_ERR_NOMEM;
+	enum at_err r = AT_ERR_STORE;
 
+	if (pthread_once(&hr_once, hr_load) != 0 ||
+	    at_store_lib_ready(&hr_lib, s->log) != AT_OK)
+		goto out;
+	r = AT_ERR_NOMEM;
 	if ((be = calloc(1, sizeof(*be))) == NULL)
 		goto out;
 	s->be = be;
@@ -1358,9 +1410,9 @@ at_store_redis_open(struct at_store *s, const struct at_store_url *u,
 		}
 		if ((r = rd_unix_safe(s, u->path, &owner)) != AT_OK)
 			goto out;
-		be->c = redisConnectUnixWithTimeout(u->path, tv);
+		be->c = hr.redisConnectUnixWithTimeout(u->path, tv);
 	} else {
-		be->c = redisConnectWithTimeout(u->host, (int)u->port, tv);
+		be->c = hr.redisConnectWithTimeout(u->host, (int)u->port, tv);
 	}
 	if (be->c == NULL) {
 		rd_fail(s, "cannot connect", "out of memory");
@@ -1387,7 +1439,7 @@ at_store_redis_open(struct at_store *s, const struct at_store_url *u,
 out:
 	if (be != NULL) {
 		if (be->c != NULL)
-			redisFree(be->c);
+			hr.redisFree(be->c);
 		free(be);
 		s->be = NULL;
 	}

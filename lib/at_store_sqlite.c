@@ -24,9 +24,78 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "at_store.h"
+
+/*
+ * libsqlite3, loaded when the first sqlite store is opened (at_store.h,
+ * struct at_store_lib).  Every function this file calls, and only
+ * through this table.
+ */
+static struct {
+	AT_STORE_FN(sqlite3_bind_int);
+	AT_STORE_FN(sqlite3_bind_int64);
+	AT_STORE_FN(sqlite3_bind_null);
+	AT_STORE_FN(sqlite3_bind_text);
+	AT_STORE_FN(sqlite3_busy_timeout);
+	AT_STORE_FN(sqlite3_changes);
+	AT_STORE_FN(sqlite3_clear_bindings);
+	AT_STORE_FN(sqlite3_close_v2);
+	AT_STORE_FN(sqlite3_column_bytes);
+	AT_STORE_FN(sqlite3_column_int64);
+	AT_STORE_FN(sqlite3_column_text);
+	AT_STORE_FN(sqlite3_column_type);
+	AT_STORE_FN(sqlite3_db_config);
+	AT_STORE_FN(sqlite3_errcode);
+	AT_STORE_FN(sqlite3_errmsg);
+	AT_STORE_FN(sqlite3_errstr);
+	AT_STORE_FN(sqlite3_exec);
+	AT_STORE_FN(sqlite3_extended_result_codes);
+	AT_STORE_FN(sqlite3_finalize);
+	AT_STORE_FN(sqlite3_get_autocommit);
+	AT_STORE_FN(sqlite3_open_v2);
+	AT_STORE_FN(sqlite3_prepare_v2);
+	AT_STORE_FN(sqlite3_prepare_v3);
+	AT_STORE_FN(sqlite3_reset);
+	AT_STORE_FN(sqlite3_sleep);
+	AT_STORE_FN(sqlite3_step);
+} sq;
+
+/* clang-format off */
+#define SYM(f) { #f, (void **)&sq.f }
+/* clang-format on */
+static const struct at_store_sym sq_syms[] = {
+	SYM(sqlite3_bind_int),	     SYM(sqlite3_bind_int64),
+	SYM(sqlite3_bind_null),	     SYM(sqlite3_bind_text),
+	SYM(sqlite3_busy_timeout),   SYM(sqlite3_changes),
+	SYM(sqlite3_clear_bindings), SYM(sqlite3_close_v2),
+	SYM(sqlite3_column_bytes),   SYM(sqlite3_column_int64),
+	SYM(sqlite3_column_text),    SYM(sqlite3_column_type),
+	SYM(sqlite3_db_config),	     SYM(sqlite3_errcode),
+	SYM(sqlite3_errmsg),	     SYM(sqlite3_errstr),
+	SYM(sqlite3_exec),	     SYM(sqlite3_extended_result_codes),
+	SYM(sqlite3_finalize),	     SYM(sqlite3_get_autocommit),
+	SYM(sqlite3_open_v2),	     SYM(sqlite3_prepare_v2),
+	SYM(sqlite3_prepare_v3),     SYM(sqlite3_reset),
+	SYM(sqlite3_sleep),	     SYM(sqlite3_step),
+};
+#undef SYM
+
+static struct at_store_lib sq_lib = {
+	.kind = AT_STORE_SQLITE,
+	.soname = AT_SQLITE_SONAME,
+	.syms = sq_syms,
+	.nsyms = sizeof(sq_syms) / sizeof(sq_syms[0]),
+};
+static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
+
+static void
+sq_load(void)
+{
+	at_store_lib_load(&sq_lib);
+}
 
 /*
  * The schema, PRAGMA user_version 1.  WITHOUT ROWID: each table is looked
@@ -173,10 +242,10 @@ static enum at_err
 fail(const struct at_store *s, sqlite3 *db, const char *path, const char *what,
      int rc)
 {
-	const char *msg = sqlite3_errstr(rc);
+	const char *msg = sq.sqlite3_errstr(rc);
 
-	if (db != NULL && sqlite3_errcode(db) == rc)
-		msg = sqlite3_errmsg(db);
+	if (db != NULL && sq.sqlite3_errcode(db) == rc)
+		msg = sq.sqlite3_errmsg(db);
 	log_msg(s, path, what, msg);
 	return map_rc(rc);
 }
@@ -191,12 +260,12 @@ end_failed(struct sqlite_be *be)
 
 	for (i = 0; i < ST_COUNT; i++) {
 		if (be->st[i] != NULL) {
-			sqlite3_reset(be->st[i]);
-			sqlite3_clear_bindings(be->st[i]);
+			sq.sqlite3_reset(be->st[i]);
+			sq.sqlite3_clear_bindings(be->st[i]);
 		}
 	}
-	if (!sqlite3_get_autocommit(be->db))
-		(void)sqlite3_exec(be->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!sq.sqlite3_get_autocommit(be->db))
+		(void)sq.sqlite3_exec(be->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /* Run a statement that returns no row (or whose rows are not wanted
@@ -205,13 +274,13 @@ end_failed(struct sqlite_be *be)
 static int
 step_done(sqlite3_stmt *st)
 {
-	int rc = sqlite3_step(st);
+	int rc = sq.sqlite3_step(st);
 
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
 		rc = SQLITE_OK;
 	if (rc != SQLITE_OK)
 		return rc; /* the caller logs, then resets */
-	sqlite3_reset(st);
+	sq.sqlite3_reset(st);
 	return SQLITE_OK;
 }
 
@@ -316,7 +385,7 @@ static enum at_err
 exec_sql(const struct at_store *s, struct sqlite_be *be, const char *what,
 	 const char *sql)
 {
-	int rc = sqlite3_exec(be->db, sql, NULL, NULL, NULL);
+	int rc = sq.sqlite3_exec(be->db, sql, NULL, NULL, NULL);
 
 	if (rc != SQLITE_OK)
 		return fail(s, be->db, be->path, what, rc);
@@ -333,17 +402,18 @@ pragma_int(const struct at_store *s, struct sqlite_be *be, const char *sql,
 	int rc;
 
 	*out = 0;
-	if ((rc = sqlite3_prepare_v2(be->db, sql, -1, &st, NULL)) != SQLITE_OK)
+	if ((rc = sq.sqlite3_prepare_v2(be->db, sql, -1, &st, NULL)) !=
+	    SQLITE_OK)
 		return fail(s, be->db, be->path, sql, rc);
-	rc = sqlite3_step(st);
+	rc = sq.sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
+		*out = sq.sqlite3_column_int64(st, 0);
 		rc = SQLITE_OK;
 	} else if (rc == SQLITE_DONE) {
 		rc = SQLITE_OK;
 	}
 	r = rc == SQLITE_OK ? AT_OK : fail(s, be->db, be->path, sql, rc);
-	sqlite3_finalize(st);
+	sq.sqlite3_finalize(st);
 	return r;
 }
 
@@ -405,12 +475,13 @@ set_wal(const struct at_store *s, struct sqlite_be *be)
 	bool set = false;
 
 	for (;;) {
-		rc = sqlite3_prepare_v2(be->db,
-					set ? "PRAGMA journal_mode = WAL"
-					    : "PRAGMA journal_mode",
-					-1, &st, NULL);
-		if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-			mode = (const char *)sqlite3_column_text(st, 0);
+		rc = sq.sqlite3_prepare_v2(be->db,
+					   set ? "PRAGMA journal_mode = WAL"
+					       : "PRAGMA journal_mode",
+					   -1, &st, NULL);
+		if (rc == SQLITE_OK &&
+		    (rc = sq.sqlite3_step(st)) == SQLITE_ROW) {
+			mode = (const char *)sq.sqlite3_column_text(st, 0);
 			if (mode != NULL && strcmp(mode, "wal") == 0)
 				break;
 			if (set) {
@@ -424,21 +495,21 @@ set_wal(const struct at_store *s, struct sqlite_be *be)
 			set = true;
 		} else if ((rc & 0xff) == SQLITE_BUSY &&
 			   waited < s->timeout_ms) {
-			sqlite3_finalize(st);
+			sq.sqlite3_finalize(st);
 			st = NULL;
-			sqlite3_sleep(5);
+			sq.sqlite3_sleep(5);
 			waited += 5;
 			set = false; /* another login may have set it */
 			continue;
 		} else {
-			sqlite3_finalize(st);
+			sq.sqlite3_finalize(st);
 			return fail(s, be->db, be->path, "PRAGMA journal_mode",
 				    rc);
 		}
-		sqlite3_finalize(st);
+		sq.sqlite3_finalize(st);
 		st = NULL;
 	}
-	sqlite3_finalize(st);
+	sq.sqlite3_finalize(st);
 	return AT_OK;
 }
 
@@ -452,9 +523,9 @@ be_free(struct sqlite_be *be)
 	if (be == NULL)
 		return;
 	for (i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(be->st[i]);
+		sq.sqlite3_finalize(be->st[i]);
 	/* _v2: closes even if a statement were left; never fails then. */
-	sqlite3_close_v2(be->db);
+	sq.sqlite3_close_v2(be->db);
 	free(be->path);
 	free(be);
 }
@@ -471,6 +542,11 @@ at_store_sqlite_open(struct at_store *s, const struct at_store_url *u,
 
 	if (u->kind != AT_STORE_SQLITE || u->path == NULL)
 		goto out;
+	if (pthread_once(&sq_once, sq_load) != 0 ||
+	    (r = at_store_lib_ready(&sq_lib, s->log)) != AT_OK) {
+		r = AT_ERR_STORE;
+		goto out;
+	}
 	if ((r = open_file(s, u->path, owner_uid, &fd, &st)) != AT_OK)
 		goto out;
 	r = AT_ERR_NOMEM;
@@ -485,10 +561,10 @@ at_store_sqlite_open(struct at_store *s, const struct at_store_url *u,
 	 * used by one caller at a time: a transaction spans several calls.
 	 * NOFOLLOW: SQLite itself refuses a symbolic link as the file.
 	 */
-	rc = sqlite3_open_v2(u->path, &be->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW |
-				     SQLITE_OPEN_FULLMUTEX,
-			     NULL);
+	rc = sq.sqlite3_open_v2(u->path, &be->db,
+				SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW |
+					SQLITE_OPEN_FULLMUTEX,
+				NULL);
 	if (rc != SQLITE_OK) {
 		r = fail(s, be->db, be->path, "open", rc);
 		goto out;
@@ -505,13 +581,13 @@ at_store_sqlite_open(struct at_store *s, const struct at_store_url *u,
 	}
 	close(fd);
 	fd = -1;
-	sqlite3_extended_result_codes(be->db, 1);
+	sq.sqlite3_extended_result_codes(be->db, 1);
 	/* The file is data, not code: no schema trick (a trigger or view
 	 * calling a function with side effects) runs, and nothing may
 	 * write the schema table directly. */
-	sqlite3_db_config(be->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	sqlite3_db_config(be->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	sqlite3_busy_timeout(be->db, (int)s->timeout_ms);
+	sq.sqlite3_db_config(be->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sq.sqlite3_db_config(be->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sq.sqlite3_busy_timeout(be->db, (int)s->timeout_ms);
 	/*
 	 * WAL (persistent, kept in the file): readers (the account phase,
 	 * `agentictrust revoked`) never wait for the writer.  synchronous=
@@ -530,9 +606,9 @@ at_store_sqlite_open(struct at_store *s, const struct at_store_url *u,
 	if ((r = ensure_schema(s, be)) != AT_OK)
 		goto out;
 	for (i = 0; i < ST_COUNT; i++) {
-		rc = sqlite3_prepare_v3(be->db, stmt_sql[i], -1,
-					SQLITE_PREPARE_PERSISTENT, &be->st[i],
-					NULL);
+		rc = sq.sqlite3_prepare_v3(be->db, stmt_sql[i], -1,
+					   SQLITE_PREPARE_PERSISTENT,
+					   &be->st[i], NULL);
 		if (rc != SQLITE_OK) {
 			r = fail(s, be->db, be->path, "prepare", rc);
 			goto out;
@@ -557,8 +633,8 @@ static int
 bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v == NULL)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+		return sq.sqlite3_bind_null(st, i);
+	return sq.sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
 /*
@@ -578,13 +654,15 @@ check_in_tx(struct sqlite_be *be, const struct at_store_query *q,
 	/* Prune first: the file stays small without a cron job. */
 	*what = "prune";
 	st = be->st[ST_PRUNE_USED];
-	if ((rc = sqlite3_bind_int64(st, 1, q->now)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int(st, 2, AT_STORE_PRUNE_BATCH)) != SQLITE_OK ||
+	if ((rc = sq.sqlite3_bind_int64(st, 1, q->now)) != SQLITE_OK ||
+	    (rc = sq.sqlite3_bind_int(st, 2, AT_STORE_PRUNE_BATCH)) !=
+		    SQLITE_OK ||
 	    (rc = step_done(st)) != SQLITE_OK)
 		return rc;
 	st = be->st[ST_PRUNE_TOKENS];
-	if ((rc = sqlite3_bind_int64(st, 1, q->now)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int(st, 2, AT_STORE_PRUNE_BATCH)) != SQLITE_OK ||
+	if ((rc = sq.sqlite3_bind_int64(st, 1, q->now)) != SQLITE_OK ||
+	    (rc = sq.sqlite3_bind_int(st, 2, AT_STORE_PRUNE_BATCH)) !=
+		    SQLITE_OK ||
 	    (rc = step_done(st)) != SQLITE_OK)
 		return rc;
 
@@ -595,14 +673,14 @@ check_in_tx(struct sqlite_be *be, const struct at_store_query *q,
 	st = be->st[ST_GET_ID];
 	if ((rc = bind_text(st, 1, q->sub)) != SQLITE_OK)
 		return rc;
-	rc = sqlite3_step(st);
+	rc = sq.sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		cutoff = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+		cutoff = sq.sqlite3_column_int64(st, 0);
+		sq.sqlite3_reset(st);
 		if (cutoff <= 0 || !q->has_iat || q->iat < cutoff)
 			return SQLITE_OK; /* revoked */
 	} else if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
+		sq.sqlite3_reset(st);
 	} else {
 		return rc;
 	}
@@ -612,16 +690,16 @@ check_in_tx(struct sqlite_be *be, const struct at_store_query *q,
 		*what = "revoked token";
 		st = be->st[ST_GET_TOKEN];
 		if ((rc = bind_text(st, 1, q->fp)) != SQLITE_OK ||
-		    (rc = sqlite3_bind_int64(st, 2, q->now)) != SQLITE_OK)
+		    (rc = sq.sqlite3_bind_int64(st, 2, q->now)) != SQLITE_OK)
 			return rc;
-		rc = sqlite3_step(st);
+		rc = sq.sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
-			sqlite3_reset(st);
+			sq.sqlite3_reset(st);
 			return SQLITE_OK; /* revoked */
 		}
 		if (rc != SQLITE_DONE)
 			return rc;
-		sqlite3_reset(st);
+		sq.sqlite3_reset(st);
 	}
 
 	*verdict = AT_OK;
@@ -630,11 +708,11 @@ check_in_tx(struct sqlite_be *be, const struct at_store_query *q,
 	*what = "consume";
 	st = be->st[ST_CONSUME];
 	if ((rc = bind_text(st, 1, q->use_key)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(st, 2, q->use_until)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(st, 3, q->now)) != SQLITE_OK ||
+	    (rc = sq.sqlite3_bind_int64(st, 2, q->use_until)) != SQLITE_OK ||
+	    (rc = sq.sqlite3_bind_int64(st, 3, q->now)) != SQLITE_OK ||
 	    (rc = step_done(st)) != SQLITE_OK)
 		return rc;
-	if (sqlite3_changes(be->db) != 1)
+	if (sq.sqlite3_changes(be->db) != 1)
 		*verdict = AT_ERR_REPLAYED;
 	return SQLITE_OK;
 }
@@ -659,9 +737,9 @@ sqlite_check(struct at_store *s, const struct at_store_query *q)
 	if ((rc = step_done(be->st[ST_COMMIT])) != SQLITE_OK)
 		goto fail;
 	/* No statement keeps a pointer into the caller's query. */
-	sqlite3_clear_bindings(be->st[ST_GET_ID]);
-	sqlite3_clear_bindings(be->st[ST_GET_TOKEN]);
-	sqlite3_clear_bindings(be->st[ST_CONSUME]);
+	sq.sqlite3_clear_bindings(be->st[ST_GET_ID]);
+	sq.sqlite3_clear_bindings(be->st[ST_GET_TOKEN]);
+	sq.sqlite3_clear_bindings(be->st[ST_CONSUME]);
 	return verdict;
 fail:
 	verdict = fail(s, be->db, be->path, what, rc);
@@ -683,15 +761,19 @@ sqlite_revoke(struct at_store *s, const struct at_revocation *r)
 	if (r->kind == AT_REVOKE_SUB) {
 		st = be->st[ST_REVOKE_ID];
 		if ((rc = bind_text(st, 1, r->id)) != SQLITE_OK ||
-		    (rc = sqlite3_bind_int64(st, 2, r->before)) != SQLITE_OK ||
-		    (rc = sqlite3_bind_int64(st, 3, r->created)) != SQLITE_OK ||
+		    (rc = sq.sqlite3_bind_int64(st, 2, r->before)) !=
+			    SQLITE_OK ||
+		    (rc = sq.sqlite3_bind_int64(st, 3, r->created)) !=
+			    SQLITE_OK ||
 		    (rc = bind_text(st, 4, r->reason)) != SQLITE_OK)
 			goto fail;
 	} else if (r->kind == AT_REVOKE_TOKEN) {
 		st = be->st[ST_REVOKE_TOKEN];
 		if ((rc = bind_text(st, 1, r->id)) != SQLITE_OK ||
-		    (rc = sqlite3_bind_int64(st, 2, r->expires)) != SQLITE_OK ||
-		    (rc = sqlite3_bind_int64(st, 3, r->created)) != SQLITE_OK ||
+		    (rc = sq.sqlite3_bind_int64(st, 2, r->expires)) !=
+			    SQLITE_OK ||
+		    (rc = sq.sqlite3_bind_int64(st, 3, r->created)) !=
+			    SQLITE_OK ||
 		    (rc = bind_text(st, 4, r->reason)) != SQLITE_OK ||
 		    (rc = bind_text(st, 5, r->sub)) != SQLITE_OK)
 			goto fail;
@@ -700,7 +782,7 @@ sqlite_revoke(struct at_store *s, const struct at_revocation *r)
 	}
 	/* One statement: its own transaction, under the busy timeout. */
 	if ((rc = step_done(st)) == SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+		sq.sqlite3_clear_bindings(st);
 		return AT_OK;
 	}
 fail:
@@ -727,8 +809,8 @@ sqlite_unrevoke(struct at_store *s, enum at_revocation_kind kind,
 		return AT_ERR_INTERNAL;
 	if ((rc = bind_text(st, 1, id)) == SQLITE_OK &&
 	    (rc = step_done(st)) == SQLITE_OK) {
-		*found = sqlite3_changes(be->db) > 0;
-		sqlite3_clear_bindings(st);
+		*found = sq.sqlite3_changes(be->db) > 0;
+		sq.sqlite3_clear_bindings(st);
 		return AT_OK;
 	}
 	e = fail(s, be->db, be->path, "unrevoke", rc);
@@ -749,12 +831,12 @@ column_str(sqlite3_stmt *st, int i, size_t max, bool null_ok, char **out)
 	int n;
 
 	*out = NULL;
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (sq.sqlite3_column_type(st, i) == SQLITE_NULL)
 		return null_ok;
-	if (sqlite3_column_type(st, i) != SQLITE_TEXT)
+	if (sq.sqlite3_column_type(st, i) != SQLITE_TEXT)
 		return false;
-	v = sqlite3_column_text(st, i);
-	n = sqlite3_column_bytes(st, i);
+	v = sq.sqlite3_column_text(st, i);
+	n = sq.sqlite3_column_bytes(st, i);
 	if (v == NULL || n < 0 || (size_t)n > max ||
 	    !at_str_printable((const char *)v, (size_t)n) ||
 	    (n == 0 && !null_ok))
@@ -785,8 +867,8 @@ list_row(const struct at_store *s, struct sqlite_be *be, sqlite3_stmt *st,
 	memset(rv, 0, sizeof(*rv));
 	(*n)++; /* counted now, so that at_revocations_free() sees it */
 	rv->kind = kind;
-	if (sqlite3_column_type(st, 1) != SQLITE_INTEGER ||
-	    sqlite3_column_type(st, 2) != SQLITE_INTEGER ||
+	if (sq.sqlite3_column_type(st, 1) != SQLITE_INTEGER ||
+	    sq.sqlite3_column_type(st, 2) != SQLITE_INTEGER ||
 	    !column_str(st, 0, kind == AT_REVOKE_SUB ? AT_MAX_SUB : AT_FP_LEN,
 			false, &rv->id) ||
 	    !column_str(st, 3, AT_STORE_MAX_REASON, true, &rv->reason) ||
@@ -803,10 +885,10 @@ list_row(const struct at_store *s, struct sqlite_be *be, sqlite3_stmt *st,
 		return AT_ERR_STORE;
 	}
 	if (kind == AT_REVOKE_SUB)
-		rv->before = sqlite3_column_int64(st, 1);
+		rv->before = sq.sqlite3_column_int64(st, 1);
 	else
-		rv->expires = sqlite3_column_int64(st, 1);
-	rv->created = sqlite3_column_int64(st, 2);
+		rv->expires = sq.sqlite3_column_int64(st, 1);
+	rv->created = sq.sqlite3_column_int64(st, 2);
 	return AT_OK;
 }
 
@@ -827,10 +909,10 @@ sqlite_list(struct at_store *s, time_t now, struct at_revocation **list,
 		goto fail;
 	for (pass = 0; pass < 2; pass++) {
 		st = be->st[pass == 0 ? ST_LIST_IDS : ST_LIST_TOKENS];
-		if (pass == 1 &&
-		    (rc = sqlite3_bind_int64(st, 1, (int64_t)now)) != SQLITE_OK)
+		if (pass == 1 && (rc = sq.sqlite3_bind_int64(
+					  st, 1, (int64_t)now)) != SQLITE_OK)
 			goto fail;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		while ((rc = sq.sqlite3_step(st)) == SQLITE_ROW) {
 			e = list_row(s, be, st,
 				     pass == 0 ? AT_REVOKE_SUB
 					       : AT_REVOKE_TOKEN,
@@ -840,7 +922,7 @@ sqlite_list(struct at_store *s, time_t now, struct at_revocation **list,
 		}
 		if (rc != SQLITE_DONE)
 			goto fail;
-		sqlite3_reset(st);
+		sq.sqlite3_reset(st);
 	}
 	what = "commit";
 	if ((rc = step_done(be->st[ST_COMMIT])) != SQLITE_OK)
@@ -884,9 +966,10 @@ sqlite_probe(struct at_store *s, at_store_report_fn fn, void *ctx)
 	int rc;
 
 	at_log_value(pbuf, sizeof(pbuf), be->path);
-	rc = sqlite3_prepare_v2(be->db, "PRAGMA journal_mode", -1, &st, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		mode = (const char *)sqlite3_column_text(st, 0);
+	rc = sq.sqlite3_prepare_v2(be->db, "PRAGMA journal_mode", -1, &st,
+				   NULL);
+	if (rc == SQLITE_OK && (rc = sq.sqlite3_step(st)) == SQLITE_ROW) {
+		mode = (const char *)sq.sqlite3_column_text(st, 0);
 		if (mode != NULL && strcmp(mode, "wal") == 0) {
 			snprintf(text, sizeof(text),
 				 "sqlite %s: journal mode wal", pbuf);
@@ -902,10 +985,10 @@ sqlite_probe(struct at_store *s, at_store_report_fn fn, void *ctx)
 	}
 	if (rc != SQLITE_OK) {
 		e = fail(s, be->db, be->path, "PRAGMA journal_mode", rc);
-		sqlite3_finalize(st);
+		sq.sqlite3_finalize(st);
 		return e;
 	}
-	sqlite3_finalize(st);
+	sq.sqlite3_finalize(st);
 	if ((e = pragma_int(s, be, "PRAGMA user_version", &version)) != AT_OK ||
 	    (e = pragma_int(s, be, "PRAGMA page_count", &pages)) != AT_OK ||
 	    (e = pragma_int(s, be, "PRAGMA page_size", &pagesize)) != AT_OK ||

@@ -270,6 +270,14 @@ if dpkg-deb -f "$(deb libpam-agentictrust)" Depends | grep libagentictrust1 >/de
 else
 	ok "libpam-agentictrust does not depend on libagentictrust1 (static lib)"
 fi
+# dlopen()ed by the store backends, so declared by hand in debian/control.
+for d in libsqlite3-0 libhiredis0.14; do
+	if dpkg-deb -f "$(deb libpam-agentictrust)" Depends | grep -qF "$d"; then
+		ok "libpam-agentictrust depends on $d (dlopen()ed)"
+	else
+		not_ok "libpam-agentictrust depends on $d (dlopen()ed)"
+	fi
+done
 if dpkg-deb -f "$(deb libagentictrust-dev)" Depends |
 	grep -qF "libagentictrust1 (= $version)"; then
 	ok "libagentictrust-dev depends on libagentictrust1 (= $version)"
