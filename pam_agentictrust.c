@@ -155,8 +155,9 @@ struct exp_data {
  * phase.  Reused only by an account line with the same arguments in a
  * process with the same euid, and only while the config file is the one
  * that was read: same identity (device, inode, size, mode, owner, mtime,
- * ctime; or still missing), and settled when it was read (its ctime at
- * least CONFIG_SETTLED seconds earlier).  Otherwise the account phase
+ * ctime; or still missing) as the descriptor it was read from, which was
+ * settled when it was read (its ctime at least CONFIG_SETTLED seconds
+ * earlier).  Otherwise the account phase
  * loads its options itself, as it does in a handle whose auth phase
  * ended elsewhere (sshd's child).
  */
@@ -170,7 +171,7 @@ struct exp_data {
 #define CONFIG_SETTLED 2
 struct kept_config {
 	struct at_config cfg;	/* owned: at_config_clear() */
-	struct stat st;		/* the config file's, when !missing */
+	struct stat st;		/* the config file's as read, when !missing */
 	bool missing;		/* the default config file did not exist */
 	uid_t euid;
 	size_t argslen;
@@ -396,18 +397,18 @@ free_kept_config(pam_handle_t *pamh, void *data, int error_status)
  * here fails the authentication.
  */
 static void
-keep_options(pam_handle_t *pamh, struct at_config *cfg, int argc,
-	     const char **argv)
+keep_options(pam_handle_t *pamh, struct at_config *cfg,
+	     const struct at_config_file_id *id, int argc, const char **argv)
 {
 	struct kept_config *k;
-	struct stat st;
 	size_t alen = args_len(argc, argv), off = 0, n;
-	int found, i;
+	int i;
 
-	memset(&st, 0, sizeof(st));
-	if ((found = config_identity(cfg, &st)) < 0 ||
-	    (found == 1 &&
-	     (time_t)st.st_ctim.tv_sec > time(NULL) - CONFIG_SETTLED))
+	/* The identity is that of the descriptor the options were read
+	 * from (at_config_load_id), not of a later lookup: a rewrite during
+	 * the conversation leaves a new identity the account phase sees. */
+	if (id->found &&
+	    (time_t)id->st.st_ctim.tv_sec > id->read_at - CONFIG_SETTLED)
 		return;
 	if ((k = calloc(1, sizeof(*k) + alen)) == NULL)
 		return;
@@ -418,8 +419,8 @@ keep_options(pam_handle_t *pamh, struct at_config *cfg, int argc,
 	}
 	k->argslen = alen;
 	k->euid = geteuid();
-	k->missing = found == 0;
-	k->st = st;
+	k->missing = !id->found;
+	k->st = id->st;
 	k->cfg = *cfg; /* moved: the strings now belong to k */
 	at_config_init(cfg);
 	if (pam_set_data(pamh, AT_DATA_CONFIG, k, free_kept_config) !=
@@ -734,21 +735,23 @@ has_debug_arg(int argc, const char **argv)
 }
 
 /*
- * The options of this call (at_config_load: config file, then argv).  A
- * bare "debug" argument also covers the parsing itself.  On failure the
- * reason is logged and the PAM code returned.
+ * The options of this call (at_config_load: config file, then argv), and
+ * in *id which config file was read.  A bare "debug" argument also covers
+ * the parsing itself.  On failure the reason is logged and the PAM code
+ * returned.
  */
 static int
 load_options(pam_handle_t *pamh, int argc, const char **argv,
-	     struct at_config *cfg, struct at_log *log)
+	     struct at_config *cfg, struct at_log *log,
+	     struct at_config_file_id *id)
 {
 	struct at_claims none;
 	enum at_err r;
 
 	if (has_debug_arg(argc, argv))
 		log->debug = true;
-	if ((r = at_config_load(cfg, argc, argv, AT_DEFAULT_CONFIG, geteuid(),
-				log)) != AT_OK) {
+	if ((r = at_config_load_id(cfg, argc, argv, AT_DEFAULT_CONFIG,
+				   geteuid(), log, id)) != AT_OK) {
 		at_claims_init(&none);
 		log_result(pamh, LOG_ERR, "refused", NULL, at_err_reason(r),
 			   &none);
@@ -1032,6 +1035,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	char *cred = NULL, e[AT_LOG_VALUE_SIZE];
 	int ret = PAM_SERVICE_ERR, pass;
 	uid_t uid = (uid_t)-1;
+	struct at_config_file_id cfg_id;
 	enum account acct;
 
 	(void)flags;
@@ -1039,14 +1043,16 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	at_config_init(&cfg);
 	at_claims_init(&claims);
 	/* The config file and the secret file usually share a directory:
-	 * one walk from "/" for both, in this call only (at_walk_memo_begin). */
+	 * one walk from "/" for both, before the conversation
+	 * (at_walk_memo_begin). */
 	at_walk_memo_begin();
 	if ((ret = forget_previous(pamh)) != PAM_SUCCESS) {
 		log_result(pamh, LOG_ERR, "refused", NULL,
 			   env_fail_reason(ret), &claims);
 		goto out;
 	}
-	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
+	if ((ret = load_options(pamh, argc, argv, &cfg, &log, &cfg_id)) !=
+	    PAM_SUCCESS)
 		goto out;
 
 	ret = pam_get_user(pamh, &user, NULL);
@@ -1066,6 +1072,10 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		ret = at_err_to_pam(r);
 		goto out;
 	}
+
+	/* No directory stays open across the conversation, which may wait
+	 * as long as the user likes: what is read after it walks again. */
+	at_walk_memo_end();
 
 	/* Asked before the prompt, acted on after: an unknown user is still
 	 * prompted, so the conversation does not tell who exists. */
@@ -1164,7 +1174,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	log_dropped(pamh, user, "email", claims.email_drop);
 	log_dropped(pamh, user, "name", claims.name_drop);
 	log_result(pamh, LOG_INFO, "accepted", user, "ok", &claims);
-	keep_options(pamh, &cfg, argc, argv);
+	keep_options(pamh, &cfg, &cfg_id, argc, argv);
 	ret = PAM_SUCCESS;
 out:
 	at_walk_memo_end();
@@ -1510,6 +1520,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct at_log log = { log_to_pam, pamh, false };
 	struct at_config cfg;
 	const struct at_config *opts;
+	struct at_config_file_id cfg_id;
 	struct at_claims claims;
 	const void *data = NULL, *envdata = NULL, *user = NULL;
 	const struct exp_data *d;
@@ -1558,14 +1569,13 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	/* The auth phase's options when this handle's auth phase read them
 	 * and the config file is unchanged; else read them here. */
-	at_walk_memo_begin();
 	if ((opts = kept_options(pamh, argc, argv)) != NULL) {
 		log.debug = opts->debug;
 		if (opts->debug)
 			mod_syslog(pamh, LOG_DEBUG,
 				   "options of the auth phase reused");
-	} else if ((ret = load_options(pamh, argc, argv, &cfg, &log)) !=
-		   PAM_SUCCESS) {
+	} else if ((ret = load_options(pamh, argc, argv, &cfg, &log,
+				       &cfg_id)) != PAM_SUCCESS) {
 		goto out;
 	} else {
 		opts = &cfg;
@@ -1602,7 +1612,6 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 				   : "no credential verified in this handle");
 	ret = PAM_IGNORE;
 out:
-	at_walk_memo_end();
 	free(entries);
 	at_claims_clear(&claims);
 	at_config_clear(&cfg);
@@ -1679,6 +1688,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct at_log log = { log_to_pam, pamh, false };
 	struct at_config cfg;
+	struct at_config_file_id cfg_id;
 	enum env_state state = ENV_NONE;
 	unsigned int changed = 0, removed = 0;
 	int ret = PAM_SESSION_ERR;
@@ -1692,7 +1702,8 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			ret = PAM_SESSION_ERR;
 		goto out;
 	}
-	if ((ret = load_options(pamh, argc, argv, &cfg, &log)) != PAM_SUCCESS)
+	if ((ret = load_options(pamh, argc, argv, &cfg, &log, &cfg_id)) !=
+	    PAM_SUCCESS)
 		goto out;
 	if (cfg.debug)
 		log_unchanged(pamh, state, changed, removed);

@@ -8,6 +8,9 @@
 #ifndef AT_H
 #define AT_H
 
+#include <sys/stat.h>
+#include <time.h>
+
 #include "agentictrust.h"
 
 /* ------------------------------------------------------------------ */
@@ -393,6 +396,25 @@ bool at_mode_allows(enum at_mode mode, enum at_method method);
 const char *at_config_secret_file(const struct at_config *cfg,
 				  enum at_method method, const char **option)
 	AT_NONNULL(1);
+
+/*
+ * at_config_load() that also says which config file it read: *id gets
+ * the fstat() of the very descriptor it read (found), or found false
+ * when the default file does not exist, and read_at the time just before
+ * the read.  The PAM module keeps the options for the account phase of
+ * the same handle only while the file by that name still has this
+ * identity (pam_agentictrust.c, kept_options()).
+ */
+struct at_config_file_id {
+	bool found;
+	struct stat st;		/* when found */
+	time_t read_at;
+};
+enum at_err at_config_load_id(struct at_config *cfg, int argc,
+			      const char **argv, const char *default_config,
+			      uid_t owner_uid, const struct at_log *log,
+			      struct at_config_file_id *id)
+	AT_WUR AT_NONNULL(1, 7);
 
 /*
  * The rules between the store options, applied by at_config_load() after

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "at_store.h"
 
@@ -385,17 +387,30 @@ out:
 
 static enum at_err
 config_file_load(struct at_config *cfg, const char *path, bool explicit,
-		 uid_t owner_uid, const struct at_log *log)
+		 uid_t owner_uid, const struct at_log *log,
+		 struct at_config_file_id *id)
 {
 	enum at_err r = AT_ERR_CONFIG;
 	const char *line;
 	size_t len = 0, pos = 0, linelen;
 	unsigned int lineno = 0;
+	struct stat st;
 	char *buf = NULL;
-	int more;
+	int more, fd = -1;
 
-	r = at_file_read(path, AT_FILE_CONFIG, owner_uid, !explicit, log, &buf,
-			 &len);
+	memset(id, 0, sizeof(*id));
+	id->read_at = time(NULL);
+	/* at_file_read() in two halves: the identity is the descriptor's. */
+	r = at_file_open(path, AT_FILE_CONFIG, owner_uid, !explicit, log, &fd,
+			 &st);
+	if (r == AT_OK && fd >= 0) {
+		id->found = true;
+		id->st = st;
+		r = at_file_read_fd(fd, &st, AT_MAX_FILE, path, AT_FILE_CONFIG,
+				    log, &buf, &len);
+	}
+	if (fd >= 0)
+		close(fd);
 	if (r != AT_OK)
 		goto out;
 	if (buf == NULL) {
@@ -456,11 +471,23 @@ at_config_load(struct at_config *cfg, int argc, const char **argv,
 	       const char *default_config, uid_t owner_uid,
 	       const struct at_log *log)
 {
+	struct at_config_file_id id;
+
+	return at_config_load_id(cfg, argc, argv, default_config, owner_uid,
+				 log, &id);
+}
+
+enum at_err
+at_config_load_id(struct at_config *cfg, int argc, const char **argv,
+		  const char *default_config, uid_t owner_uid,
+		  const struct at_log *log, struct at_config_file_id *id)
+{
 	enum at_err r = AT_ERR_CONFIG;
 	const char *path = NULL, *rest;
 	bool explicit = false;
 	int i;
 
+	memset(id, 0, sizeof(*id));
 	/* 1. config= first: the file's values sit under the arguments. */
 	for (i = 0; i < argc; i++) {
 		if (!str_skip_prefix(argv[i], "config=", &rest))
@@ -471,7 +498,7 @@ at_config_load(struct at_config *cfg, int argc, const char **argv,
 	}
 	path = explicit ? cfg->config_file : default_config;
 	/* 2. the file. */
-	r = config_file_load(cfg, path, explicit, owner_uid, log);
+	r = config_file_load(cfg, path, explicit, owner_uid, log, id);
 	if (r != AT_OK) {
 		/* An unsafe or missing explicit file is a configuration error. */
 		if (r != AT_ERR_NOMEM)

@@ -34,9 +34,12 @@ void
 at_store_lib_load(struct at_store_lib *lib)
 {
 	const char *soname = lib->soname, *err;
-	void *h;
+	void *h, *p;
 	size_t i;
 
+	/* Each table member holds what dlsym() returned, bit for bit. */
+	_Static_assert(sizeof(void *) == sizeof(void (*)(void)),
+		       "a function pointer is as wide as a data pointer");
 	lib->ok = false;
 	if ((size_t)lib->kind < sizeof(test_soname) / sizeof(test_soname[0]) &&
 	    test_soname[lib->kind] != NULL)
@@ -51,7 +54,9 @@ at_store_lib_load(struct at_store_lib *lib)
 	}
 	for (i = 0; i < lib->nsyms; i++) {
 		(void)dlerror();
-		if ((*lib->syms[i].fn = dlsym(h, lib->syms[i].name)) == NULL) {
+		p = dlsym(h, lib->syms[i].name);
+		memcpy(lib->syms[i].fn, &p, sizeof(p));
+		if (p == NULL) {
 			err = dlerror();
 			snprintf(lib->why, sizeof(lib->why), "%s: no symbol %s",
 				 soname, lib->syms[i].name);
@@ -64,8 +69,9 @@ at_store_lib_load(struct at_store_lib *lib)
 	lib->ok = true;
 	return;
 fail:
+	p = NULL;
 	for (i = 0; i < lib->nsyms; i++)
-		*lib->syms[i].fn = NULL;
+		memcpy(lib->syms[i].fn, &p, sizeof(p));
 	/* Still not closed: a library half-used by another caller in the
 	 * process is not ours to unmap. */
 }

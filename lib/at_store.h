@@ -286,7 +286,10 @@ struct at_store {
 
 struct at_store_sym {
 	const char *name;
-	void **fn;
+	/* The table member to fill: dlsym()'s void * is copied into it
+	 * with memcpy, never stored through a void ** (a function pointer
+	 * object is not a void * object). */
+	void *fn;
 };
 
 struct at_store_lib {

@@ -75,7 +75,7 @@ static struct {
 } hr;
 
 /* clang-format off */
-#define SYM(f) { #f, (void **)&hr.f }
+#define SYM(f) { #f, &hr.f }
 /* clang-format on */
 static const struct at_store_sym hr_syms[] = {
 	SYM(freeReplyObject),

@@ -64,7 +64,7 @@ static struct {
 } sq;
 
 /* clang-format off */
-#define SYM(f) { #f, (void **)&sq.f }
+#define SYM(f) { #f, &sq.f }
 /* clang-format on */
 static const struct at_store_sym sq_syms[] = {
 	SYM(sqlite3_bind_int),	     SYM(sqlite3_bind_int64),

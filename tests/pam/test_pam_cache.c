@@ -134,10 +134,14 @@ write_conf(const char *extra)
  * pam_acct_mgmt() (asserted to agree) when it succeeded.  The verdict's
  * reason is left in last_reason.
  */
+typedef int conv_fn(int, const struct pam_message **,
+		    struct pam_response **, void *);
+
 static int
-transaction_of(const char *service, char *cred, void (*between)(void))
+transaction_conv(const char *service, char *cred, void (*between)(void),
+		 conv_fn *fn)
 {
-	struct pam_conv conv = { test_token_conv, cred };
+	struct pam_conv conv = { fn, cred };
 	pam_handle_t *h = NULL;
 	int rc, arc;
 
@@ -153,6 +157,12 @@ transaction_of(const char *service, char *cred, void (*between)(void))
 		rc = -2 - arc;
 	pam_end(h, rc);
 	return rc;
+}
+
+static int
+transaction_of(const char *service, char *cred, void (*between)(void))
+{
+	return transaction_conv(service, cred, between, test_token_conv);
 }
 
 static int
@@ -462,6 +472,17 @@ break_conf(void)
 	write_conf("no_such_option = 1\n");
 }
 
+/* The user answers the prompt only after the config file was rewritten
+ * and has become settled. */
+static int
+conv_after_rewrite(int n, const struct pam_message **msg,
+		   struct pam_response **resp, void *data)
+{
+	break_conf();
+	wait_settled();
+	return test_token_conv(n, msg, resp, data);
+}
+
 /*
  * The account phase uses the options its auth phase loaded in the same
  * handle (one config read per transaction), but only from a settled,
@@ -493,6 +514,17 @@ test_account_reuses_options(void **state)
 	assert_int_equal(transaction_of("at_cache_acct_args", tok_a,
 					break_conf),
 			 -2 - PAM_SERVICE_ERR);
+	/* Rewritten while the prompt was open: the options were read before
+	 * it, so the identity kept is the old file's, and the account phase
+	 * reads the new one (found in review: the identity was taken after
+	 * the conversation). */
+	write_conf("mode = any\n");
+	wait_settled();
+	assert_int_equal(transaction_conv(SERVICE, tok_a, NULL,
+					  conv_after_rewrite),
+			 -2 - PAM_SERVICE_ERR);
+	assert_false(saw_options_reused);
+	assert_string_equal(last_reason, "bad_config");
 	/* A failed authentication keeps nothing. */
 	write_conf("mode = any\n");
 	wait_settled();
