@@ -38,7 +38,7 @@
 #define PAM_SM_ACCOUNT
 #define PAM_SM_SESSION
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
@@ -253,26 +253,36 @@ seal_key_wipe(void)
 {
 	at_wipe(seal_key, sizeof(seal_key));
 	seal_key_ok = false;
-	/* The keyed secrets the process kept (at_verifier_from_config_cached):
-	 * wiped at exit like the seal key. */
+	/* The keyed secrets the process kept (at_verifier_from_config_cached)
+	 * and the keyed seal HMAC: wiped at exit like the seal key. */
 	at_cache_flush();
+	at_seal_flush();
 }
 
 static _Atomic uint64_t handles_ended;
 
-/* The handle number a seal binds: SHA-256(address, handles_ended). */
-static uint64_t
-seal_handle(pam_handle_t *pamh)
+/*
+ * The handle number a seal binds: SHA-256(address, handles_ended), through
+ * the process's fetched SHA-256 (at_sha256_md()).  false when it cannot be
+ * computed: no seal is made or opened then.
+ */
+static bool
+seal_handle(pam_handle_t *pamh, uint64_t *h)
 {
-	unsigned char in[16], md[SHA256_DIGEST_LENGTH];
+	unsigned char in[16], md[EVP_MAX_MD_SIZE];
 	uint64_t addr = (uint64_t)(uintptr_t)pamh;
-	uint64_t ended = atomic_load(&handles_ended), h;
+	uint64_t ended = atomic_load(&handles_ended);
+	unsigned int mdlen = 0;
 
 	memcpy(in, &addr, sizeof(addr));
 	memcpy(in + sizeof(addr), &ended, sizeof(ended));
-	SHA256(in, sizeof(in), md);
-	memcpy(&h, md, sizeof(h));
-	return h;
+	if (at_sha256_md() == NULL ||
+	    EVP_Digest(in, sizeof(in), md, &mdlen, at_sha256_md(), NULL) !=
+		    1 ||
+	    mdlen < sizeof(*h))
+		return false;
+	memcpy(h, md, sizeof(*h));
+	return true;
 }
 
 static void
@@ -818,6 +828,7 @@ export_claims(pam_handle_t *pamh, const char *user, const struct at_claims *c,
 	const void *service = NULL;
 	char *entries = NULL, *seal = NULL, *var = NULL;
 	unsigned int changed, removed;
+	uint64_t handle;
 	size_t i, len = 1;
 	enum at_err r;
 	int ret = PAM_BUF_ERR;
@@ -856,7 +867,11 @@ export_claims(pam_handle_t *pamh, const char *user, const struct at_claims *c,
 		goto out;
 	/* The handle's number (seal_handle()): the same in a child forked
 	 * after pam_start() (sshd's keyboard-interactive authentication). */
-	if ((r = at_seal_make(seal_key, service, user, seal_handle(pamh),
+	if (!seal_handle(pamh, &handle)) {
+		*why = "crypto_error";
+		goto out;
+	}
+	if ((r = at_seal_make(seal_key, service, user, handle,
 			      at_seal_expiry(c, leeway, time(NULL)), entries,
 			      &seal)) != AT_OK) {
 		if (r == AT_ERR_NOMEM) {
@@ -1232,6 +1247,7 @@ verified_entries(pam_handle_t *pamh, char **entries, enum env_state *state)
 	const void *data = NULL, *service = NULL, *who = NULL;
 	const struct env_data *d;
 	const char *seal;
+	uint64_t handle;
 	enum at_err r;
 	int i, ret;
 
@@ -1254,7 +1270,7 @@ verified_entries(pam_handle_t *pamh, char **entries, enum env_state *state)
 	*state = ENV_BAD_SEAL;
 	if (!seal_key_ok ||
 	    pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS ||
-	    service == NULL)
+	    service == NULL || !seal_handle(pamh, &handle))
 		return PAM_SUCCESS;
 	for (i = 0; i < 2; i++) {
 		who = NULL;
@@ -1263,8 +1279,8 @@ verified_entries(pam_handle_t *pamh, char **entries, enum env_state *state)
 		    who == NULL)
 			continue;
 		/* Made in this handle (its address), not yet expired. */
-		r = at_seal_open(seal_key, service, who, seal_handle(pamh),
-				 time(NULL), seal, entries);
+		r = at_seal_open(seal_key, service, who, handle, time(NULL),
+				 seal, entries);
 		if (r == AT_ERR_NOMEM)
 			return PAM_BUF_ERR;
 		if (r == AT_OK && entries_valid(*entries)) {

@@ -336,6 +336,12 @@ int at_file_next_line(const char *buf, size_t len, size_t *pos,
 /* A fresh random key (getrandom).  Returns AT_OK or AT_ERR_CRYPTO. */
 enum at_err at_seal_keygen(unsigned char key[AT_SEAL_KEY_LEN]) AT_WUR
 	AT_NONNULL(1);
+/*
+ * at_seal_make() and at_seal_open() keep the HMAC keyed with the last key
+ * they used for the next call (one at a time; a busy one is not waited
+ * for).  at_seal_flush() wipes and frees it: at exit, with the key.
+ */
+void at_seal_flush(void);
 
 /*
  * The expiry of a seal made at now of what c proved: the first second at
@@ -457,8 +463,16 @@ enum at_err at_hmac_key_verify(struct at_hmac_key *k, const void *msg,
 			       size_t taglen) AT_WUR AT_NONNULL(1);
 
 /*
- * SHA-256 state for token fingerprints, fetched once and restarted for
- * each token (at_token_fingerprint() fetches on every call).  Not
+ * OpenSSL's SHA-256, fetched once for the process (at_hmac.c): for
+ * EVP_DigestInit_ex2() and EVP_Digest(), instead of EVP_sha256(), which
+ * makes a locked fetch by name on every use.  Shared by every thread,
+ * never freed by the caller.  NULL when it cannot be fetched.
+ */
+struct evp_md_st;
+const struct evp_md_st *at_sha256_md(void);
+
+/*
+ * SHA-256 state for token fingerprints, restarted for each token.  Not
  * thread-safe: one per verifier.  *out is owned: at_sha256_free().
  * Errors: AT_ERR_NOMEM, AT_ERR_CRYPTO.
  */

@@ -119,7 +119,8 @@ at_cache_tag_new(struct at_cache_tag **out, const char *key, size_t keylen,
 	t->keylen = keylen;
 	r = AT_ERR_CRYPTO;
 	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    at_sha256_md() == NULL ||
+	    EVP_DigestInit_ex2(md, at_sha256_md(), NULL) != 1 ||
 	    EVP_DigestUpdate(md, key, keylen) != 1)
 		goto out;
 	for (i = 0; i < n; i++) {

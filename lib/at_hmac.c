@@ -13,10 +13,16 @@
  * slower on Debian 12.)
  *
  * A struct at_sha256 is the plain SHA-256 a verifier fingerprints tokens
- * with: the digest fetched once, so that each fingerprint skips the
- * implicit fetch (a locked method-store lookup) EVP_Digest() makes with
- * EVP_sha256().
+ * with, restarted for each token.
+ *
+ * The HMAC and SHA-256 implementations themselves are fetched once per
+ * process (at_sha256_md(), hmac_mac()): a fetch by name is a locked
+ * method-store lookup, and EVP_sha256() makes one implicitly on every
+ * EVP_DigestInit; a PAM transaction keyed one HMAC and hashed three times,
+ * each paying it.  Fetched objects are immutable and reference-counted,
+ * so threads share them; they are kept until the process exits.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,12 +37,52 @@ struct at_hmac_key {
 	EVP_MAC_CTX *ctx; /* owned: keyed state, freed in at_hmac_key_free */
 };
 
+/*
+ * Fetched once, published with a compare-and-swap: no lock, so a child
+ * forked at any moment finds either the object or NULL and fetches.  Two
+ * threads racing both fetch; the loser frees its copy.
+ */
+static _Atomic(EVP_MD *) sha256_md;
+static _Atomic(EVP_MAC *) hmac_impl;
+
+const EVP_MD *
+at_sha256_md(void)
+{
+	EVP_MD *md = atomic_load(&sha256_md), *none = NULL;
+
+	if (md != NULL)
+		return md;
+	if ((md = EVP_MD_fetch(NULL, OSSL_DIGEST_NAME_SHA2_256, NULL)) == NULL)
+		return NULL;
+	if (!atomic_compare_exchange_strong(&sha256_md, &none, md)) {
+		EVP_MD_free(md);
+		md = none;
+	}
+	return md;
+}
+
+static EVP_MAC *
+hmac_mac(void)
+{
+	EVP_MAC *mac = atomic_load(&hmac_impl), *none = NULL;
+
+	if (mac != NULL)
+		return mac;
+	if ((mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL)) == NULL)
+		return NULL;
+	if (!atomic_compare_exchange_strong(&hmac_impl, &none, mac)) {
+		EVP_MAC_free(mac);
+		mac = none;
+	}
+	return mac;
+}
+
 enum at_err
 at_hmac_key_new(struct at_hmac_key **out, const void *key, size_t keylen)
 {
 	enum at_err r = AT_ERR_INTERNAL;
 	struct at_hmac_key *k = NULL;
-	EVP_MAC *mac = NULL;
+	EVP_MAC *mac;
 	OSSL_PARAM params[2];
 	/* HMAC rejects a NULL key even when empty: point at a dummy byte. */
 	static const unsigned char empty_key[1];
@@ -48,7 +94,7 @@ at_hmac_key_new(struct at_hmac_key **out, const void *key, size_t keylen)
 		r = AT_ERR_NOMEM;
 		goto out;
 	}
-	if ((mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL)) == NULL ||
+	if ((mac = hmac_mac()) == NULL ||
 	    (k->ctx = EVP_MAC_CTX_new(mac)) == NULL) {
 		r = AT_ERR_CRYPTO;
 		goto out;
@@ -66,7 +112,6 @@ at_hmac_key_new(struct at_hmac_key **out, const void *key, size_t keylen)
 	r = AT_OK;
 out:
 	at_hmac_key_free(k);
-	EVP_MAC_free(mac);
 	return r;
 }
 
@@ -144,8 +189,8 @@ out:
 }
 
 struct at_sha256 {
-	EVP_MD *md;	 /* owned: fetched once */
-	EVP_MD_CTX *ctx; /* owned: restarted for each message */
+	const EVP_MD *md; /* at_sha256_md(): the process's */
+	EVP_MD_CTX *ctx;  /* owned: restarted for each message */
 };
 
 enum at_err
@@ -158,8 +203,7 @@ at_sha256_new(struct at_sha256 **out)
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		goto out;
 	r = AT_ERR_CRYPTO;
-	if ((h->md = EVP_MD_fetch(NULL, OSSL_DIGEST_NAME_SHA2_256, NULL)) ==
-		    NULL ||
+	if ((h->md = at_sha256_md()) == NULL ||
 	    (h->ctx = EVP_MD_CTX_new()) == NULL)
 		goto out;
 	*out = h;
@@ -177,7 +221,6 @@ at_sha256_free(struct at_sha256 *h)
 		return;
 	/* EVP_MD_CTX_free cleanses the digest state (sha256_freectx). */
 	EVP_MD_CTX_free(h->ctx);
-	EVP_MD_free(h->md);
 	free(h);
 }
 

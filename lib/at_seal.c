@@ -26,6 +26,7 @@
  * the MAC, as is handle.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,55 @@ at_seal_keygen(unsigned char key[AT_SEAL_KEY_LEN])
 		got += (size_t)n;
 	}
 	return AT_OK;
+}
+
+/*
+ * The HMAC keyed with the last seal key used, kept for the next seal: a
+ * process makes and opens all its seals with its one key (the module's),
+ * and keying HMAC-SHA256 through OpenSSL costs several times the MAC of
+ * a seal.  A keyed state is mutable, so one thread at a time uses it; a
+ * thread that finds it busy keys a copy of its own for that seal, so no
+ * thread waits, and a child forked while another thread held the lock
+ * keys its own for good.  at_seal_flush() wipes it.
+ */
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct at_hmac_key *kept_hmac;	/* keyed with kept_raw */
+static unsigned char kept_raw[AT_SEAL_KEY_LEN];
+
+static enum at_err
+seal_hmac(const unsigned char key[AT_SEAL_KEY_LEN], const void *msg,
+	  size_t len, unsigned char mac[AT_MAC_LEN])
+{
+	enum at_err r;
+
+	if (pthread_mutex_trylock(&kept_lock) != 0)
+		return at_hmac_sha256(key, AT_SEAL_KEY_LEN, msg, len, mac);
+	if (kept_hmac == NULL ||
+	    CRYPTO_memcmp(kept_raw, key, AT_SEAL_KEY_LEN) != 0) {
+		at_hmac_key_free(kept_hmac);
+		kept_hmac = NULL;
+		at_wipe(kept_raw, sizeof(kept_raw));
+		if ((r = at_hmac_key_new(&kept_hmac, key, AT_SEAL_KEY_LEN)) !=
+		    AT_OK)
+			goto out;
+		memcpy(kept_raw, key, AT_SEAL_KEY_LEN);
+	}
+	r = at_hmac_key_mac(kept_hmac, msg, len, mac);
+out:
+	pthread_mutex_unlock(&kept_lock);
+	return r;
+}
+
+void
+at_seal_flush(void)
+{
+	/* At exit: a thread still sealing keeps it (the process ends). */
+	if (pthread_mutex_trylock(&kept_lock) != 0)
+		return;
+	at_hmac_key_free(kept_hmac);
+	kept_hmac = NULL;
+	at_wipe(kept_raw, sizeof(kept_raw));
+	pthread_mutex_unlock(&kept_lock);
 }
 
 /* v as 8 big-endian bytes at p. */
@@ -104,7 +154,7 @@ seal_mac(const unsigned char key[AT_SEAL_KEY_LEN], const char *service,
 	put_be64(msg + off + 8, (uint64_t)expires);
 	off += 16;
 	memcpy(msg + off, entries, entrieslen);
-	if ((r = at_hmac_sha256(key, AT_SEAL_KEY_LEN, msg, n, mac)) != AT_OK)
+	if ((r = seal_hmac(key, msg, n, mac)) != AT_OK)
 		goto out;
 	r = AT_OK;
 out:

@@ -828,7 +828,8 @@ sha256(const char *buf, size_t len, unsigned char out[AT_MAP_DIGEST_LEN])
 {
 	unsigned int n = 0;
 
-	if (EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL) != 1 ||
+	if (at_sha256_md() == NULL ||
+	    EVP_Digest(buf, len, out, &n, at_sha256_md(), NULL) != 1 ||
 	    n != AT_MAP_DIGEST_LEN)
 		return AT_ERR_CRYPTO;
 	return AT_OK;

@@ -499,7 +499,8 @@ at_token_fingerprint(const char *tok, size_t len, char out[AT_FP_LEN + 1])
 	unsigned int mdlen = 0;
 
 	out[0] = '\0';
-	if (EVP_Digest(tok, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	if (at_sha256_md() == NULL ||
+	    EVP_Digest(tok, len, md, &mdlen, at_sha256_md(), NULL) != 1 ||
 	    mdlen < AT_FP_LEN / 2)
 		return AT_ERR_CRYPTO;
 	at_hex_encode(md, AT_FP_LEN / 2, out);

@@ -5,6 +5,9 @@
  * key, for its service, user and handle, with its text and expiry, before
  * that expiry; anything else is refused.
  */
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "unit_test.h"
 
 #define ENTRIES "AGENTICTRUST_SUB=alice\nAGENTICTRUST_METHOD=jwt"
@@ -361,6 +364,64 @@ test_malformed(void **state)
 	free(big);
 }
 
+/*
+ * Threads sealing at once with two keys: the kept keyed HMAC is used by
+ * one thread at a time and rekeyed when the key changes, the others key
+ * their own; every seal opens with its key and with no other.
+ */
+#define SEAL_THREADS 4
+#define SEAL_ROUNDS 300
+
+static atomic_uint seal_wrong;
+
+static void *
+seal_worker(void *arg)
+{
+	unsigned int id = (unsigned int)(uintptr_t)arg, i;
+	const unsigned char *k, *other;
+	char *seal, *out;
+
+	for (i = 0; i < SEAL_ROUNDS; i++) {
+		k = (i + id) % 2 ? key : key2;
+		other = k == key ? key2 : key;
+		seal = out = NULL;
+		if (at_seal_make(k, SVC, "alice", H + id, EXP, ENTRIES,
+				 &seal) != AT_OK ||
+		    at_seal_open(k, SVC, "alice", H + id, NOW, seal, &out) !=
+			    AT_OK ||
+		    strcmp(out, ENTRIES) != 0)
+			atomic_fetch_add(&seal_wrong, 1);
+		free(out);
+		out = NULL;
+		if (seal != NULL &&
+		    at_seal_open(other, SVC, "alice", H + id, NOW, seal,
+				 &out) != AT_ERR_SIGNATURE)
+			atomic_fetch_add(&seal_wrong, 1);
+		free(out);
+		free(seal);
+	}
+	return NULL;
+}
+
+static void
+test_threads_two_keys(void **state)
+{
+	pthread_t t[SEAL_THREADS];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < SEAL_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, seal_worker,
+						(void *)(uintptr_t)i),
+				 0);
+	for (i = 0; i < SEAL_THREADS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	assert_int_equal(atomic_load(&seal_wrong), 0);
+	/* Wiped and freed; the next seal keys again. */
+	at_seal_flush();
+	free(make(ENTRIES));
+}
+
 int
 main(void)
 {
@@ -373,6 +434,7 @@ main(void)
 		cmocka_unit_test(test_expired),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_threads_two_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
