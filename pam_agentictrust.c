@@ -408,7 +408,8 @@ free_kept_config(pam_handle_t *pamh, void *data, int error_status)
  */
 static void
 keep_options(pam_handle_t *pamh, struct at_config *cfg,
-	     const struct at_config_file_id *id, int argc, const char **argv)
+	     const struct at_config_file_id *id, uid_t euid, int argc,
+	     const char **argv)
 {
 	struct kept_config *k;
 	size_t alen = args_len(argc, argv), off = 0, n;
@@ -428,7 +429,7 @@ keep_options(pam_handle_t *pamh, struct at_config *cfg,
 		off += n;
 	}
 	k->argslen = alen;
-	k->euid = geteuid();
+	k->euid = euid;
 	k->missing = !id->found;
 	k->st = id->st;
 	k->cfg = *cfg; /* moved: the strings now belong to k */
@@ -446,7 +447,7 @@ keep_options(pam_handle_t *pamh, struct at_config *cfg,
  * else NULL (the caller loads them).
  */
 static const struct at_config *
-kept_options(pam_handle_t *pamh, int argc, const char **argv)
+kept_options(pam_handle_t *pamh, uid_t euid, int argc, const char **argv)
 {
 	const void *data = NULL;
 	const struct kept_config *k;
@@ -457,7 +458,7 @@ kept_options(pam_handle_t *pamh, int argc, const char **argv)
 	    data == NULL)
 		return NULL;
 	k = data;
-	if (k->euid != geteuid() || !args_equal(k, argc, argv))
+	if (k->euid != euid || !args_equal(k, argc, argv))
 		return NULL;
 	found = config_identity(&k->cfg, &st);
 	if (found < 0 || (found == 0) != k->missing ||
@@ -751,7 +752,7 @@ has_debug_arg(int argc, const char **argv)
  * returned.
  */
 static int
-load_options(pam_handle_t *pamh, int argc, const char **argv,
+load_options(pam_handle_t *pamh, int argc, const char **argv, uid_t euid,
 	     struct at_config *cfg, struct at_log *log,
 	     struct at_config_file_id *id)
 {
@@ -760,8 +761,8 @@ load_options(pam_handle_t *pamh, int argc, const char **argv,
 
 	if (has_debug_arg(argc, argv))
 		log->debug = true;
-	if ((r = at_config_load_id(cfg, argc, argv, AT_DEFAULT_CONFIG,
-				   geteuid(), log, id)) != AT_OK) {
+	if ((r = at_config_load_id(cfg, argc, argv, AT_DEFAULT_CONFIG, euid,
+				   log, id)) != AT_OK) {
 		at_claims_init(&none);
 		log_result(pamh, LOG_ERR, "refused", NULL, at_err_reason(r),
 			   &none);
@@ -1051,6 +1052,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	int ret = PAM_SERVICE_ERR, pass;
 	uid_t uid = (uid_t)-1;
 	struct at_config_file_id cfg_id;
+	uid_t euid = geteuid();
 	enum account acct;
 
 	(void)flags;
@@ -1066,7 +1068,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			   env_fail_reason(ret), &claims);
 		goto out;
 	}
-	if ((ret = load_options(pamh, argc, argv, &cfg, &log, &cfg_id)) !=
+	if ((ret = load_options(pamh, argc, argv, euid, &cfg, &log, &cfg_id)) !=
 	    PAM_SUCCESS)
 		goto out;
 
@@ -1080,8 +1082,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 
-	if ((r = at_verifier_from_config_cached(&v, &cfg, geteuid(),
-						   &log)) != AT_OK) {
+	if ((r = at_verifier_from_config_cached(&v, &cfg, euid, &log)) !=
+	    AT_OK) {
 		log_result(pamh, LOG_ERR, "refused", user, at_err_reason(r),
 			   &claims);
 		ret = at_err_to_pam(r);
@@ -1158,7 +1160,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 				   at_log_value(e, sizeof(e), user));
 	} else if ((r = at_user_policy_check_cached(
 			    &cfg, cfg.user_map != NULL, uid,
-			    AT_DEFAULT_LOGIN_DEFS, geteuid(), &log)) != AT_OK) {
+			    AT_DEFAULT_LOGIN_DEFS, euid, &log)) != AT_OK) {
 		if (r == AT_ERR_SYSTEM_USER)
 			log_result(pamh, LOG_NOTICE, "rejected", user,
 				   at_err_reason(r), &claims);
@@ -1189,7 +1191,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	log_dropped(pamh, user, "email", claims.email_drop);
 	log_dropped(pamh, user, "name", claims.name_drop);
 	log_result(pamh, LOG_INFO, "accepted", user, "ok", &claims);
-	keep_options(pamh, &cfg, &cfg_id, argc, argv);
+	keep_options(pamh, &cfg, &cfg_id, euid, argc, argv);
 	ret = PAM_SUCCESS;
 out:
 	at_walk_memo_end();
@@ -1537,6 +1539,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct at_config cfg;
 	const struct at_config *opts;
 	struct at_config_file_id cfg_id;
+	uid_t euid = geteuid();
 	struct at_claims claims;
 	const void *data = NULL, *envdata = NULL, *user = NULL;
 	const struct exp_data *d;
@@ -1585,13 +1588,13 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	/* The auth phase's options when this handle's auth phase read them
 	 * and the config file is unchanged; else read them here. */
-	if ((opts = kept_options(pamh, argc, argv)) != NULL) {
+	if ((opts = kept_options(pamh, euid, argc, argv)) != NULL) {
 		log.debug = opts->debug;
 		if (opts->debug)
 			mod_syslog(pamh, LOG_DEBUG,
 				   "options of the auth phase reused");
-	} else if ((ret = load_options(pamh, argc, argv, &cfg, &log,
-				       &cfg_id)) != PAM_SUCCESS) {
+	} else if ((ret = load_options(pamh, argc, argv, euid, &cfg,
+				       &log, &cfg_id)) != PAM_SUCCESS) {
 		goto out;
 	} else {
 		opts = &cfg;
@@ -1705,6 +1708,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct at_log log = { log_to_pam, pamh, false };
 	struct at_config cfg;
 	struct at_config_file_id cfg_id;
+	uid_t euid = geteuid();
 	enum env_state state = ENV_NONE;
 	unsigned int changed = 0, removed = 0;
 	int ret = PAM_SESSION_ERR;
@@ -1718,7 +1722,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			ret = PAM_SESSION_ERR;
 		goto out;
 	}
-	if ((ret = load_options(pamh, argc, argv, &cfg, &log, &cfg_id)) !=
+	if ((ret = load_options(pamh, argc, argv, euid, &cfg, &log, &cfg_id)) !=
 	    PAM_SUCCESS)
 		goto out;
 	if (cfg.debug)

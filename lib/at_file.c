@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -109,24 +110,24 @@ at_walk_memo_end(void)
 	memo.active = false;
 }
 
-/* Keep a copy of a walk's result for the next path in that directory. */
+/* Keep a walk's result (the memo owns dirfd now) for the next path in
+ * that directory. */
 static void
 memo_keep(const char *path, size_t dirlen, uid_t owner_uid, int dirfd)
 {
 	memo_drop();
-	/* A copy that cannot be made only costs the next walk. */
-	if ((memo.dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) < 0)
-		return;
+	memo.dirfd = dirfd;
 	memo.owner_uid = owner_uid;
 	memo.dirlen = dirlen;
 	memcpy(memo.dir, path, dirlen);
 }
 
 /*
- * The kept directory for path, when path is in it: a new descriptor of
- * the same directory (not found again by its name, so nothing can have
- * been swapped in since it was walked), its owner and mode checked again
- * with fstat.  1: *dirfd set; 0: not kept, walk; -1: refused (logged).
+ * The kept directory for path, when path is in it: the same descriptor
+ * (not found again by its name, so nothing can have been swapped in since
+ * it was walked, and still owned by the memo), its owner and mode checked
+ * again with fstat.  1: *dirfd set; 0: not kept, walk; -1: refused
+ * (logged).
  */
 static int
 memo_reuse(const char *path, size_t dirlen, const char *what,
@@ -140,17 +141,16 @@ memo_reuse(const char *path, size_t dirlen, const char *what,
 	if (!memo.active || memo.dirfd < 0 || memo.owner_uid != owner_uid ||
 	    memo.dirlen != dirlen || memcmp(memo.dir, path, dirlen) != 0)
 		return 0;
-	if ((fd = fcntl(memo.dirfd, F_DUPFD_CLOEXEC, 0)) < 0)
-		return 0;
+	fd = memo.dirfd;
 	if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		close(fd);
+		memo_drop();
 		return 0;
 	}
 	/* The directory as the path names it, for the log line. */
 	memcpy(shown, path, dirlen);
 	shown[dirlen > 1 ? dirlen - 1 : dirlen] = '\0';
 	if (!dir_ok(&st, shown, what, path, owner_uid, log)) {
-		close(fd);
+		memo_drop();
 		return -1;
 	}
 	*dirfd = fd;
@@ -182,10 +182,14 @@ open_root(const char *what, const char *path, uid_t owner_uid,
 	return fd;
 }
 
-enum at_err
-at_path_open_dir(const char *path, const char *what, uid_t owner_uid,
-		 bool missing_ok, const struct at_log *log, int *dirfd,
-		 const char **name, bool *sticky)
+/*
+ * at_path_open_dir() for at_file_open(): with the memo on, *dirfd is the
+ * memo's (kept: the caller must not close it), else the caller's.
+ */
+static enum at_err
+path_open_dir(const char *path, const char *what, uid_t owner_uid,
+	      bool missing_ok, const struct at_log *log, int *dirfd,
+	      const char **name, bool *sticky, bool *kept)
 {
 	enum at_err r = AT_ERR_FILE;
 	char rest[PATH_MAX], shown[PATH_MAX], target[PATH_MAX];
@@ -201,6 +205,7 @@ at_path_open_dir(const char *path, const char *what, uid_t owner_uid,
 	*dirfd = -1;
 	*name = NULL;
 	*sticky = false;
+	*kept = false;
 	if (path[0] != '/') {
 		at_log(log, LOG_ERR, "%s %s: path is not absolute", what, path);
 		goto out;
@@ -222,6 +227,7 @@ at_path_open_dir(const char *path, const char *what, uid_t owner_uid,
 	switch (memo_reuse(path, len, what, owner_uid, log, dirfd, sticky)) {
 	case 1:
 		*name = last;
+		*kept = true;
 		r = AT_OK;
 		goto out;
 	case -1:
@@ -337,8 +343,10 @@ at_path_open_dir(const char *path, const char *what, uid_t owner_uid,
 	*name = last;
 	fd = -1; /* transferred */
 	r = AT_OK;
-	if (memo.active)
+	if (memo.active) {
 		memo_keep(path, len, owner_uid, *dirfd);
+		*kept = true;
+	}
 out:
 	if (*dirfd < 0)
 		*sticky = false;
@@ -346,6 +354,30 @@ out:
 		close(next);
 	if (fd >= 0)
 		close(fd);
+	return r;
+}
+
+enum at_err
+at_path_open_dir(const char *path, const char *what, uid_t owner_uid,
+		 bool missing_ok, const struct at_log *log, int *dirfd,
+		 const char **name, bool *sticky)
+{
+	enum at_err r;
+	bool kept;
+	int fd;
+
+	r = path_open_dir(path, what, owner_uid, missing_ok, log, &fd, name,
+			  sticky, &kept);
+	/* The caller owns what it gets: a copy of the memo's. */
+	if (r == AT_OK && fd >= 0 && kept &&
+	    (fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		at_log(log, LOG_ERR, "%s %s: directory: %s", what, path,
+		       strerror(errno));
+		*name = NULL;
+		*sticky = false;
+		r = AT_ERR_FILE;
+	}
+	*dirfd = fd;
 	return r;
 }
 
@@ -369,6 +401,21 @@ out:
 	return r;
 }
 
+/* Is name among the NUL-terminated names of a flistxattr() list? */
+static bool
+xattr_listed(const char *names, size_t len, const char *name)
+{
+	size_t off = 0, n;
+
+	while (off < len) {
+		n = strnlen(names + off, len - off);
+		if (n == strlen(name) && memcmp(names + off, name, n) == 0)
+			return true;
+		off += n + 1;
+	}
+	return false;
+}
+
 /*
  * Does fd carry an extended POSIX ACL (named users or groups, a mask)?
  * libacl's acl_extended_fd(): an access ACL longer than the three base
@@ -380,7 +427,22 @@ out:
 static int
 has_extended_acl(int fd)
 {
-	int r = acl_extended_fd(fd);
+	char names[256];
+	ssize_t n;
+	int r;
+
+	/* One flistxattr() instead of libacl's two getxattr() calls when
+	 * the file has no POSIX ACL attribute at all, the usual case; a
+	 * list too long for the buffer, or one that names an ACL, goes to
+	 * acl_extended_fd(). */
+	n = flistxattr(fd, names, sizeof(names));
+	if (n == 0 || (n < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP)))
+		return 0;
+	if (n > 0 &&
+	    !xattr_listed(names, (size_t)n, "system.posix_acl_access") &&
+	    !xattr_listed(names, (size_t)n, "system.posix_acl_default"))
+		return 0;
+	r = acl_extended_fd(fd);
 
 	if (r < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP))
 		return 0;
@@ -397,13 +459,13 @@ at_file_open(const char *path, enum at_file_kind kind, uid_t owner_uid,
 	const char *what = kind == AT_FILE_SECRET ? "secret file" : "file";
 	struct stat st;
 	const char *name;
-	bool sticky;
+	bool sticky, kept = false;
 	int fd = -1, dirfd = -1, acl;
 
 	*fdp = -1;
 	memset(stp, 0, sizeof(*stp));
-	if (at_path_open_dir(path, what, owner_uid, missing_ok, log, &dirfd,
-			     &name, &sticky) != AT_OK)
+	if (path_open_dir(path, what, owner_uid, missing_ok, log, &dirfd,
+			  &name, &sticky, &kept) != AT_OK)
 		goto out;
 	if (dirfd < 0) {
 		r = AT_OK; /* a directory on the path is missing */
@@ -487,7 +549,7 @@ at_file_open(const char *path, enum at_file_kind kind, uid_t owner_uid,
 out:
 	if (fd >= 0)
 		close(fd);
-	if (dirfd >= 0)
+	if (dirfd >= 0 && !kept)
 		close(dirfd);
 	return r;
 }

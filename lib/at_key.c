@@ -441,9 +441,9 @@ load_files_cached(struct at_verifier *v, const char *const files[],
 {
 	enum at_err r = AT_ERR_INTERNAL;
 	struct at_cache_tag *tag = NULL;
-	char *bufs[2] = { NULL, NULL }, *key = NULL;
-	size_t lens[2] = { 0, 0 }, keylen = 0, i;
-	FILE *f = NULL;
+	char *bufs[2] = { NULL, NULL }, *key = NULL, uid[24];
+	size_t lens[2] = { 0, 0 }, keylen = 0, pathlen, off, i;
+	int uidlen;
 
 	if (n > 2)
 		goto out;
@@ -452,20 +452,29 @@ load_files_cached(struct at_verifier *v, const char *const files[],
 				      false, v->log, &bufs[i], &lens[i])) !=
 		    AT_OK)
 			goto out;
-	/* The key: which uid checked which file for which sets.  Paths
-	 * hold no NUL, so the fields cannot run into each other. */
-	r = AT_ERR_NOMEM;
-	if ((f = open_memstream(&key, &keylen)) == NULL)
+	/* The key: which uid checked which file for which sets, as
+	 * uid { NUL H|- J|- path }.  Paths hold no NUL, so the fields
+	 * cannot run into each other. */
+	r = AT_ERR_INTERNAL;
+	uidlen = snprintf(uid, sizeof(uid), "%lu", (unsigned long)owner_uid);
+	if (uidlen <= 0 || (size_t)uidlen >= sizeof(uid))
 		goto out;
-	fprintf(f, "%lu", (unsigned long)owner_uid);
+	keylen = (size_t)uidlen;
 	for (i = 0; i < n; i++)
-		fprintf(f, "%c%c%c%s", '\0', hmac[i] ? 'H' : '-',
-			jwt[i] ? 'J' : '-', files[i]);
-	if (fclose(f) != 0) {
-		f = NULL;
+		keylen += 3 + strlen(files[i]);
+	r = AT_ERR_NOMEM;
+	if ((key = malloc(keylen)) == NULL)
 		goto out;
+	memcpy(key, uid, (size_t)uidlen);
+	off = (size_t)uidlen;
+	for (i = 0; i < n; i++) {
+		key[off++] = '\0';
+		key[off++] = hmac[i] ? 'H' : '-';
+		key[off++] = jwt[i] ? 'J' : '-';
+		pathlen = strlen(files[i]);
+		memcpy(key + off, files[i], pathlen);
+		off += pathlen;
 	}
-	f = NULL;
 	if ((r = at_cache_tag_new(&tag, key, keylen,
 				  (const char *const *)bufs, lens, n)) !=
 	    AT_OK)
@@ -484,8 +493,6 @@ load_files_cached(struct at_verifier *v, const char *const files[],
 	tag = NULL; /* transferred */
 	r = AT_OK;
 out:
-	if (f != NULL)
-		fclose(f);
 	free(key);
 	at_cache_tag_free(tag);
 	for (i = 0; i < 2; i++)
