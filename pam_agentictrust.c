@@ -830,6 +830,7 @@ export_claims(pam_handle_t *pamh, const char *user, const struct at_claims *c,
 	char *entries = NULL, *seal = NULL, *var = NULL;
 	unsigned int changed, removed;
 	uint64_t handle;
+	size_t seallen;
 	size_t i, len = 1;
 	enum at_err r;
 	int ret = PAM_BUF_ERR;
@@ -883,12 +884,16 @@ export_claims(pam_handle_t *pamh, const char *user, const struct at_claims *c,
 		}
 		goto out;
 	}
-	if (asprintf(&var, "%s=%s", AT_SEAL_VAR, seal) < 0) {
-		var = NULL;
+	/* AT_SEAL_VAR "=" seal (no printf: the seal is a few hundred
+	 * bytes, and asprintf() cost more than the seal's MAC). */
+	seallen = strlen(seal);
+	if ((var = malloc(sizeof(AT_SEAL_VAR) + seallen + 1)) == NULL) {
 		ret = PAM_BUF_ERR;
 		*why = "out_of_memory";
 		goto out;
 	}
+	memcpy(var, AT_SEAL_VAR "=", sizeof(AT_SEAL_VAR));
+	memcpy(var + sizeof(AT_SEAL_VAR), seal, seallen + 1);
 	if ((ret = remember_entries(pamh, user, entries)) != PAM_SUCCESS) {
 		*why = ret == PAM_BUF_ERR ? "out_of_memory" : "pam_data";
 		goto out;
