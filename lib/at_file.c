@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -401,21 +400,6 @@ out:
 	return r;
 }
 
-/* Is name among the NUL-terminated names of a flistxattr() list? */
-static bool
-xattr_listed(const char *names, size_t len, const char *name)
-{
-	size_t off = 0, n;
-
-	while (off < len) {
-		n = strnlen(names + off, len - off);
-		if (n == strlen(name) && memcmp(names + off, name, n) == 0)
-			return true;
-		off += n + 1;
-	}
-	return false;
-}
-
 /*
  * Does fd carry an extended POSIX ACL (named users or groups, a mask)?
  * libacl's acl_extended_fd(): an access ACL longer than the three base
@@ -427,22 +411,7 @@ xattr_listed(const char *names, size_t len, const char *name)
 static int
 has_extended_acl(int fd)
 {
-	char names[256];
-	ssize_t n;
-	int r;
-
-	/* One flistxattr() instead of libacl's two getxattr() calls when
-	 * the file has no POSIX ACL attribute at all, the usual case; a
-	 * list too long for the buffer, or one that names an ACL, goes to
-	 * acl_extended_fd(). */
-	n = flistxattr(fd, names, sizeof(names));
-	if (n == 0 || (n < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP)))
-		return 0;
-	if (n > 0 &&
-	    !xattr_listed(names, (size_t)n, "system.posix_acl_access") &&
-	    !xattr_listed(names, (size_t)n, "system.posix_acl_default"))
-		return 0;
-	r = acl_extended_fd(fd);
+	int r = acl_extended_fd(fd);
 
 	if (r < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP))
 		return 0;
