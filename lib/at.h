@@ -258,16 +258,18 @@ enum at_file_kind {
  * The walk memo: between at_walk_memo_begin() and at_walk_memo_end(),
  * at_path_open_dir() in this thread keeps the directory its last walk
  * reached (an O_PATH descriptor) and answers a later path in the same
- * directory, spelled the same and checked for the same owner_uid, with a
- * new descriptor of it whose owner and mode are checked again, instead
- * of walking from "/" again.  One PAM call reads its config file and its
- * secret file from one directory (/etc/security): one walk, the second
- * file opened relative to the very directory the first walk checked.
- * The memo lasts one call of the module, never longer: the next call
- * walks every directory again, so that a chmod of any of them takes
- * effect on the next transaction.  at_walk_memo_end() closes what was
- * kept; both are no-ops when repeated.  Not for a call that spans a
- * wait the caller cannot bound (it would keep a directory open).
+ * directory, spelled the same and checked for the same owner_uid, from
+ * that descriptor, its owner and mode checked again with fstat, instead
+ * of walking from "/" again: at_file_open() borrows the memo's
+ * descriptor, at_path_open_dir() hands its caller a copy.  The auth phase
+ * reads its config file and its secret file from one directory
+ * (/etc/security): one walk, the second file opened relative to the very
+ * directory the first walk checked.  The module ends the memo before the
+ * conversation (which may wait as long as the user likes): what is read
+ * after it, and every later call, walks every directory again, so that a
+ * chmod of any of them takes effect on the next transaction.
+ * at_walk_memo_end() closes what was kept; both are no-ops when
+ * repeated.
  */
 void at_walk_memo_begin(void);
 void at_walk_memo_end(void);
