@@ -154,24 +154,21 @@ struct exp_data {
  * transaction reads and checks its config file once, not once per
  * phase.  Reused only by an account line with the same arguments in a
  * process with the same euid, and only while the config file is the one
- * that was read: same identity (device, inode, size, mode, owner, mtime,
- * ctime; or still missing) as the descriptor it was read from, which was
- * settled when it was read (its ctime at least CONFIG_SETTLED seconds
- * earlier).  Otherwise the account phase
+ * that was read: same identity (at_file_ident: device, inode, size,
+ * mtime, ctime, which a chmod or chown moves; or still missing) as the
+ * descriptor it was read from, which was
+ * settled when it was read (its ctime at least AT_MAP_RACY_SECONDS
+ * earlier: a same-size rewrite in the same tick of the file system's
+ * clock cannot hide).  Otherwise the account phase
  * loads its options itself, as it does in a handle whose auth phase
  * ended elsewhere (sshd's child).
  */
 #define AT_DATA_CONFIG "pam_agentictrust_config"
-/*
- * A rewrite right after the read, within one tick of the file system's
- * clock and of the same size, would leave the identity unchanged; a file
- * whose last change is this old cannot be in that case (git's "racily
- * clean" rule; lib/at_user_map.c uses the same for MAP.cdb).
- */
-#define CONFIG_SETTLED 2
 struct kept_config {
 	struct at_config cfg;	/* owned: at_config_clear() */
-	struct stat st;		/* the config file's as read, when !missing */
+	/* The config file's as read, when !missing (the user map's rule:
+	 * at_file_ident_settled()). */
+	struct at_file_ident ident;
 	bool missing;		/* the default config file did not exist */
 	uid_t euid;
 	size_t argslen;
@@ -379,18 +376,6 @@ config_identity(const struct at_config *cfg, struct stat *st)
 	return errno == ENOENT ? 0 : -1;
 }
 
-static bool
-same_identity(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	       a->st_size == b->st_size && a->st_mode == b->st_mode &&
-	       a->st_uid == b->st_uid && a->st_gid == b->st_gid &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
-	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
 static void
 free_kept_config(pam_handle_t *pamh, void *data, int error_status)
 {
@@ -412,15 +397,20 @@ keep_options(pam_handle_t *pamh, struct at_config *cfg,
 	     const char **argv)
 {
 	struct kept_config *k;
+	struct at_file_ident ident;
 	size_t alen = args_len(argc, argv), off = 0, n;
 	int i;
+
+	memset(&ident, 0, sizeof(ident));
 
 	/* The identity is that of the descriptor the options were read
 	 * from (at_config_load_id), not of a later lookup: a rewrite during
 	 * the conversation leaves a new identity the account phase sees. */
-	if (id->found &&
-	    (time_t)id->st.st_ctim.tv_sec > id->read_at - CONFIG_SETTLED)
-		return;
+	if (id->found) {
+		at_file_ident_of(&ident, &id->st);
+		if (!at_file_ident_settled(&ident, (int64_t)id->read_at, 0))
+			return;
+	}
 	if ((k = calloc(1, sizeof(*k) + alen)) == NULL)
 		return;
 	for (i = 0; i < argc; i++) {
@@ -431,7 +421,7 @@ keep_options(pam_handle_t *pamh, struct at_config *cfg,
 	k->argslen = alen;
 	k->euid = euid;
 	k->missing = !id->found;
-	k->st = id->st;
+	k->ident = ident;
 	k->cfg = *cfg; /* moved: the strings now belong to k */
 	at_config_init(cfg);
 	if (pam_set_data(pamh, AT_DATA_CONFIG, k, free_kept_config) !=
@@ -451,6 +441,7 @@ kept_options(pam_handle_t *pamh, uid_t euid, int argc, const char **argv)
 {
 	const void *data = NULL;
 	const struct kept_config *k;
+	struct at_file_ident now;
 	struct stat st;
 	int found;
 
@@ -461,9 +452,13 @@ kept_options(pam_handle_t *pamh, uid_t euid, int argc, const char **argv)
 	if (k->euid != euid || !args_equal(k, argc, argv))
 		return NULL;
 	found = config_identity(&k->cfg, &st);
-	if (found < 0 || (found == 0) != k->missing ||
-	    (found == 1 && !same_identity(&st, &k->st)))
+	if (found < 0 || (found == 0) != k->missing)
 		return NULL;
+	if (found == 1) {
+		at_file_ident_of(&now, &st);
+		if (!at_file_ident_equal(&now, &k->ident))
+			return NULL;
+	}
 	return &k->cfg;
 }
 

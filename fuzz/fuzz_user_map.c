@@ -94,7 +94,7 @@ fuzz_records(const unsigned char *data, size_t size)
 	if (stat(map_path, &st) != 0)
 		abort();
 	memset(&meta, 0, sizeof(meta));
-	at_map_ident_of(&meta.text, &st);
+	at_file_ident_of(&meta.text, &st);
 	meta.compiled_sec = (int64_t)st.st_ctim.tv_sec + 100;
 	at_map_meta_encode(&meta, rec);
 	fd = open(cdb_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -572,7 +572,7 @@ enum at_map_form {
 };
 
 /* A file's identity: what changes when its bytes may have. */
-struct at_map_ident {
+struct at_file_ident {
 	uint64_t dev, ino, size;
 	int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
 };
@@ -580,7 +580,7 @@ struct at_map_ident {
 /* The compiled index's meta record: the text it was built from. */
 struct at_map_meta {
 	unsigned char digest[AT_MAP_DIGEST_LEN]; /* SHA-256 of the text */
-	struct at_map_ident text;
+	struct at_file_ident text;
 	int64_t compiled_sec, compiled_nsec;	/* clock before the read */
 	uint64_t entries;
 };
@@ -687,12 +687,16 @@ enum at_err at_map_meta_decode(const void *buf, size_t len,
 			       struct at_map_meta *meta) AT_WUR
 	AT_NONNULL(1, 3);
 
-/* The identity of st; is its ctime at least AT_MAP_RACY_SECONDS before
- * (sec, nsec)? */
-void at_map_ident_of(struct at_map_ident *id, const struct stat *st)
+/* The identity of st; are two the same; is its ctime at least
+ * AT_MAP_RACY_SECONDS before (sec, nsec)?  The user map's index and
+ * cache use them, and the PAM module for the options it keeps for the
+ * account phase. */
+void at_file_ident_of(struct at_file_ident *id, const struct stat *st)
 	AT_NONNULL(1, 2);
-bool at_map_ident_settled(const struct at_map_ident *id, int64_t sec,
-			  int64_t nsec) AT_NONNULL(1);
+bool at_file_ident_equal(const struct at_file_ident *a,
+			 const struct at_file_ident *b) AT_NONNULL(1, 2);
+bool at_file_ident_settled(const struct at_file_ident *id, int64_t sec,
+			   int64_t nsec) AT_NONNULL(1);
 
 /*
  * `agentictrust map compile`: parse the text at path (checked as for

@@ -792,7 +792,7 @@ at_user_map_set_clock(struct timespec (*fn)(void))
 }
 
 void
-at_map_ident_of(struct at_map_ident *id, const struct stat *st)
+at_file_ident_of(struct at_file_ident *id, const struct stat *st)
 {
 	memset(id, 0, sizeof(*id));
 	id->dev = (uint64_t)st->st_dev;
@@ -804,8 +804,9 @@ at_map_ident_of(struct at_map_ident *id, const struct stat *st)
 	id->ctime_nsec = (int64_t)st->st_ctim.tv_nsec;
 }
 
-static bool
-ident_equal(const struct at_map_ident *a, const struct at_map_ident *b)
+bool
+at_file_ident_equal(const struct at_file_ident *a,
+		    const struct at_file_ident *b)
 {
 	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
 	       a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec &&
@@ -813,7 +814,7 @@ ident_equal(const struct at_map_ident *a, const struct at_map_ident *b)
 }
 
 bool
-at_map_ident_settled(const struct at_map_ident *id, int64_t sec, int64_t nsec)
+at_file_ident_settled(const struct at_file_ident *id, int64_t sec, int64_t nsec)
 {
 	/* ctime + AT_MAP_RACY_SECONDS <= (sec, nsec), without overflow. */
 	if (id->ctime_sec > INT64_MAX - AT_MAP_RACY_SECONDS)
@@ -944,7 +945,7 @@ cdb_path_of(const char *path)
 
 struct cache_slot {
 	char *path;		/* owned; NULL: free slot */
-	struct at_map_ident text;
+	struct at_file_ident text;
 	unsigned char digest[AT_MAP_DIGEST_LEN];
 	struct timespec read_at; /* the clock before the text was opened */
 	struct at_user_map *map; /* one reference */
@@ -1023,7 +1024,7 @@ cache_find(const char *path)
 /* The cached map of path when its identity is text's and settled (or,
  * with digest, when its bytes are those), with a reference; else NULL. */
 static struct at_user_map *
-cache_get(const char *path, const struct at_map_ident *text,
+cache_get(const char *path, const struct at_file_ident *text,
 	  const unsigned char *digest, const struct timespec *read_at)
 {
 	struct cache_slot *s;
@@ -1033,8 +1034,8 @@ cache_get(const char *path, const struct at_map_ident *text,
 	if ((s = cache_find(path)) == NULL)
 		goto out;
 	if (digest == NULL) {
-		if (ident_equal(&s->text, text) &&
-		    at_map_ident_settled(&s->text, s->read_at.tv_sec,
+		if (at_file_ident_equal(&s->text, text) &&
+		    at_file_ident_settled(&s->text, s->read_at.tv_sec,
 					 s->read_at.tv_nsec))
 			m = at_user_map_ref(s->map);
 	} else if (CRYPTO_memcmp(s->digest, digest, AT_MAP_DIGEST_LEN) == 0) {
@@ -1052,7 +1053,7 @@ out:
 }
 
 static void
-cache_put(const char *path, const struct at_map_ident *text,
+cache_put(const char *path, const struct at_file_ident *text,
 	  const unsigned char *digest, const struct timespec *read_at,
 	  struct at_user_map *m)
 {
@@ -1142,7 +1143,7 @@ at_user_map_load(const char *path, uid_t owner_uid, const struct at_log *log,
 	enum at_err r;
 	struct at_user_map *m = NULL;
 	struct at_map_meta meta;
-	struct at_map_ident text;
+	struct at_file_ident text;
 	struct timespec read_at = map_clock();
 	struct stat st;
 	unsigned char digest[AT_MAP_DIGEST_LEN];
@@ -1159,15 +1160,15 @@ at_user_map_load(const char *path, uid_t owner_uid, const struct at_log *log,
 			 &st);
 	if (r != AT_OK)
 		goto out;
-	at_map_ident_of(&text, &st);
+	at_file_ident_of(&text, &st);
 	r = AT_ERR_NOMEM;
 	if ((cdbpath = cdb_path_of(path)) == NULL)
 		goto out;
 	if ((flags & AT_MAP_LOAD_NOINDEX) == 0 &&
 	    (r = cdb_open(cdbpath, owner_uid, log, &cfd, &meta)) != AT_OK)
 		goto out;
-	if (cfd >= 0 && ident_equal(&meta.text, &text) &&
-	    at_map_ident_settled(&text, meta.compiled_sec,
+	if (cfd >= 0 && at_file_ident_equal(&meta.text, &text) &&
+	    at_file_ident_settled(&text, meta.compiled_sec,
 				 meta.compiled_nsec)) {
 		*form = AT_MAP_COMPILED;
 		goto compiled;
@@ -1458,7 +1459,7 @@ at_user_map_compile(const char *path, uid_t owner_uid,
 	if ((r = at_user_map_parse(m, buf, len, path, log, false, &bad)) !=
 	    AT_OK)
 		goto out;
-	at_map_ident_of(&meta.text, &st);
+	at_file_ident_of(&meta.text, &st);
 	if ((r = sha256(buf, len, meta.digest)) != AT_OK)
 		goto out;
 	meta.compiled_sec = (int64_t)t0.tv_sec;

@@ -447,7 +447,7 @@ craft(struct fixture *f, const char *as_if_text, int64_t compiled_sec,
 
 	memset(&meta, 0, sizeof(meta));
 	assert_int_equal(stat(f->map, &st), 0);
-	at_map_ident_of(&meta.text, &st);
+	at_file_ident_of(&meta.text, &st);
 	assert_int_equal(EVP_Digest(as_if_text, strlen(as_if_text),
 				    meta.digest, &n, EVP_sha256(), NULL),
 			 1);
@@ -536,7 +536,7 @@ craft_records(struct fixture *f, const char *const *kv, size_t n)
 
 	memset(&meta, 0, sizeof(meta));
 	assert_int_equal(stat(f->map, &st), 0);
-	at_map_ident_of(&meta.text, &st);
+	at_file_ident_of(&meta.text, &st);
 	meta.compiled_sec = (int64_t)st.st_ctim.tv_sec + 100;
 	meta.entries = 1;
 	at_map_meta_encode(&meta, rec);
